@@ -1,0 +1,173 @@
+"""The reference functional simulator: architectural state as numpy arrays, step/run,
+snapshot/restore, and retired-instruction counters."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import numpy as np
+
+from spec import ir
+from spec.encoding import Decoder
+from spec.errors import MachineFault
+from spec.types import numpy_dtype_name
+
+from .interp import ExecContext, Halted, InstructionCompiler
+
+
+@dataclass
+class Snapshot:
+    """The complete architectural state of a machine at an instruction boundary."""
+    machine: str
+    digest: str
+    arrays: dict
+    retired: int
+    counts: np.ndarray
+    halted: bool
+    exit_code: int | None
+    queue: tuple = ()                 # commands not yet executed (queue machines)
+
+    def equals(self, other: "Snapshot") -> bool:
+        return (self.arrays.keys() == other.arrays.keys()
+                and all(np.array_equal(self.arrays[k], other.arrays[k]) for k in self.arrays)
+                and (self.retired, self.halted, self.exit_code, self.queue)
+                == (other.retired, other.halted, other.exit_code, other.queue))
+
+
+def new_state(machine: ir.Machine) -> dict[str, np.ndarray]:
+    return {s.name: np.zeros(s.shape, dtype=numpy_dtype_name(s.type)) for s in machine.state}
+
+
+@dataclass
+class RunResult:
+    retired: int
+    halted: bool
+    exit_code: int | None
+    counts: dict = field(default_factory=dict)
+
+
+class Simulator:
+    """Executes a machine's instructions (fetch machines) or commands (queue machines)."""
+
+    backend = "py"
+
+    def __init__(self, machine: ir.Machine):
+        self.machine = machine
+        self.state = new_state(machine)
+        self.ctx = ExecContext()
+        compiler = InstructionCompiler(machine, self.state, self.ctx)
+        self.execute = tuple(compiler.compile(i) for i in machine.instructions)
+        self.decoder = Decoder(machine)
+        self._decoded: dict[int, tuple] = {}
+        self.counts = np.zeros(len(machine.instructions), dtype=np.int64)
+        self.retired = 0
+        self.halted = False
+        self.exit_code: int | None = None
+        self.pending: list[int] = []          # queue machines: commands pushed, not yet run
+        self._pending_pos = 0
+
+    # ------------------------------------------------------------ host side
+    def push(self, commands: Iterable[int]):
+        """Queue machines: append commands for the accelerator to execute."""
+        if self.machine.queue is None:
+            raise MachineFault(f"{self.machine.name} fetches its instructions; it has no command queue")
+        self.pending.extend(commands)
+
+    @property
+    def pc(self) -> int:
+        return int(self.state[self.machine.fetch.pc].reshape(-1)[0])
+
+    @pc.setter
+    def pc(self, value: int):
+        self.state[self.machine.fetch.pc].reshape(-1)[0] = value
+
+    def set_env(self, env_call: Callable[[int], None]):
+        self.ctx.env_call = env_call
+
+    def watch_store(self, index: int | None, callback: Callable[[int], None] | None):
+        """Call `callback` when a store touches byte `index` of the fetch memory (HTIF tohost)."""
+        self.ctx.store_watch, self.ctx.on_watch = index, callback
+
+    def halt(self, code: int):
+        self.halted, self.exit_code = True, code
+
+    # -------------------------------------------------------------- running
+    def next_word(self) -> int | None:
+        if self.machine.fetch is None:
+            if self._pending_pos >= len(self.pending):
+                return None
+            return self.pending[self._pending_pos]
+        f = self.machine.fetch
+        i = self.pc - f.base
+        mem = self.state[f.memory]
+        if i < 0 or i + f.ilen > mem.size:
+            raise MachineFault(f"instruction fetch at pc {self.pc:#x} is outside {f.memory}")
+        return int.from_bytes(mem[i:i + f.ilen].tobytes(), "little")
+
+    def decode(self, word: int) -> tuple:
+        entry = self._decoded.get(word)
+        if entry is None:
+            d = self.decoder.decode(word)
+            if d is None:
+                where = f" at pc {self.pc:#x}" if self.machine.fetch else f" (command {self.retired})"
+                raise MachineFault(f"illegal instruction {word:#x}{where}")
+            entry = (d.instr.opcode_index, d.operands, d.instr.nslots - len(d.operands))
+            self._decoded[word] = entry
+        return entry
+
+    def step(self) -> bool:
+        """Execute one instruction; False if halted or (queue machines) no command is pending."""
+        if self.halted:
+            return False
+        word = self.next_word()
+        if word is None:
+            return False
+        index, operands, nlocals = self.decode(word)
+        frame = [*operands, *([0] * nlocals)]
+        fetch = self.machine.fetch
+        if fetch:
+            pc = self.pc
+            self.ctx.next_pc = (pc + fetch.ilen) & 0xFFFFFFFFFFFFFFFF
+        try:
+            self.execute[index](frame)
+        except Halted as h:
+            self.halt(h.code)
+        if fetch:
+            self.pc = self.ctx.next_pc
+        else:
+            self._pending_pos += 1
+        self.counts[index] += 1
+        self.retired += 1
+        return True
+
+    def run(self, n: int | None = None) -> int:
+        """Execute up to `n` instructions (all, if None); returns how many retired."""
+        start = self.retired
+        step = self.step
+        if n is None:
+            while step():
+                pass
+        else:
+            for _ in range(n):
+                if not step():
+                    break
+        return self.retired - start
+
+    def kind_counts(self) -> dict[str, int]:
+        return {i.name: int(c) for i, c in zip(self.machine.instructions, self.counts) if c}
+
+    # ------------------------------------------------------ snapshot/restore
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.machine.name, self.machine.digest,
+                        {k: v.copy() for k, v in self.state.items()}, self.retired, self.counts.copy(),
+                        self.halted, self.exit_code, tuple(self.pending[self._pending_pos:]))
+
+    def restore(self, snap: Snapshot):
+        if snap.digest != self.machine.digest:
+            raise MachineFault(f"snapshot of machine '{snap.machine}' ({snap.digest[:12]}) does not match "
+                               f"'{self.machine.name}' ({self.machine.digest[:12]})")
+        for name, array in snap.arrays.items():
+            np.copyto(self.state[name], array)
+        self.retired, self.halted, self.exit_code = snap.retired, snap.halted, snap.exit_code
+        np.copyto(self.counts, snap.counts)
+        self.pending, self._pending_pos = list(snap.queue), 0

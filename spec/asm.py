@@ -1,0 +1,170 @@
+"""Assembler and disassembler derived from a machine's encodings.
+
+Syntax of a line:  [label:] [mnemonic operands] [# comment]   and the directive  .word N
+Operands follow the format's `syntax` template when it has one, e.g. "{rd:x}, {imm}({rs1:x})"
+where `{f:x}` means the operand is written with the prefix x (x5); otherwise operands are
+written name=value, separated by commas. A value is an integer or a label: a `pcrel` field
+gets label - pc, any other field the label's address.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import ir
+from .encoding import Decoder, encode
+from .errors import Loc, SpecError
+
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
+_INT = re.compile(r"^[+-]?(0x[0-9a-f_]+|0b[01_]+|0o[0-7_]+|[0-9_]+)$", re.IGNORECASE)
+_LABEL = re.compile(r"^[A-Za-z_.$][\w.$]*$")
+
+
+@dataclass(frozen=True)
+class Assembled:
+    words: tuple            # instruction/command words in order
+    origin: int             # address of the first word
+    labels: dict            # label -> address
+    word_bytes: int
+
+    def to_bytes(self) -> bytes:
+        return b"".join(w.to_bytes(self.word_bytes, "little") for w in self.words)
+
+
+class _Template:
+    def __init__(self, fmt: ir.Format):
+        self.fmt = fmt
+        self.fields: list[tuple[str, str]] = []
+        pattern, pos = "", 0
+        for m in _PLACEHOLDER.finditer(fmt.syntax):
+            pattern += _literal(fmt.syntax[pos:m.start()])
+            pattern += rf"(?P<{m.group(1)}>[^,()\s]+)"
+            self.fields.append((m.group(1), m.group(2) or ""))
+            pos = m.end()
+        pattern += _literal(fmt.syntax[pos:])
+        self.regex = re.compile(rf"^\s*{pattern}\s*$")
+
+    def render(self, values: dict) -> str:
+        return _PLACEHOLDER.sub(lambda m: f"{m.group(2) or ''}{values[m.group(1)]}", self.fmt.syntax)
+
+
+def _literal(text: str) -> str:
+    return r"\s*".join(re.escape(part) for part in re.split(r"\s+", text.strip())) if text.strip() else r"\s*"
+
+
+class Assembler:
+    def __init__(self, machine: ir.Machine):
+        self.machine = machine
+        self.by_mnemonic = {i.name.lower(): i for i in machine.instructions}
+        self.templates = {f.name: _Template(f) for f in self._formats() if f.syntax}
+        self.word_bytes = (machine.word_bits + 7) // 8
+        self.decoder = Decoder(machine)
+
+    def _formats(self):
+        seen = {}
+        for i in self.machine.instructions:
+            seen.setdefault(i.format.name, i.format)
+        return seen.values()
+
+    # ------------------------------------------------------------ assemble
+    def assemble(self, text: str, path: str = "<asm>", origin: int | None = None) -> Assembled:
+        if origin is None:
+            origin = self.machine.fetch.base if self.machine.fetch else 0
+        lines = self._split(text, path)
+        labels, address = {}, origin
+        for loc, label, body in lines:                       # pass 1: addresses of labels
+            if label:
+                if label in labels:
+                    raise SpecError(loc, f"label '{label}' is defined twice")
+                labels[label] = address
+            if body:
+                address += self.word_bytes
+        words, address = [], origin
+        for loc, _, body in lines:                           # pass 2: encode
+            if body:
+                words.append(self._line(body, loc, address, labels))
+                address += self.word_bytes
+        return Assembled(tuple(words), origin, labels, self.word_bytes)
+
+    def _split(self, text: str, path: str) -> list:
+        out = []
+        for n, raw in enumerate(text.splitlines(), start=1):
+            line = raw.split("#", 1)[0].rstrip()
+            col = len(line) - len(line.lstrip()) + 1
+            line = line.strip()
+            label = None
+            m = re.match(r"^([A-Za-z_.$][\w.$]*)\s*:(.*)$", line)
+            if m:
+                label, line = m.group(1), m.group(2).strip()
+                col = raw.index(line) + 1 if line else col
+            if label or line:
+                out.append((Loc(path, n, col), label, line))
+        return out
+
+    def _line(self, body: str, loc: Loc, pc: int, labels: dict) -> int:
+        mnemonic, _, rest = body.partition(" ")
+        if mnemonic == ".word":
+            value = self._value(rest.strip(), loc, labels, None, pc)
+            if not 0 <= value < (1 << (8 * self.word_bytes)) and not -(1 << (8 * self.word_bytes - 1)) <= value < 0:
+                raise SpecError(loc, f".word value {value} does not fit in {8 * self.word_bytes} bits")
+            return value & ((1 << (8 * self.word_bytes)) - 1)
+        instr = self.by_mnemonic.get(mnemonic.lower())
+        if instr is None:
+            raise SpecError(loc, f"unknown instruction '{mnemonic}'",
+                            f"{self.machine.name} has: {', '.join(sorted(self.by_mnemonic))}")
+        operands = self._operands(instr, rest.strip(), loc, labels, pc)
+        try:
+            return encode(instr, operands)
+        except ValueError as exc:
+            raise SpecError(loc, str(exc)) from None
+
+    def _operands(self, instr: ir.Instruction, text: str, loc: Loc, labels: dict, pc: int) -> dict:
+        template = self.templates.get(instr.format.name)
+        fields = {f.name: f for f in instr.operands}
+        if template is None:
+            pairs = [p.strip() for p in text.split(",") if p.strip()]
+            raw = {}
+            for pair in pairs:
+                name, eq, value = pair.partition("=")
+                if not eq or name.strip() not in fields:
+                    raise SpecError(loc, f"bad operand '{pair}' for {instr.name}",
+                                    f"write name=value with names from: {', '.join(fields) or 'none'}")
+                raw[name.strip()] = (value.strip(), "")
+        else:
+            m = template.regex.match(text)
+            if m is None:
+                raise SpecError(loc, f"operands '{text}' do not match {instr.name}'s syntax",
+                                f"write: {instr.name.lower()} {instr.format.syntax}")
+            raw = {name: (m.group(name), prefix) for name, prefix in template.fields}
+        out = {}
+        for name, (token, prefix) in raw.items():
+            if name not in fields:
+                continue                                       # fixed by 'match'; must be written as is
+            if prefix:
+                if not token.lower().startswith(prefix.lower()) or not token[len(prefix):].isdigit():
+                    raise SpecError(loc, f"operand {name} '{token}' should be written {prefix}N")
+                token = token[len(prefix):]
+            out[name] = self._value(token, loc, labels, fields[name], pc)
+        return out
+
+    def _value(self, token: str, loc: Loc, labels: dict, f: ir.FieldDef | None, pc: int) -> int:
+        if _INT.match(token):
+            return int(token.replace("_", ""), 0)
+        if _LABEL.match(token):
+            if token not in labels:
+                raise SpecError(loc, f"unknown label '{token}'")
+            return labels[token] - pc if f is not None and f.pcrel else labels[token]
+        raise SpecError(loc, f"'{token}' is not an integer or a label", "write 42, -8, 0x2a or a label name")
+
+    # ---------------------------------------------------------- disassemble
+    def disassemble(self, word: int) -> str:
+        d = self.decoder.decode(word)
+        if d is None:
+            return f".word {word:#x}"
+        values = dict(zip((f.name for f in d.instr.operands), d.operands))
+        values.update(dict(d.instr.match))
+        template = self.templates.get(d.instr.format.name)
+        if template is not None:
+            return f"{d.instr.name.lower()} {template.render(values)}".rstrip()
+        ops = ", ".join(f"{f.name}={v}" for f, v in zip(d.instr.operands, d.operands))
+        return f"{d.instr.name.lower()} {ops}".rstrip()
