@@ -62,10 +62,12 @@ class InstructionCompiler:
 
     def compile(self, instr: ir.Instruction) -> Callable[[list], None]:
         self.instr = instr
-        return self.block(instr.body)
+        name = instr.name
 
-    def fault(self, loc, message: str):
-        raise MachineFault(f"{self.instr.name}: {message}", loc)
+        def fault(loc, message: str):       # closures capture this, so it names *their* instruction
+            raise MachineFault(f"{name}: {message}", loc)
+        self.fault = fault
+        return self.block(instr.body)
 
     # ------------------------------------------------------------ statements
     def block(self, stmts: tuple) -> Callable[[list], None]:

@@ -73,6 +73,10 @@ class Simulator:
             raise MachineFault(f"{self.machine.name} fetches its instructions; it has no command queue")
         self.pending.extend(commands)
 
+    def pending_count(self) -> int:
+        """Queue machines: commands pushed but not yet executed."""
+        return len(self.pending) - self._pending_pos
+
     @property
     def pc(self) -> int:
         return int(self.state[self.machine.fetch.pc].reshape(-1)[0])

@@ -11,7 +11,7 @@ from pathlib import Path
 from . import ir
 from .consts import const_int
 from .encoding import check_decodable
-from .errors import Loc, SpecError
+from .errors import DcsimError, Loc, SpecError
 from .semantics import MachineView, check_semantics
 from .types import IntType, parse_type
 from .verify import verify_machine
@@ -119,8 +119,8 @@ class _Builder:
                 self.params[key] = self.overrides[key] if key in self.overrides else self.integer(value, f"param {key}")
         unknown = sorted(set(self.overrides) - set(self.params))
         if unknown:
-            raise SpecError(loc, f"cannot override unknown parameter '{unknown[0]}'",
-                            f"this machine's params: {', '.join(self.params) or 'none'}")
+            raise DcsimError(f"cannot override unknown parameter '{unknown[0]}' of {self.path}; "
+                             f"its params: {', '.join(self.params) or 'none'}")
 
     def read_state(self, node: Node) -> dict[str, ir.StateElement]:
         out: dict[str, ir.StateElement] = {}

@@ -1,0 +1,44 @@
+"""`dcsim check`: validate a machine file and summarise it."""
+from __future__ import annotations
+
+from rich.table import Table
+
+from spec import ir
+
+from .output import emit_json, stdout
+
+
+def describe(machine: ir.Machine) -> dict:
+    return {
+        "machine": machine.name,
+        "path": machine.path,
+        "digest": machine.digest,
+        "kind": "processor" if machine.fetch else "accelerator",
+        "word_bits": machine.word_bits,
+        "params": dict(machine.params),
+        "state": [{"name": s.name, "kind": s.kind, "type": str(s.type), "shape": list(s.shape),
+                   "external": s.external} for s in machine.state],
+        "instructions": [{"name": i.name, "format": i.format.name,
+                          "operands": {f.name: str(f.type) for f in i.operands}, "unit": i.unit}
+                         for i in machine.instructions],
+    }
+
+
+def show(machine: ir.Machine, as_json: bool):
+    info = describe(machine)
+    if as_json:
+        emit_json({"ok": True, **info})
+        return
+    stdout.print(f"[bold green]ok[/] {machine.path}: machine [bold]{machine.name}[/] "
+                 f"({info['kind']}, {info['word_bits']}-bit words, {len(machine.instructions)} instructions)")
+    if machine.params:
+        stdout.print("params: " + ", ".join(f"{k}={v}" for k, v in machine.params))
+    state = Table("state", "kind", "type", "shape", "bytes", title="architectural state")
+    for s in machine.state:
+        state.add_row(s.name + (" (external)" if s.external else ""), s.kind, str(s.type),
+                      "×".join(map(str, s.shape)) or "-", f"{s.size * ((s.type.width + 7) // 8):,}")
+    stdout.print(state)
+    instrs = Table("instruction", "format", "operands", "unit", title="instructions")
+    for i in machine.instructions:
+        instrs.add_row(i.name, i.format.name, ", ".join(f"{f.name}:{f.type}" for f in i.operands), i.unit or "-")
+    stdout.print(instrs)

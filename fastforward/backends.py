@@ -1,0 +1,21 @@
+"""Choosing a functional-simulator backend by name."""
+from __future__ import annotations
+
+from spec import ir
+from spec.errors import DcsimError
+
+BACKENDS = ("py", "c")
+
+
+def make_simulator(machine: ir.Machine, backend: str = "py"):
+    """A simulator for `machine`: 'py' is the Python reference, 'c' the compiled simulator."""
+    if backend == "py":
+        from .sim import Simulator
+        return Simulator(machine)
+    if backend == "c":
+        try:
+            from .csim import CSimulator
+        except ImportError:
+            raise DcsimError("the C backend is not available in this build; use --backend py") from None
+        return CSimulator(machine)
+    raise DcsimError(f"unknown backend '{backend}'; choose one of: {', '.join(BACKENDS)}")

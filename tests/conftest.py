@@ -1,0 +1,33 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HW = ROOT / "hw"
+
+
+@pytest.fixture(scope="session")
+def npu():
+    from spec import load_machine
+    return load_machine(HW / "npu.yaml")
+
+
+@pytest.fixture(scope="session")
+def small_npu():
+    """The NPU with small memories, for fast tests."""
+    from spec import load_machine
+    return load_machine(HW / "npu.yaml", {"DIM": 4, "SP_ROWS": 64, "ACC_ROWS": 32, "DRAM_BYTES": 4096})
+
+
+def pytest_collection_modifyitems(config, items):
+    if shutil.which("riscv64-unknown-elf-gcc") is None:
+        skip = pytest.mark.skip(reason="riscv64-unknown-elf-gcc is not installed (.ci/run installs it)")
+        for item in items:
+            if "riscv_gcc" in item.keywords:
+                item.add_marker(skip)
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        skip = pytest.mark.skip(reason="no C compiler")
+        for item in items:
+            if "cc" in item.keywords:
+                item.add_marker(skip)
