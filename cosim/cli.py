@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Parse and type-check a machine file; print its state and instructions.",
                            epilog="example:\n  dcsim check hw/npu.yaml -D DIM=16 --json")
     _add_machine_args(check)
+    check.add_argument("--ir", action="store_true", help="print the typed Spec IR (every expression with its type)")
 
     run = sub.add_parser("run", help="run a workload or program on the functional model",
                          formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -85,7 +86,7 @@ def dispatch(args) -> int:
     machine = load_machine(machine_path(args.spec), dict(args.defines))
     if args.command == "check":
         from .cmd_check import show
-        show(machine, args.json)
+        show(machine, args.json, args.ir)
         return 0
     from .cmd_run import run_command
     return run_command(machine, args)

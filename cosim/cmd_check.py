@@ -4,6 +4,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from spec import ir
+from spec.printer import format_machine
 
 from .output import emit_json, stdout
 
@@ -24,10 +25,13 @@ def describe(machine: ir.Machine) -> dict:
     }
 
 
-def show(machine: ir.Machine, as_json: bool):
+def show(machine: ir.Machine, as_json: bool, with_ir: bool = False):
     info = describe(machine)
     if as_json:
-        emit_json({"ok": True, **info})
+        emit_json({"ok": True, **info, **({"ir": format_machine(machine)} if with_ir else {})})
+        return
+    if with_ir:
+        stdout.print(format_machine(machine), markup=False, highlight=False)
         return
     stdout.print(f"[bold green]ok[/] {machine.path}: machine [bold]{machine.name}[/] "
                  f"({info['kind']}, {info['word_bits']}-bit words, {len(machine.instructions)} instructions)")

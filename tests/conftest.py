@@ -31,3 +31,21 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "cc" in item.keywords:
                 item.add_marker(skip)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden files from current output")
+
+
+@pytest.fixture
+def golden(request):
+    """golden(name, text): compare `text` with tests/golden/<name>, or rewrite it with --update-golden."""
+    def check(name: str, text: str):
+        path = Path(__file__).parent / "golden" / name
+        if request.config.getoption("--update-golden"):
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text)
+            return
+        assert path.exists(), f"missing golden file {path}; run pytest --update-golden"
+        assert text == path.read_text(), f"{name} differs from its golden file; review, then run pytest --update-golden"
+    return check
