@@ -15,15 +15,16 @@ CHUNK = 2048
 class Job:
     """What to run and how to check it: built-in workload or user program."""
 
-    def __init__(self, total: int | None, verify=None, host=None, name: str = ""):
+    def __init__(self, total: int | None, verify=None, host=None, name: str = "", workload=None):
         self.total, self.verify, self.host, self.name = total, verify, host, name
+        self.workload = workload
 
 
 def prepare_workload(machine: ir.Machine, sim, text: str, seed: int) -> Job:
     from fastforward.workloads import build_workload
     workload = build_workload(machine, text, seed=seed)
     workload.prepare(sim)
-    return Job(len(workload.commands), workload.verify, name=workload.name)
+    return Job(len(workload.commands), workload.verify, name=workload.name, workload=workload)
 
 
 def prepare_program(machine: ir.Machine, sim, path: Path) -> Job:
