@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from . import ir
-from .encoding import Decoder, encode
+from .encoding import Decoder, encode, fits
 from .errors import Loc, SpecError
 
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
@@ -48,8 +48,15 @@ class _Template:
         return _PLACEHOLDER.sub(lambda m: f"{m.group(2) or ''}{values[m.group(1)]}", self.fmt.syntax)
 
 
+def _shift(loc: Loc, offset: int) -> Loc:
+    return Loc(loc.path, loc.line, loc.col + offset)
+
+
 def _literal(text: str) -> str:
-    return r"\s*".join(re.escape(part) for part in re.split(r"\s+", text.strip())) if text.strip() else r"\s*"
+    if not text.strip():
+        return r"\s*"
+    # whitespace is optional around and inside literal text: "{rd:x}, {rs1:x}" matches "x1,x2" and "x1, x2"
+    return r"\s*" + r"\s*".join(re.escape(part) for part in re.split(r"\s+", text.strip())) + r"\s*"
 
 
 class Assembler:
@@ -71,16 +78,18 @@ class Assembler:
         if origin is None:
             origin = self.machine.fetch.base if self.machine.fetch else 0
         lines = self._split(text, path)
-        labels, address = {}, origin
-        for loc, label, body in lines:                       # pass 1: addresses of labels
+        labels, label_locs, address = {}, {}, origin
+        for loc, label, body, label_loc in lines:            # pass 1: addresses of labels
             if label:
                 if label in labels:
-                    raise SpecError(loc, f"label '{label}' is defined twice")
+                    raise SpecError(label_loc, f"label '{label}' is defined twice",
+                                    f"'{label}' is first defined at {label_locs[label]}; rename one of them")
+                label_locs[label] = label_loc
                 labels[label] = address
             if body:
                 address += self.word_bytes
         words, address = [], origin
-        for loc, _, body in lines:                           # pass 2: encode
+        for loc, _, body, _ in lines:                        # pass 2: encode
             if body:
                 words.append(self._line(body, loc, address, labels))
                 address += self.word_bytes
@@ -98,7 +107,8 @@ class Assembler:
                 label, line = m.group(1), m.group(2).strip()
                 col = raw.index(line) + 1 if line else col
             if label or line:
-                out.append((Loc(path, n, col), label, line))
+                label_loc = Loc(path, n, raw.index(label) + 1) if label else None
+                out.append((Loc(path, n, col), label, line, label_loc))
         return out
 
     def _line(self, body: str, loc: Loc, pc: int, labels: dict) -> int:
@@ -112,7 +122,8 @@ class Assembler:
         if instr is None:
             raise SpecError(loc, f"unknown instruction '{mnemonic}'",
                             f"{self.machine.name} has: {', '.join(sorted(self.by_mnemonic))}")
-        operands = self._operands(instr, rest.strip(), loc, labels, pc)
+        ops = rest.strip()
+        operands = self._operands(instr, ops, _shift(loc, body.index(ops) if ops else len(body)), labels, pc)
         try:
             return encode(instr, operands)
         except ValueError as exc:
@@ -122,29 +133,44 @@ class Assembler:
         template = self.templates.get(instr.format.name)
         fields = {f.name: f for f in instr.operands}
         if template is None:
-            pairs = [p.strip() for p in text.split(",") if p.strip()]
-            raw = {}
-            for pair in pairs:
+            raw, pos = {}, 0
+            for piece in text.split(","):
+                pair = piece.strip()
+                start = pos + len(piece) - len(piece.lstrip())
+                pos += len(piece) + 1
+                if not pair:
+                    continue
                 name, eq, value = pair.partition("=")
                 if not eq or name.strip() not in fields:
-                    raise SpecError(loc, f"bad operand '{pair}' for {instr.name}",
+                    raise SpecError(_shift(loc, start), f"bad operand '{pair}' for {instr.name}",
                                     f"write name=value with names from: {', '.join(fields) or 'none'}")
-                raw[name.strip()] = (value.strip(), "")
+                if name.strip() in raw:
+                    raise SpecError(_shift(loc, start), f"operand {name.strip()} of {instr.name} is given twice",
+                                    "write each operand once")
+                vstart = start + len(name) + 1 + len(value) - len(value.lstrip())
+                raw[name.strip()] = (value.strip(), "", _shift(loc, start), _shift(loc, vstart))
         else:
             m = template.regex.match(text)
             if m is None:
                 raise SpecError(loc, f"operands '{text}' do not match {instr.name}'s syntax",
                                 f"write: {instr.name.lower()} {instr.format.syntax}")
-            raw = {name: (m.group(name), prefix) for name, prefix in template.fields}
+            raw = {name: (m.group(name), prefix, _shift(loc, m.start(name)), _shift(loc, m.start(name)))
+                   for name, prefix in template.fields}
         out = {}
-        for name, (token, prefix) in raw.items():
+        for name, (token, prefix, at, value_at) in raw.items():
             if name not in fields:
                 continue                                       # fixed by 'match'; must be written as is
             if prefix:
                 if not token.lower().startswith(prefix.lower()) or not token[len(prefix):].isdigit():
-                    raise SpecError(loc, f"operand {name} '{token}' should be written {prefix}N")
+                    raise SpecError(at, f"operand {name} '{token}' should be written {prefix}N")
                 token = token[len(prefix):]
-            out[name] = self._value(token, loc, labels, fields[name], pc)
+            f = fields[name]
+            value = self._value(token, value_at, labels, f, pc)
+            if not fits(f, value):
+                align = f" and a multiple of {1 << f.lsb_zeros}" if f.lsb_zeros else ""
+                raise SpecError(at, f"{instr.name}: operand {name}={value} does not fit {f.type}",
+                                f"{name} takes {f.type.min}..{f.type.max}{align}")
+            out[name] = value
         return out
 
     def _value(self, token: str, loc: Loc, labels: dict, f: ir.FieldDef | None, pc: int) -> int:
@@ -152,7 +178,9 @@ class Assembler:
             return int(token.replace("_", ""), 0)
         if _LABEL.match(token):
             if token not in labels:
-                raise SpecError(loc, f"unknown label '{token}'")
+                raise SpecError(loc, f"unknown label '{token}'",
+                                f"labels defined: {', '.join(sorted(labels))}" if labels
+                                else "define it with 'name:' at the start of a line")
             return labels[token] - pc if f is not None and f.pcrel else labels[token]
         raise SpecError(loc, f"'{token}' is not an integer or a label", "write 42, -8, 0x2a or a label name")
 
