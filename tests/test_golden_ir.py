@@ -8,7 +8,7 @@ from spec.printer import format_machine
 from spec.verify import verify_machine
 
 HERE = Path(__file__).parent
-MACHINES = [HERE.parent / "hw" / "npu.yaml"] + sorted((HERE / "catalogue").glob("*.yaml"))
+MACHINES = [HERE.parent / "hw" / "npu.yaml", HERE.parent / "hw" / "rv32i.yaml"] + sorted((HERE / "catalogue").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", MACHINES, ids=lambda p: p.stem)

@@ -1,7 +1,9 @@
 /* Bubble sort of pseudo-random numbers; the exit code is a checksum of the result. */
 #include "runtime.h"
 
+#ifndef N
 #define N 48
+#endif
 static int data[N];
 static unsigned seed = 12345;
 
