@@ -6,6 +6,8 @@ Every value is checked where it is read, and errors point at the offending YAML 
 from __future__ import annotations
 
 import hashlib
+import keyword
+import re
 from pathlib import Path
 
 from . import ir
@@ -57,7 +59,7 @@ class _Builder:
                                 f"allowed keys: {', '.join(allowed)}")
         for key in required:
             if key not in node.value:
-                raise SpecError(node.loc, f"{what} needs '{key}'")
+                raise SpecError(node.loc, f"{what} needs '{key}'", f"add '{key}:' (required keys: {', '.join(required)})")
 
     def scalar(self, node: Node, what: str) -> str:
         if not node.is_scalar:
@@ -92,11 +94,13 @@ class _Builder:
         self.check_keys(root, TOP_KEYS, "a machine file", required=("machine", "state", "instructions"))
         name = self.scalar(top["machine"], "machine")
         if not name.isidentifier():
-            raise SpecError(top["machine"].loc, f"machine name '{name}' is not an identifier")
+            raise SpecError(top["machine"].loc, f"machine name '{name}' is not an identifier",
+                            "use letters, digits and '_', e.g. " + ("".join(c if c.isalnum() else "_" for c in name) or "npu"))
         self.read_params(top.get("params"), root.loc)
         state = self.read_state(top["state"])
         if ("fetch" in top) == ("queue" in top):
-            raise SpecError(root.loc, "a machine has exactly one of 'fetch' (a processor) or 'queue' (an accelerator)",
+            where = root.key_locs["queue"] if "queue" in top else root.loc
+            raise SpecError(where, "a machine has exactly one of 'fetch' (a processor) or 'queue' (an accelerator)",
                             "fetch: {pc: pc, memory: ram, base: 0, ilen: 4}  or  queue: {width: 64}")
         fetch = self.read_fetch(top["fetch"], state) if "fetch" in top else None
         queue = self.read_queue(top["queue"]) if "queue" in top else None
@@ -114,8 +118,9 @@ class _Builder:
     def read_params(self, node: Node | None, loc: Loc):
         if node is not None:
             for key, value in self.expect_map(node, "params").items():
-                if not key.isidentifier():
-                    raise SpecError(node.key_locs[key], f"parameter name '{key}' is not an identifier")
+                if not key.isidentifier() or keyword.iskeyword(key):
+                    raise SpecError(node.key_locs[key], f"parameter name '{key}' is not an identifier",
+                                    "semantics refer to params by name: use letters, digits and '_' (not a Python keyword)")
                 self.params[key] = self.overrides[key] if key in self.overrides else self.integer(value, f"param {key}")
         unknown = sorted(set(self.overrides) - set(self.params))
         if unknown:
@@ -126,7 +131,7 @@ class _Builder:
         out: dict[str, ir.StateElement] = {}
         for name, decl in self.expect_map(node, "state").items():
             loc = node.key_locs[name]
-            if not name.isidentifier() or name in self.params:
+            if not name.isidentifier() or keyword.iskeyword(name) or name in self.params:
                 raise SpecError(loc, f"state name '{name}' is not an identifier or clashes with a param")
             self.expect_map(decl, f"state '{name}'")
             self.check_keys(decl, STATE_KINDS + ("shape", "count", "external", "zero"), f"state '{name}'")
@@ -173,7 +178,8 @@ class _Builder:
         self.check_keys(node, ("pc", "memory", "base", "ilen"), "fetch", required=("pc", "memory"))
         pc, mem = self.scalar(v["pc"], "fetch pc"), self.scalar(v["memory"], "fetch memory")
         if pc not in state or state[pc].kind != "reg":
-            raise SpecError(v["pc"].loc, f"fetch pc '{pc}' is not a reg in state")
+            raise SpecError(v["pc"].loc, f"fetch pc '{pc}' is not a reg in state",
+                            "declare it under state, e.g. pc: {reg: u32}, and name it here")
         m = state.get(mem)
         if m is None or m.kind != "mem" or len(m.shape) != 1 or m.type.width != 8:
             raise SpecError(v["memory"].loc, f"fetch memory '{mem}' must be a one-dimensional byte mem in state")
@@ -196,6 +202,8 @@ class _Builder:
             self.check_keys(decl, ("fields", "syntax"), f"format '{name}'", required=("fields",))
             syntax = self.scalar(decl.value["syntax"], "syntax") if "syntax" in decl.value else None
             out[name] = self.format(name, decl.value["fields"], word, syntax, node.key_locs[name])
+            if syntax is not None:
+                self.check_syntax(out[name], decl.value["syntax"])
         return out
 
     def format(self, name: str, node: Node, word: int, syntax: str | None, loc: Loc) -> ir.Format:
@@ -203,16 +211,29 @@ class _Builder:
         owner: dict[int, str] = {}
         for fname, spec in self.expect_map(node, f"the fields of '{name}'").items():
             floc = node.key_locs[fname]
-            if not fname.isidentifier():
+            if not fname.isidentifier() or keyword.iskeyword(fname):
                 raise SpecError(floc, f"field name '{fname}' is not an identifier")
             f = self.field(fname, spec, floc, word)
             for hi, lo in f.pieces:
                 for bit in range(lo, hi + 1):
                     if bit in owner:
-                        raise SpecError(spec.loc, f"field '{fname}' overlaps field '{owner[bit]}' at bit {bit}")
+                        raise SpecError(spec.loc, f"field '{fname}' overlaps field '{owner[bit]}' at bit {bit}",
+                                        "each bit of the word belongs to at most one field of a format")
                     owner[bit] = fname
             fields.append(f)
         return ir.Format(name, word, tuple(fields), syntax, loc)
+
+    def check_syntax(self, fmt: ir.Format, node: Node):
+        """Every {placeholder} of an assembler syntax names a field of the format, once."""
+        seen = set()
+        for m in re.finditer(r"\{(\w+)(?::(\w+))?\}", fmt.syntax):
+            name = m.group(1)
+            if fmt.field(name) is None or name in seen:
+                problem = "is written twice" if name in seen else f"is not a field of format '{fmt.name}'"
+                raise SpecError(node.loc, f"syntax placeholder '{{{name}}}' {problem}",
+                                f"fields: {', '.join(f.name for f in fmt.fields)}; write each as {{name}} "
+                                "or {name:prefix} at most once")
+            seen.add(name)
 
     def field(self, name: str, spec: Node, loc: Loc, word: int) -> ir.FieldDef:
         signed = pcrel = False
@@ -265,8 +286,12 @@ class _Builder:
                                     "rename the field")
             sem = decl.value["semantics"]
             text = self.scalar(sem, "semantics")
+            if sem.style == ">" or (sem.style != "|" and ("\n" in text or (sem.end_line or 0) > sem.loc.line)):
+                raise SpecError(sem.loc, "semantics on several lines must be a literal block ('|')",
+                                "write 'semantics: |' and put the statements on the following lines, indented; "
+                                "folded ('>'), quoted and plain scalars join or escape lines, so positions would be lost")
             body, nslots = check_semantics(text, self.path, block_origin(sem, self.lines), view,
-                                           [(f.name, f.type) for f in operands])
+                                           [(f.name, f.type) for f in operands], match)
             unit, unroll = self.instruction_hls(decl, name, units, body)
             out.append(ir.Instruction(name, index, fmt, match, operands, body, nslots, unit, unroll, text, loc))
         if not out:
@@ -298,7 +323,9 @@ class _Builder:
                                 f"fields: {', '.join(x.name for x in fmt.fields)}")
             v = self.integer(value, f"match value of {fname}")
             if not f.type.contains(v) or v & ((1 << f.lsb_zeros) - 1):
-                raise SpecError(value.loc, f"{v} does not fit field '{fname}' ({f.type})")
+                align = f", a multiple of {1 << f.lsb_zeros}" if f.lsb_zeros else ""
+                raise SpecError(value.loc, f"{v} does not fit field '{fname}' ({f.type})",
+                                f"'{fname}' holds {f.type.min}..{f.type.max}{align}")
             out.append((fname, v))
         return tuple(out)
 
@@ -334,6 +361,9 @@ class _Builder:
         if "units" in v:
             for uname, decl in self.expect_map(v["units"], "hls units").items():
                 depth = 4
+                if not decl.is_map and not (decl.is_scalar and decl.value in ("", "~", "null")):
+                    raise SpecError(decl.loc, f"unit '{uname}' must be a mapping (or empty)",
+                                    f"write {uname}: {{queue_depth: 8}} or {uname}: {{}}")
                 if decl.is_map:
                     self.check_keys(decl, ("queue_depth",), f"unit '{uname}'")
                     if "queue_depth" in decl.value:

@@ -25,6 +25,7 @@ Width and sign rules (values are exact integers; widths grow so that arithmetic 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from . import ir
@@ -76,16 +77,26 @@ class _Scope:
 
 
 def check_semantics(text: str, path: str, origin: tuple[int, int], view: MachineView,
-                    operands: list[tuple[str, IntType]]) -> tuple[tuple, int]:
-    """Parse and type `text`; returns (body statements, number of slots)."""
+                    operands: list[tuple[str, IntType]], fixed: tuple = ()) -> tuple[tuple, int]:
+    """Parse and type `text`; returns (body statements, number of slots).
+    `fixed` lists (field, value) pairs set by the instruction's match (not operands)."""
     checker = _Checker(path, origin, view)
+    checker.fixed = dict(fixed)
     for name, t in operands:
         checker.fields[name] = Slot(name, checker.new_slot(), t, "field")
     try:
         tree = ast.parse(text, filename=path, mode="exec")
     except SyntaxError as exc:
-        loc = checker.loc_at(exc.lineno or 1, (exc.offset or 1) - 1)
-        raise SpecError(loc, f"Python syntax: {exc.msg}",
+        col = (exc.offset or 1) - 1
+        lines = text.splitlines()
+        if isinstance(exc, IndentationError) and 1 <= (exc.lineno or 0) <= len(lines):
+            # Python points into the indentation; point at the line's first character instead
+            # (take the line from `text`: exc.text may come from the file named `path`)
+            bad = lines[exc.lineno - 1]
+            col = len(bad) - len(bad.lstrip(" \t"))
+        loc = checker.loc_at(exc.lineno or 1, col)
+        message = re.sub(r"on line (\d+)", lambda m: f"on line {origin[0] + int(m.group(1)) - 1}", exc.msg)
+        raise SpecError(loc, f"Python syntax: {message}",
                         "semantics are Python statements; check indentation and colons") from None
     body = checker.block(tree.body, _Scope())
     return body, checker.nslots
@@ -116,6 +127,9 @@ class _Checker:
         """A typed expression from `e`; a Lit takes `like` if it fits there, else its own width."""
         if isinstance(e, Lit):
             t = like if like is not None and like.contains(e.value) else type_of_constant(e.value)
+            if t.width > MAX_WIDTH:
+                raise SpecError(e.loc, f"constant {e.value} needs {t.width} bits; at most {MAX_WIDTH} are supported",
+                                "use a smaller constant, or compare/mask with a narrower value")
             return ir.Const(e.value, t, e.loc)
         return e
 
@@ -169,6 +183,9 @@ class _Checker:
             self.fail(node, "a declaration needs a value", f"write '{ast.unparse(node.target)}: {t} = 0'")
         if not isinstance(node.target, ast.Name):
             self.fail(node.target, "only local variables can be annotated")
+        if node.target.id in self.view.state or node.target.id == self.view.pc:
+            self.fail(node.target, f"'{node.target.id}' is a state element; its type is declared under 'state'",
+                      f"drop the annotation: {node.target.id} = ...")
         value = self.limit(self.expr(node.value, scope), node.value)
         return self.assign(node.target, value, t, scope, node)
 
@@ -204,6 +221,9 @@ class _Checker:
         if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
             name = target.value.id
             state = self.view.state.get(name)
+            if state is None and name not in self.fields and name not in self.local_types \
+                    and name not in self.view.params and name != self.view.pc:
+                self.fail(target.value, f"unknown name '{name}'", self.known_names(scope))
             if state is None or state.kind == "reg":
                 self.fail(target, f"cannot assign to bits of '{name}'",
                           "build the whole value with cat(...) or masks and assign it at once")
@@ -218,7 +238,8 @@ class _Checker:
             self.fail(target, f"cannot assign to field '{name}'; instruction fields are read-only",
                       f"copy it into a local first: {name}_v: {self.fields[name].type} = {name}")
         if name in self.view.params:
-            self.fail(target, f"cannot assign to parameter '{name}'; params are constants")
+            self.fail(target, f"cannot assign to parameter '{name}'; params are constants",
+                      f"use a local instead, e.g. {name.lower()}_v: u32 = {name}")
         slot = scope.names.get(name)
         if slot is not None and slot.kind == "loop":
             self.fail(target, f"cannot assign to loop variable '{name}'", "use another local")
@@ -244,8 +265,8 @@ class _Checker:
         """`value` converted to `t` for an assignment: literals must fit, typed values wrap."""
         if isinstance(value, Lit):
             if not t.contains(value.value):
-                self.fail(node, f"constant {value.value} does not fit in {t} ('{what}')",
-                          f"{t} holds {t.min}..{t.max}; wrap it explicitly with {t}(...) if intended")
+                raise SpecError(value.loc, f"constant {value.value} does not fit in {t} ('{what}')",
+                                f"{t} holds {t.min}..{t.max}; wrap it explicitly with {t}(...) if intended")
             return ir.Const(value.value, t, value.loc)
         if value.type == t:
             return value
@@ -260,6 +281,11 @@ class _Checker:
         scope.assigned |= then_scope.assigned & else_scope.assigned
         for name in scope.assigned:
             scope.names.setdefault(name, then_scope.names.get(name) or else_scope.names[name])
+        # a bound holds after the if only if it holds at the end of both branches
+        joined = {s: max(then_scope.facts[s], else_scope.facts[s])
+                  for s in then_scope.facts.keys() & else_scope.facts.keys()}
+        scope.facts.clear()
+        scope.facts.update(joined)
         return ir.If(cond, then, orelse, self.loc(node))
 
     def stmt_For(self, node: ast.For, scope):
@@ -292,6 +318,11 @@ class _Checker:
         body_scope = scope.child()
         body_scope.names[name] = slot
         body_scope.facts[slot.slot] = hi - 1
+        for written in _assigned_names(node.body):   # bounds on locals the body changes do not hold
+            local = scope.names.get(written) or self.local_types.get(written)
+            if local is not None:
+                body_scope.facts.pop(local.slot, None)
+                scope.facts.pop(local.slot, None)
         body = self.block(node.body, body_scope)
         for local in body_scope.names.values():      # locals first assigned in the loop stay known
             if local.kind == "local":
@@ -400,6 +431,9 @@ class _Checker:
             return Lit(self.view.params[name], loc)
         if name in _EXPR_BUILTINS or name in _STATEMENT_BUILTINS or _annotation_type(node) is not None:
             self.fail(node, f"built-in '{name}' must be called", f"write {name}(...)")
+        if name in getattr(self, "fixed", {}):
+            self.fail(node, f"field '{name}' is fixed to {self.fixed[name]} by 'match', so it is not an operand",
+                      f"write the constant {self.fixed[name]}, or drop '{name}' from match")
         self.fail(node, f"unknown name '{name}'", self.known_names(scope))
 
     def known_names(self, scope: _Scope) -> str:
@@ -507,6 +541,9 @@ class _Checker:
             if sl.step is not None or sl.lower is None or sl.upper is None:
                 self.fail(node, "bit slices are written x[hi:lo]", "for example imm[11:5]")
             hi, lo = self.const(sl.lower, scope, "slice bound"), self.const(sl.upper, scope, "slice bound")
+            if 0 <= hi < lo < value.type.width:
+                self.fail(node, f"bit slice [{hi}:{lo}] is reversed; slices are written x[hi:lo] with hi >= lo",
+                          f"write {ast.unparse(base)}[{lo}:{hi}]")
             if not 0 <= lo <= hi < value.type.width:
                 self.fail(node, f"bit slice [{hi}:{lo}] is outside the {value.type.width} bits of "
                                 f"'{ast.unparse(base)}' ({value.type})",
@@ -648,6 +685,10 @@ class _Checker:
         value = self.expr(node.args[3], scope)
         target = IntType(False, 8 * n)
         if isinstance(value, Lit):
+            if not -(1 << (8 * n - 1)) <= value.value <= target.max:
+                raise SpecError(value.loc, f"constant {value.value} does not fit in {n} byte{'s' if n > 1 else ''}",
+                                f"a {n}-byte store takes {-(1 << (8 * n - 1))}..{target.max}; "
+                                f"wrap it explicitly with u{8 * n}(...) if intended")
             value = ir.Const(target.wrap(value.value), target, value.loc)
         return ir.Store(mem.name, addr, n, self.fit(value, target, node, "store value"), self.loc(node))
 
@@ -675,6 +716,17 @@ def _fold_binary(op: str, a: int, b: int, node, checker: _Checker) -> int:
             "min": min(a, b), "max": max(a, b)}[op]
 
 
+def _assigned_names(stmts: list) -> set:
+    """Names assigned anywhere in `stmts` (nested blocks included)."""
+    out = set()
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+            out |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return out
+
+
 def _annotation_type(node: ast.expr) -> IntType | None:
     return parse_type(node.id) if isinstance(node, ast.Name) else None
 
@@ -697,5 +749,10 @@ def _describe(node: ast.AST) -> str:
              "With": "with", "Try": "try", "Raise": "raise", "Delete": "del", "Global": "global",
              "Nonlocal": "nonlocal", "Lambda": "lambda", "ListComp": "list comprehension",
              "Attribute": "attribute access (a.b)", "List": "list", "Tuple": "tuple", "Dict": "dict",
-             "Break": "break", "Continue": "continue", "ClassDef": "class", "JoinedStr": "f-string"}
+             "Break": "break", "Continue": "continue", "ClassDef": "class", "JoinedStr": "f-string",
+             "AsyncFunctionDef": "async def", "AsyncFor": "async for", "AsyncWith": "async with",
+             "Await": "await", "Yield": "yield", "YieldFrom": "yield from", "Match": "match",
+             "NamedExpr": "assignment expression (:=)", "Starred": "starred expression (*x)",
+             "Set": "set", "SetComp": "set comprehension", "DictComp": "dict comprehension",
+             "GeneratorExp": "generator expression", "TryStar": "try"}
     return names.get(type(node).__name__, type(node).__name__)

@@ -7,6 +7,7 @@ can point at the user's line and column.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import re
 from typing import Any
 
 import yaml
@@ -21,6 +22,7 @@ class Node:
     loc: Loc
     key_locs: dict | None = None     # for mappings: key -> Loc of the key itself
     style: str | None = None         # scalar style ('|', '>', '"', "'", or None)
+    end_line: int | None = None      # for scalars: the line the scalar ends on
 
     @property
     def is_map(self) -> bool:
@@ -42,7 +44,7 @@ def _loc(path: str, mark) -> Loc:
 def _convert(path: str, node: yaml.Node) -> Node:
     loc = _loc(path, node.start_mark)
     if isinstance(node, yaml.ScalarNode):
-        return Node(node.value, loc, style=node.style)
+        return Node(node.value, loc, style=node.style, end_line=node.end_mark.line + 1)
     if isinstance(node, yaml.SequenceNode):
         return Node([_convert(path, item) for item in node.value], loc)
     if isinstance(node, yaml.MappingNode):
@@ -68,7 +70,12 @@ def parse_yaml(text: str, path: str) -> Node:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = _loc(path, mark) if mark else Loc(path, 1, 1)
-        raise SpecError(loc, f"YAML syntax: {exc.problem or exc.context}",
+        message = exc.problem or exc.context
+        if exc.problem and exc.context and exc.problem.startswith("but "):
+            message = f"{exc.context}, {exc.problem}"
+        elif exc.problem and exc.context and exc.context_mark:
+            message += f" ({exc.context} at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1})"
+        raise SpecError(loc, f"YAML syntax: {message}",
                         "check indentation and that every 'key: value' has a space after the colon") from None
     if root is None:
         raise SpecError(Loc(path, 1, 1), "the file is empty", "a machine file starts with 'machine: NAME'")
@@ -82,13 +89,18 @@ def block_origin(node: Node, text_lines: list[str]) -> tuple[int, int]:
     quoted scalars start one column after the quote.
     """
     if node.style in ("|", ">"):
+        # leading empty lines are part of the block's text, so the text starts on the next line
+        header = text_lines[node.loc.line - 1] if node.loc.line <= len(text_lines) else ""
+        indicator = re.match(r"[|>][+-]?([1-9])?", header[node.loc.col - 1:])
+        if indicator and indicator.group(1):      # explicit indentation: relative to the key's line
+            return node.loc.line + 1, len(header) - len(header.lstrip(" ")) + int(indicator.group(1)) + 1
         line = node.loc.line + 1
         while line <= len(text_lines) and not text_lines[line - 1].strip():
             line += 1
         if line > len(text_lines):
             return node.loc.line, node.loc.col
         raw = text_lines[line - 1]
-        return line, len(raw) - len(raw.lstrip(" ")) + 1
+        return node.loc.line + 1, len(raw) - len(raw.lstrip(" ")) + 1
     if node.style in ('"', "'"):
         return node.loc.line, node.loc.col + 1
     return node.loc.line, node.loc.col

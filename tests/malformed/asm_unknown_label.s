@@ -1,0 +1,2 @@
+# expect: 2:38: unknown label 'nowhere'
+    mvin rows=8, cols=8, row=0, addr=nowhere
