@@ -112,7 +112,7 @@ class Assembler:
         return out
 
     def _line(self, body: str, loc: Loc, pc: int, labels: dict) -> int:
-        mnemonic, _, rest = body.partition(" ")
+        mnemonic, _, rest = body.replace("\t", " ").partition(" ")
         if mnemonic == ".word":
             value = self._value(rest.strip(), loc, labels, None, pc)
             if not 0 <= value < (1 << (8 * self.word_bytes)) and not -(1 << (8 * self.word_bytes - 1)) <= value < 0:

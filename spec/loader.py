@@ -21,6 +21,7 @@ from .yamlsrc import Node, block_origin, parse_yaml
 
 TOP_KEYS = ("machine", "params", "state", "fetch", "queue", "formats", "instructions", "hls")
 STATE_KINDS = ("reg", "regfile", "mem")
+MAX_ELEMENTS = 1 << 32                 # per memory: it is allocated in host RAM by every simulator
 
 
 def load_machine(path: str | Path, overrides: dict[str, int] | None = None) -> ir.Machine:
@@ -171,7 +172,14 @@ class _Builder:
         dims = v["shape"].value if v["shape"].is_list else [v["shape"]]
         if not 1 <= len(dims) <= 4:
             raise SpecError(v["shape"].loc, "a mem has 1 to 4 dimensions")
-        return tuple(self.integer(d, "a dimension", 1, 1 << 32) for d in dims)
+        shape = tuple(self.integer(d, "a dimension", 1, 1 << 32) for d in dims)
+        elements = 1
+        for d in shape:
+            elements *= d
+        if elements > MAX_ELEMENTS:
+            raise SpecError(v["shape"].loc, f"mem '{name}' has {elements:,} elements; at most {MAX_ELEMENTS:,} "
+                                            "are supported", "simulated memories live in host RAM; shrink the shape")
+        return shape
 
     def read_fetch(self, node: Node, state: dict) -> ir.Fetch:
         v = self.expect_map(node, "fetch")
