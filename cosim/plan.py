@@ -1,0 +1,120 @@
+"""Sampling plans: which sample units of a workload run in detailed (RTL) simulation.
+
+A workload of `total` instructions/commands is cut into consecutive *sample units* of
+`unit` instructions (the last may be shorter). A plan picks some units to measure; each
+measured unit is preceded by `warmup` instructions of detailed simulation whose cycles
+are not counted (SMARTS: they warm the microarchitectural state that the functional
+model does not carry).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from spec.errors import DcsimError
+
+
+class PlanError(DcsimError):
+    pass
+
+
+@dataclass(frozen=True)
+class SampleUnit:
+    index: int          # unit number, 0-based
+    start: int          # first measured instruction
+    length: int         # measured instructions
+    warmup: int         # detailed instructions before `start` (clipped at the workload's start)
+    stratum: int = 0
+
+    @property
+    def detail_start(self) -> int:
+        return self.start - self.warmup
+
+
+@dataclass(frozen=True)
+class SamplePlan:
+    kind: str                     # 'systematic' | 'random' | 'stratified' | 'full'
+    total: int                    # instructions in the workload
+    unit: int                     # instructions per sample unit
+    samples: tuple                # of SampleUnit, sorted by start
+    strata: tuple = ()            # stratified: population (unit count) of each stratum
+
+    @property
+    def population(self) -> int:
+        return units_in(self.total, self.unit)
+
+    def describe(self) -> str:
+        return (f"{self.kind}: {len(self.samples)} of {self.population} units of {self.unit} "
+                f"({100 * len(self.samples) / max(self.population, 1):.1f}%)")
+
+
+def units_in(total: int, unit: int) -> int:
+    return -(-total // unit)
+
+
+def _check(total: int, unit: int, warmup: int):
+    if total <= 0:
+        raise PlanError("the workload has no instructions to sample")
+    if unit <= 0 or warmup < 0:
+        raise PlanError(f"unit must be positive and warm-up non-negative (got unit={unit}, warmup={warmup})")
+
+
+def _unit(index: int, total: int, unit: int, warmup: int, stratum: int = 0) -> SampleUnit:
+    start = index * unit
+    return SampleUnit(index, start, min(unit, total - start), min(warmup, start), stratum)
+
+
+def full(total: int, unit: int) -> SamplePlan:
+    """Every unit (ground truth with the same per-unit bookkeeping)."""
+    _check(total, unit, 0)
+    n = units_in(total, unit)
+    return SamplePlan("full", total, unit, tuple(_unit(i, total, unit, 0) for i in range(n)))
+
+
+def systematic(total: int, unit: int, warmup: int, every: int, offset: int = 0) -> SamplePlan:
+    """SMARTS: one unit every `every` units, starting at unit `offset`."""
+    _check(total, unit, warmup)
+    if every <= 0 or not 0 <= offset < every:
+        raise PlanError(f"systematic sampling needs every > 0 and 0 <= offset < every (got {every}, {offset})")
+    n = units_in(total, unit)
+    return SamplePlan("systematic", total, unit,
+                      tuple(_unit(i, total, unit, warmup) for i in range(offset, n, every)))
+
+
+def random_units(total: int, unit: int, warmup: int, count: int, seed: int = 0) -> SamplePlan:
+    """Simple random sampling of `count` distinct units."""
+    _check(total, unit, warmup)
+    n = units_in(total, unit)
+    if not 1 <= count <= n:
+        raise PlanError(f"cannot draw {count} of {n} units")
+    chosen = np.sort(np.random.default_rng(seed).choice(n, size=count, replace=False))
+    return SamplePlan("random", total, unit, tuple(_unit(int(i), total, unit, warmup) for i in chosen))
+
+
+def stratified(labels: np.ndarray, total: int, unit: int, warmup: int, count: int, seed: int = 0) -> SamplePlan:
+    """Random sampling inside strata given by a label per unit (e.g. clustered signatures).
+
+    Samples are allocated to strata in proportion to their size, at least one each (two
+    where the stratum allows, so that its variance can be estimated).
+    """
+    _check(total, unit, warmup)
+    labels = np.asarray(labels)
+    n = units_in(total, unit)
+    if labels.shape != (n,):
+        raise PlanError(f"need one stratum label per unit ({n}), got {labels.shape}")
+    strata = np.unique(labels)
+    sizes = np.array([(labels == s).sum() for s in strata])
+    if count < len(strata):
+        raise PlanError(f"{count} samples cannot cover {len(strata)} strata")
+    alloc = np.minimum(sizes, np.maximum(np.minimum(2, sizes), np.floor(count * sizes / n).astype(int)))
+    rng = np.random.default_rng(seed)
+    while alloc.sum() < min(count, n):                     # hand out the remainder to the largest gaps
+        alloc[np.argmax(sizes * count / n - alloc + (alloc >= sizes) * -1e18)] += 1
+    picked = []
+    for h, (s, k) in enumerate(zip(strata, alloc)):
+        members = np.flatnonzero(labels == s)
+        for i in rng.choice(members, size=int(k), replace=False):
+            picked.append(_unit(int(i), total, unit, warmup, stratum=h))
+    picked.sort(key=lambda u: u.start)
+    return SamplePlan("stratified", total, unit, tuple(picked), tuple(int(x) for x in sizes))
