@@ -1,0 +1,272 @@
+"""The compiled functional simulator: generated C loaded with ctypes.
+
+`CSimulator` has the public API of `fastforward.sim.Simulator`. The architectural state
+is the same dict of numpy arrays (`new_state`); the C code reads and writes them through
+pointers, so `csim.state['acc']` is a zero-copy view. Snapshots are the reference's
+`Snapshot` objects and move freely between backends. Faults raise `MachineFault` with the
+reference's message; env_call and the store watch call back into Python at the same
+point of the instruction as the reference does.
+"""
+from __future__ import annotations
+
+import ctypes
+import sys
+from typing import Callable, Iterable
+
+import numpy as np
+
+from spec import ir
+from spec.errors import MachineFault
+
+from .cbuild import load_library
+from .cgen import DC_FAULT, DC_HALTED, DC_HOST_ERROR, DC_OK, CodegenError, CProgram, generate
+from .interp import _no_environment
+from .sim import Snapshot, new_state
+
+HOST_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int64)
+_CTYPES = {"ptr": ctypes.c_void_p, "i64": ctypes.c_int64, "fn": HOST_FN}
+_COMPILED: dict[tuple, tuple] = {}
+MASK64 = (1 << 64) - 1
+CHUNK = 1 << 26                   # run(None) returns to Python this often (Ctrl-C works)
+
+
+def compile_machine(machine: ir.Machine) -> tuple[CProgram, ctypes.CDLL, type]:
+    """Generate, build (cached) and load the C simulator of `machine`; once per process."""
+    key = (machine.digest, machine.path)
+    hit = _COMPILED.get(key)
+    if hit is not None:
+        return hit
+    if sys.byteorder != "little":
+        raise CodegenError("the C backend assumes a little-endian host")
+    program = generate(machine)
+    lib = load_library(program.source, f"{machine.name}_sim")
+    ctx_type = type(f"{machine.name}_ctx", (ctypes.Structure,),
+                    {"_fields_": [(name, _CTYPES[kind]) for name, kind in program.ctx_fields]})
+    lib.dc_run.argtypes, lib.dc_run.restype = [ctypes.c_void_p, ctypes.c_int64], ctypes.c_int
+    lib.dc_cache_reset.argtypes, lib.dc_cache_reset.restype = [ctypes.c_void_p], None
+    lib.dc_ctx_size.restype = lib.dc_dentry_size.restype = ctypes.c_int64
+    if lib.dc_ctx_size() != ctypes.sizeof(ctx_type):
+        raise CodegenError(f"{machine.name}: C context is {lib.dc_ctx_size()} bytes, ctypes expects "
+                           f"{ctypes.sizeof(ctx_type)}")
+    _COMPILED[key] = program, lib, ctx_type
+    return _COMPILED[key]
+
+
+class CSimulator:
+    """Executes a machine's instructions (fetch) or commands (queue) in compiled C."""
+
+    backend = "c"
+    DCACHE_ENTRIES = 1 << 14      # decoded-instruction cache (fetch machines), direct-mapped by pc
+
+    def __init__(self, machine: ir.Machine):
+        self.machine = machine
+        self.program, self.lib, ctx_type = compile_machine(machine)
+        self.state = new_state(machine)
+        self.counts = np.zeros(len(machine.instructions), dtype=np.int64)
+        self._ctx = ctx_type()
+        self._ctx_ptr = ctypes.addressof(self._ctx)
+        for s in machine.state:
+            setattr(self._ctx, f"m_{s.name}", self.state[s.name].ctypes.data)
+        self._ctx.counts = self.counts.ctypes.data
+        self._nwords = self.program.nwords
+        self._pending: list[int] = []
+        self._qwords = np.zeros((16, self._nwords), dtype=np.uint64)
+        self._filled = 0                      # commands encoded in _qwords
+        self._set_queue()
+        self._error: BaseException | None = None
+        self._env: Callable[[int], None] = _no_environment
+        self._on_watch: Callable[[int], None] | None = None
+        self._env_fn, self._watch_fn = HOST_FN(self._env_trampoline), HOST_FN(self._watch_trampoline)
+        self._ctx.env_call, self._ctx.on_watch = self._env_fn, self._watch_fn
+        if machine.fetch is not None:
+            nbytes = self.DCACHE_ENTRIES * self.lib.dc_dentry_size()
+            self._dcache = np.zeros(nbytes // 8, dtype=np.uint64)
+            self._ctx.dcache, self._ctx.dcache_mask = self._dcache.ctypes.data, self.DCACHE_ENTRIES - 1
+            self.lib.dc_cache_reset(self._ctx_ptr)
+
+    # --------------------------------------------------------- run state
+    @property
+    def retired(self) -> int:
+        return self._ctx.retired
+
+    @retired.setter
+    def retired(self, value: int):
+        self._ctx.retired = value
+
+    @property
+    def halted(self) -> bool:
+        return bool(self._ctx.halted)
+
+    @property
+    def exit_code(self) -> int | None:
+        kind, code = self._ctx.exit_kind, self._ctx.exit_code
+        return None if kind == 0 else code if kind == 1 else code & MASK64
+
+    def halt(self, code: int | None):
+        self._ctx.halted = 1
+        if code is None:
+            self._ctx.exit_kind = 0
+        elif -(1 << 63) <= code < (1 << 63):
+            self._ctx.exit_code, self._ctx.exit_kind = code, 1
+        elif code <= MASK64:
+            self._ctx.exit_code, self._ctx.exit_kind = code - (1 << 64), 2
+        else:
+            raise ValueError(f"exit code {code} does not fit in 64 bits")
+
+    def _set_halted(self, halted: bool, code: int | None):
+        if halted:
+            self.halt(code)
+        else:
+            self._ctx.halted, self._ctx.exit_kind = 0, 0
+            if code is not None:
+                self.halt(code)
+                self._ctx.halted = 0
+
+    # ------------------------------------------------------------ host side
+    def push(self, commands: Iterable[int]):
+        """Queue machines: append commands for the accelerator to execute."""
+        if self.machine.queue is None:
+            raise MachineFault(f"{self.machine.name} fetches its instructions; it has no command queue")
+        commands = [int(c) for c in commands]
+        width = self.machine.queue.width
+        for c in commands:
+            if not 0 <= c < (1 << width):
+                raise ValueError(f"command {c:#x} does not fit in the {width}-bit queue of {self.machine.name}")
+        pos = self._ctx.qpos
+        if pos and pos * 2 >= len(self._pending):             # drop what has run
+            self._pending = self._pending[pos:]
+            self._qwords = np.ascontiguousarray(self._qwords[pos:])
+            self._filled -= pos
+            self._ctx.qpos = 0
+        self._pending.extend(commands)
+        self._set_queue()
+
+    def _set_queue(self):
+        """Encode pending commands not yet in the word array and point the C context at it."""
+        n = len(self._pending)
+        if n > len(self._qwords):
+            grown = np.zeros((max(n, 2 * len(self._qwords)), self._nwords), dtype=np.uint64)
+            grown[:self._filled] = self._qwords[:self._filled]
+            self._qwords = grown
+        for i in range(self._filled, n):
+            c = self._pending[i]
+            for k in range(self._nwords):
+                self._qwords[i, k] = (c >> (64 * k)) & MASK64
+        self._filled = n
+        self._ctx.queue, self._ctx.qlen = self._qwords.ctypes.data, n
+
+    def pending_count(self) -> int:
+        """Queue machines: commands pushed but not yet executed."""
+        return len(self._pending) - self._ctx.qpos
+
+    @property
+    def pending(self) -> list[int]:
+        """The commands not yet executed (a copy)."""
+        return self._pending[self._ctx.qpos:]
+
+    @property
+    def pc(self) -> int:
+        return int(self.state[self.machine.fetch.pc].reshape(-1)[0])
+
+    @pc.setter
+    def pc(self, value: int):
+        self.state[self.machine.fetch.pc].reshape(-1)[0] = value
+
+    def set_env(self, env_call: Callable[[int], None]):
+        self._env = env_call
+
+    def watch_store(self, index: int | None, callback: Callable[[int], None] | None):
+        """Call `callback` when a store touches byte `index` of the fetch memory (HTIF tohost)."""
+        self._ctx.has_watch, self._ctx.watch = (0, 0) if index is None else (1, index)
+        self._on_watch = callback
+
+    def _env_trampoline(self, kind: int) -> int:
+        try:
+            self._env(int(kind))
+            return 0
+        except BaseException as exc:          # re-raised by _run once C has returned
+            self._error = exc
+            return 1
+
+    def _watch_trampoline(self, index: int) -> int:
+        try:
+            self._on_watch(int(index))
+            return 0
+        except BaseException as exc:
+            self._error = exc
+            return 1
+
+    # -------------------------------------------------------------- running
+    def next_word(self) -> int | None:
+        if self.machine.fetch is None:
+            return self._pending[self._ctx.qpos] if self._ctx.qpos < len(self._pending) else None
+        f = self.machine.fetch
+        i = self.pc - f.base
+        mem = self.state[f.memory]
+        if i < 0 or i + f.ilen > mem.size:
+            raise MachineFault(f"instruction fetch at pc {self.pc:#x} is outside {f.memory}")
+        return int.from_bytes(mem[i:i + f.ilen].tobytes(), "little")
+
+    def _run(self, n: int) -> int:
+        status = self.lib.dc_run(self._ctx_ptr, n)
+        if status == DC_FAULT:
+            raise self._fault()
+        if status == DC_HOST_ERROR:
+            error, self._error = self._error, None
+            raise error
+        return status
+
+    def step(self) -> bool:
+        """Execute one instruction; False if halted or (queue machines) no command is pending."""
+        before = self.retired
+        self._run(1)
+        return self.retired > before
+
+    def run(self, n: int | None = None) -> int:
+        """Execute up to `n` instructions (all, if None); returns how many retired."""
+        start = self.retired
+        if n is None:
+            while self._run(CHUNK) == DC_OK:
+                pass
+        elif n > 0:
+            self._run(n)
+        return self.retired - start
+
+    def kind_counts(self) -> dict[str, int]:
+        return {i.name: int(c) for i, c in zip(self.machine.instructions, self.counts) if c}
+
+    def _fault(self) -> MachineFault:
+        site = self.program.sites[self._ctx.fault_site]
+        if site.kind == "fetch":
+            return MachineFault(f"instruction fetch at pc {self.pc:#x} is outside {self.machine.fetch.memory}")
+        if site.kind == "illegal":
+            where = f" at pc {self.pc:#x}" if self.machine.fetch else f" (command {self.retired})"
+            return MachineFault(f"illegal instruction {self.next_word():#x}{where}")
+        value = self._ctx.fault_value if site.signed else self._ctx.fault_value & MASK64
+        if site.kind == "index":
+            name, k, dim = site.detail
+            text = f"index {value} is out of range for dimension {k} of {name} (0..{dim - 1})"
+        elif site.kind == "assert":
+            text = f"assertion failed: {site.detail[0]}"
+        else:
+            mem, n, size = site.detail
+            text = f"{site.kind} of {n} bytes at {mem}[{value}] is outside 0..{size - 1}"
+        return MachineFault(f"{site.instr}: {text}", site.loc)
+
+    # ------------------------------------------------------ snapshot/restore
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.machine.name, self.machine.digest,
+                        {k: v.copy() for k, v in self.state.items()}, self.retired, self.counts.copy(),
+                        self.halted, self.exit_code, tuple(self.pending))
+
+    def restore(self, snap: Snapshot):
+        if snap.digest != self.machine.digest:
+            raise MachineFault(f"snapshot of machine '{snap.machine}' ({snap.digest[:12]}) does not match "
+                               f"'{self.machine.name}' ({self.machine.digest[:12]})")
+        for name, array in snap.arrays.items():
+            np.copyto(self.state[name], array)
+        np.copyto(self.counts, snap.counts)
+        self.retired = snap.retired
+        self._set_halted(snap.halted, snap.exit_code)
+        self._pending, self._filled, self._ctx.qpos = list(snap.queue), 0, 0
+        self._set_queue()
