@@ -1,0 +1,270 @@
+"""Cluster files: a topology and a link model described in YAML.
+
+    network:
+      topology:
+        kind: leaf_spine            # ring | switch | leaf_spine | fat_tree | torus | hierarchical
+        leaves: 4
+        hosts_per_leaf: 4
+        spines: 2
+        oversubscription: 4
+        link: {bandwidth: 50 GB/s, latency: 500 ns}
+        switch_latency: 300 ns
+        routing: ecmp               # ecmp | shortest
+      model:
+        kind: packet                # packet | flow | mess
+        mtu: 4 KiB
+        buffer: infinite            # packet: bytes per output port, or infinite
+
+Values are read with yaml.safe_load; the same text is composed once more only to learn
+where each key sits, so that every error names the user's file, line and column.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from spec.errors import Loc
+
+from . import topology as topo
+from .curves import fit_curve, load_curves_csv
+from .errors import NetworkConfigError, NetworkError
+from .flow import FlowModel
+from .mess import MessModel
+from .packet import PacketModel
+from .units import BANDWIDTH, SIZE, TIME, parse_quantity
+from .workload import LinkModel
+
+__all__ = ["Network", "load_network", "parse_network", "load_topology"]
+
+_REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Network:
+    topology: topo.Topology
+    model: LinkModel
+    source: str
+
+
+def load_network(path: str | Path) -> Network:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise NetworkConfigError(Loc(str(path), 1, 1), f"cannot read file: {exc.strerror}")
+    return parse_network(text, str(path))
+
+
+def load_topology(path: str | Path) -> topo.Topology:
+    return load_network(path).topology
+
+
+def parse_network(text: str, path: str = "<string>") -> Network:
+    try:
+        data = yaml.safe_load(text)
+        locs = _locations(yaml.compose(text), path)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        loc = Loc(path, mark.line + 1, mark.column + 1) if mark else Loc(path, 1, 1)
+        raise NetworkConfigError(loc, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    root = _Section(data, (), locs, path, "file")
+    net = root.section("network")
+    root.done()
+    topology = _topology(net.section("topology"))
+    model = _model(net.section("model", optional=True), Path(path).parent)
+    net.done()
+    return Network(topology, model, path)
+
+
+def _locations(node: yaml.Node | None, path: str) -> dict[tuple, Loc]:
+    """Key path -> Loc of its value; (*key path, '@key') -> Loc of the key itself."""
+    out: dict[tuple, Loc] = {}
+
+    def walk(n: yaml.Node, at: tuple) -> None:
+        out[at] = Loc(path, n.start_mark.line + 1, n.start_mark.column + 1)
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                key = k.value if isinstance(k, yaml.ScalarNode) else str(k)
+                out[at + (key, "@key")] = Loc(path, k.start_mark.line + 1,
+                                              k.start_mark.column + 1)
+                walk(v, at + (key,))
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                walk(v, at + (i,))
+
+    if node is not None:
+        walk(node, ())
+    return out
+
+
+class _Section:
+    """A mapping being read: remembers which keys were used, blames locations."""
+
+    def __init__(self, data: Any, at: tuple, locs: dict, path: str, what: str):
+        self.at, self.locs, self.path, self.what = at, locs, path, what
+        if not isinstance(data, dict):
+            raise NetworkConfigError(self.loc(), f"{what} must be a mapping of keys to values",
+                                     f"got {_kind(data)}")
+        self.data = data
+        self.used: set[str] = set()
+
+    def loc(self, *keys) -> Loc:
+        return self.locs.get(self.at + keys) or self.locs.get(self.at) or Loc(self.path, 1, 1)
+
+    def error(self, key: str, message: str, hint: str | None = None) -> NetworkConfigError:
+        return NetworkConfigError(self.loc(key), message, hint)
+
+    def get(self, key: str, parse: Callable[[Any], Any], default: Any = _REQUIRED,
+            hint: str | None = None) -> Any:
+        self.used.add(key)
+        if key not in self.data or self.data[key] is None:
+            if default is _REQUIRED:
+                raise NetworkConfigError(self.loc(), f"{self.what} is missing '{key}'", hint)
+            return default
+        try:
+            return parse(self.data[key])
+        except (ValueError, TypeError) as exc:
+            raise self.error(key, f"bad value for '{key}': {exc}", hint) from None
+
+    def section(self, key: str, optional: bool = False) -> "_Section | None":
+        self.used.add(key)
+        if key not in self.data:
+            if optional:
+                return None
+            raise NetworkConfigError(self.loc(), f"{self.what} is missing '{key}'",
+                                     f"add a '{key}:' mapping")
+        return _Section(self.data[key], self.at + (key,), self.locs, self.path, f"'{key}'")
+
+    def done(self) -> None:
+        for key in self.data:
+            if key not in self.used:
+                raise NetworkConfigError(self.loc(key, "@key"),
+                                         f"unknown key '{key}' in {self.what}",
+                                         f"allowed here: {', '.join(sorted(self.used))}")
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else type(value).__name__
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"expected a positive integer, got {value!r}")
+    return value
+
+
+def _positive(units: dict[str, float]) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        number = parse_quantity(value, units)
+        if not number > 0:
+            raise ValueError(f"must be positive, got {value!r}")
+        return number
+    return parse
+
+
+def _nonneg_time(value: Any) -> float:
+    number = parse_quantity(value, TIME)
+    if number < 0:
+        raise ValueError(f"must not be negative, got {value!r}")
+    return number
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if value not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
+        return value
+    return parse
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _dims(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list) or not 1 <= len(value) <= 3:
+        raise ValueError(f"expected a list of 1 to 3 sizes like [4, 4, 2], got {value!r}")
+    return tuple(_int(v) for v in value)
+
+
+_BW = _positive(BANDWIDTH)
+_BW_HINT = "a bandwidth like '50 GB/s' or '400 Gbps', or a number of bytes/s"
+
+
+def _link(parent: _Section, key: str) -> tuple[float, float]:
+    s = parent.section(key)
+    bw = s.get("bandwidth", _BW, hint=_BW_HINT)
+    lat = s.get("latency", _nonneg_time, hint="a time like '500 ns' or '1.5 us'")
+    s.done()
+    return bw, lat
+
+
+def _topology(s: _Section) -> topo.Topology:
+    kinds = ("ring", "switch", "leaf_spine", "fat_tree", "torus", "hierarchical")
+    kind = s.get("kind", _choice(kinds), hint=f"one of {', '.join(kinds)}")
+    routing = s.get("routing", _choice(topo.ROUTINGS), "ecmp")
+    sw_lat = (lambda: s.get("switch_latency", _nonneg_time, 0.0))
+    try:
+        if kind == "ring":
+            built = topo.ring(s.get("nodes", _int), *_link(s, "link"),
+                              bidirectional=s.get("bidirectional", _bool, True), routing=routing)
+        elif kind == "switch":
+            built = topo.switch(s.get("nodes", _int), *_link(s, "link"), sw_lat(), routing)
+        elif kind in ("leaf_spine", "fat_tree"):
+            built = topo.leaf_spine(
+                s.get("leaves", _int), s.get("hosts_per_leaf", _int), s.get("spines", _int),
+                *_link(s, "link"), s.get("oversubscription", _positive({}), 1.0), sw_lat(),
+                s.get("uplink_bandwidth", _BW, None, _BW_HINT), routing)
+        elif kind == "torus":
+            built = topo.torus(s.get("dims", _dims), *_link(s, "link"), routing)
+        else:
+            built = topo.hierarchical(s.get("servers", _int), s.get("per_server", _int),
+                                      *_link(s, "intra"), *_link(s, "inter"), sw_lat(), routing)
+    except NetworkConfigError:
+        raise
+    except NetworkError as exc:
+        raise NetworkConfigError(s.loc(), exc.message, exc.hint) from None
+    s.done()
+    return built
+
+
+def _model(s: _Section | None, base: Path) -> LinkModel:
+    if s is None:
+        return PacketModel()
+    kinds = ("packet", "flow", "mess")
+    kind = s.get("kind", _choice(kinds), hint=f"one of {', '.join(kinds)}")
+    mtu = s.get("mtu", _positive(SIZE), 4096.0)
+    if kind == "packet":
+        buffer = s.get("buffer", lambda v: None if v == "infinite" else _positive(SIZE)(v),
+                       None, "a size like '1 MiB', or 'infinite'")
+        rto = s.get("rto", _positive(TIME), None)
+        if buffer is not None and buffer < mtu:
+            raise s.error("buffer", f"a buffer of {buffer:g} B cannot hold one {mtu:g} B packet")
+        model: LinkModel = PacketModel(mtu, buffer, rto)
+    elif kind == "flow":
+        model = FlowModel(mtu if s.get("store_and_forward", _bool, True) else None)
+    else:
+        model = MessModel(_curves(s, base), mix=s.get("mix", str, None),
+                          window=s.get("window", _positive(TIME), None), mtu=mtu)
+    s.done()
+    return model
+
+
+def _curves(s: _Section, base: Path):
+    source = s.get("curve", str, hint="a CSV file (relative to this file) or 'fit'")
+    if source == "fit":
+        fit = s.section("fit")
+        bw, lat = _link(fit, "link")
+        curve = fit_curve(bw, lat, fit.get("switch_latency", _nonneg_time, 0.0))
+        fit.done()
+        return curve
+    csv_path = base / source
+    if not csv_path.is_file():
+        raise s.error("curve", f"curve file '{source}' not found (looked in {base})",
+                      "give a CSV path relative to this YAML file, or 'fit'")
+    return load_curves_csv(csv_path)

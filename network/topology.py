@@ -1,0 +1,251 @@
+"""Topologies: endpoints and switches joined by directed links, with shortest-path routing.
+
+Vertices 0..n_nodes-1 are endpoints (accelerators/NICs); vertices n_nodes.. are switches.
+Every physical cable is two directed links, one per direction, each with its own bandwidth
+(bytes/s) and latency (s, propagation plus PHY). A packet that arrives at a switch pays
+that switch's latency before it joins the output queue; endpoints of direct networks
+(ring, torus) forward without extra latency.
+
+Routing is deterministic shortest-hop. Among equal-cost next hops, `routing="ecmp"` picks
+one by hashing (flow id, vertex), so distinct flows spread over the spines but a flow keeps
+one path and packets stay in order; `routing="shortest"` always takes the lowest link id.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .errors import NetworkError
+
+__all__ = ["Link", "Topology", "ring", "switch", "leaf_spine", "fat_tree", "torus",
+           "hierarchical"]
+
+ROUTINGS = ("ecmp", "shortest")
+
+
+@dataclass(frozen=True)
+class Link:
+    src: int
+    dst: int
+    bandwidth: float     # bytes/s
+    latency: float       # s
+
+
+class Topology:
+    """An immutable graph of endpoints, switches and directed links."""
+
+    def __init__(self, name: str, n_nodes: int, n_switches: int, links: Sequence[Link],
+                 switch_latency: float = 0.0, routing: str = "ecmp"):
+        if routing not in ROUTINGS:
+            raise NetworkError(f"unknown routing '{routing}'", f"use one of {ROUTINGS}")
+        self.name = name
+        self.n_nodes = n_nodes
+        self.n_switches = n_switches
+        self.links = tuple(links)
+        self.switch_latency = float(switch_latency)
+        self.routing = routing
+        self.link_src = np.array([l.src for l in self.links], dtype=np.int64)
+        self.link_dst = np.array([l.dst for l in self.links], dtype=np.int64)
+        self.bandwidth = np.array([l.bandwidth for l in self.links], dtype=float)
+        self.latency = np.array([l.latency for l in self.links], dtype=float)
+        self._out: list[list[int]] = [[] for _ in range(self.n_vertices)]
+        self._in: list[list[int]] = [[] for _ in range(self.n_vertices)]
+        for i, link in enumerate(self.links):
+            self._out[link.src].append(i)
+            self._in[link.dst].append(i)
+        # per link: its latency plus the switch latency paid on arriving at its far end
+        self.hop_latency = self.latency + np.where(self.link_dst >= n_nodes, switch_latency, 0.0)
+        self._dist: dict[int, list[int]] = {}
+        self._routes: dict[tuple[int, int, int], tuple[int, ...]] = {}
+
+    @property
+    def n_vertices(self) -> int:
+        return self.n_nodes + self.n_switches
+
+    @property
+    def n_links(self) -> int:
+        return len(self.links)
+
+    def verify(self) -> None:
+        """Check the graph: vertices in range, positive bandwidths, every pair connected."""
+        for i, link in enumerate(self.links):
+            if not (0 <= link.src < self.n_vertices and 0 <= link.dst < self.n_vertices):
+                raise NetworkError(f"link {i} joins a vertex outside 0..{self.n_vertices - 1}")
+            if link.src == link.dst or not link.bandwidth > 0 or link.latency < 0:
+                raise NetworkError(f"link {i} ({link}) is a loop or has a bad bandwidth/latency")
+        for dst in range(self.n_nodes):
+            cut = [v for v in range(self.n_nodes) if self._distances_to(dst)[v] < 0]
+            if cut:
+                raise NetworkError(f"endpoint {dst} is unreachable from {cut[:5]}")
+
+    def is_switch(self, vertex: int) -> bool:
+        return vertex >= self.n_nodes
+
+    def path_latency(self, route: Sequence[int]) -> float:
+        """Latency of a route with no queueing and no serialization."""
+        return float(sum(self.hop_latency[l] for l in route))
+
+    def route(self, src: int, dst: int, flow_id: int = 0) -> tuple[int, ...]:
+        """Link ids from endpoint `src` to endpoint `dst` (empty when src == dst)."""
+        key = (src, dst, flow_id if self.routing == "ecmp" else 0)
+        cached = self._routes.get(key)
+        if cached is None:
+            cached = self._routes[key] = self._walk(src, dst, key[2])
+        return cached
+
+    def _walk(self, src: int, dst: int, flow_id: int) -> tuple[int, ...]:
+        for v in (src, dst):
+            if not 0 <= v < self.n_nodes:
+                raise NetworkError(f"node {v} is not an endpoint of '{self.name}'",
+                                   f"endpoints are 0..{self.n_nodes - 1}")
+        dist = self._distances_to(dst)
+        if dist[src] < 0:
+            raise NetworkError(f"node {dst} is unreachable from node {src} in '{self.name}'")
+        path, v = [], src
+        while v != dst:
+            options = [l for l in self._out[v] if dist[self.links[l].dst] == dist[v] - 1]
+            link = options[_ecmp_hash(flow_id, v) % len(options)] if self.routing == "ecmp" \
+                else options[0]
+            path.append(link)
+            v = self.links[link].dst
+        return tuple(path)
+
+    def _distances_to(self, dst: int) -> list[int]:
+        dist = self._dist.get(dst)
+        if dist is None:
+            dist = [-1] * self.n_vertices
+            dist[dst] = 0
+            frontier = deque([dst])
+            while frontier:
+                v = frontier.popleft()
+                for l in self._in[v]:
+                    u = self.links[l].src
+                    # only endpoints may originate or sink; switches and forwarding
+                    # endpoints (direct networks) are both allowed in the middle
+                    if dist[u] < 0:
+                        dist[u] = dist[v] + 1
+                        frontier.append(u)
+            self._dist[dst] = dist
+        return dist
+
+    def __repr__(self) -> str:
+        return (f"Topology({self.name!r}, nodes={self.n_nodes}, switches={self.n_switches}, "
+                f"links={self.n_links}, routing={self.routing!r})")
+
+
+def _ecmp_hash(flow_id: int, vertex: int) -> int:
+    """A fixed integer mix (Python's hash() of str is salted per process; this is not)."""
+    h = (flow_id * 0x9E3779B1 + vertex * 0x85EBCA6B + 0x27D4EB2F) & 0xFFFFFFFF
+    h ^= h >> 15
+    h = (h * 0x2C1B3C6D) & 0xFFFFFFFF
+    return h ^ (h >> 13)
+
+
+def _cable(links: list[Link], a: int, b: int, bandwidth: float, latency: float) -> None:
+    links.append(Link(a, b, bandwidth, latency))
+    links.append(Link(b, a, bandwidth, latency))
+
+
+def _check_positive(**values: float) -> None:
+    for name, value in values.items():
+        if not value > 0:
+            raise NetworkError(f"{name} must be positive, got {value}")
+
+
+def ring(n: int, bandwidth: float, latency: float, bidirectional: bool = True,
+         routing: str = "ecmp") -> Topology:
+    """n endpoints in a ring; node i is cabled to node i+1 mod n."""
+    if n < 2:
+        raise NetworkError(f"a ring needs at least 2 nodes, got {n}")
+    _check_positive(bandwidth=bandwidth)
+    links: list[Link] = []
+    for i in range(n if n > 2 else 1):
+        j = (i + 1) % n
+        if bidirectional:
+            _cable(links, i, j, bandwidth, latency)
+        else:
+            links.append(Link(i, j, bandwidth, latency))
+    return Topology(f"ring{n}", n, 0, links, routing=routing)
+
+
+def switch(n: int, bandwidth: float, latency: float, switch_latency: float = 0.0,
+           routing: str = "ecmp") -> Topology:
+    """A star: n endpoints on one switch (vertex n)."""
+    _check_positive(n=n, bandwidth=bandwidth)
+    links: list[Link] = []
+    for i in range(n):
+        _cable(links, i, n, bandwidth, latency)
+    return Topology(f"switch{n}", n, 1, links, switch_latency, routing)
+
+
+def leaf_spine(leaves: int, hosts_per_leaf: int, spines: int, bandwidth: float,
+               latency: float, oversubscription: float = 1.0, switch_latency: float = 0.0,
+               uplink_bandwidth: float | None = None, routing: str = "ecmp") -> Topology:
+    """A two-level fat-tree (leaf-spine). Every leaf has one uplink to every spine.
+
+    With `oversubscription` r, each uplink carries hosts_per_leaf·bandwidth / (spines·r),
+    so a leaf's total uplink capacity is 1/r of its total host capacity.
+    """
+    _check_positive(leaves=leaves, hosts_per_leaf=hosts_per_leaf, spines=spines,
+                    bandwidth=bandwidth, oversubscription=oversubscription)
+    up = uplink_bandwidth or hosts_per_leaf * bandwidth / (spines * oversubscription)
+    n = leaves * hosts_per_leaf
+    links: list[Link] = []
+    for leaf in range(leaves):
+        for h in range(hosts_per_leaf):
+            _cable(links, leaf * hosts_per_leaf + h, n + leaf, bandwidth, latency)
+    for leaf in range(leaves):
+        for s in range(spines):
+            _cable(links, n + leaf, n + leaves + s, up, latency)
+    name = f"leafspine{leaves}x{hosts_per_leaf}s{spines}r{oversubscription:g}"
+    return Topology(name, n, leaves + spines, links, switch_latency, routing)
+
+
+fat_tree = leaf_spine
+
+
+def torus(dims: Sequence[int], bandwidth: float, latency: float,
+          routing: str = "ecmp") -> Topology:
+    """A 2D/3D (any-D) torus of endpoints; node id is row-major over `dims`."""
+    dims = tuple(int(d) for d in dims)
+    if not dims or any(d < 1 for d in dims):
+        raise NetworkError(f"torus dims must be positive integers, got {list(dims)}")
+    _check_positive(bandwidth=bandwidth)
+    n = int(np.prod(dims))
+    coords = list(np.ndindex(*dims))
+    index = {c: i for i, c in enumerate(coords)}
+    links: list[Link] = []
+    for c in coords:
+        for axis, size in enumerate(dims):
+            if size == 1 or (size == 2 and c[axis] == 1):
+                continue          # size-2 rings have a single cable between the pair
+            nxt = list(c)
+            nxt[axis] = (c[axis] + 1) % size
+            _cable(links, index[c], index[tuple(nxt)], bandwidth, latency)
+    return Topology("torus" + "x".join(map(str, dims)), n, 0, links, routing=routing)
+
+
+def hierarchical(servers: int, per_server: int, intra_bandwidth: float, intra_latency: float,
+                 inter_bandwidth: float, inter_latency: float, switch_latency: float = 0.0,
+                 routing: str = "ecmp") -> Topology:
+    """A switch inside each server × rail rings across servers.
+
+    Endpoint s·per_server + i is local rank i of server s. Inside a server every endpoint
+    hangs off that server's switch (NVSwitch-like); across servers, local rank i of server
+    s is cabled to local rank i of server s+1 (one ring per rail).
+    """
+    _check_positive(servers=servers, per_server=per_server, intra_bandwidth=intra_bandwidth,
+                    inter_bandwidth=inter_bandwidth)
+    n = servers * per_server
+    links: list[Link] = []
+    for s in range(servers):
+        for i in range(per_server):
+            _cable(links, s * per_server + i, n + s, intra_bandwidth, intra_latency)
+    for s in range(servers if servers > 2 else servers - 1):
+        for i in range(per_server):
+            _cable(links, s * per_server + i, ((s + 1) % servers) * per_server + i,
+                   inter_bandwidth, inter_latency)
+    return Topology(f"hier{servers}x{per_server}", n, servers, links, switch_latency, routing)
