@@ -16,6 +16,7 @@ examples:
   dcsim check hw/npu.yaml -D DIM=16                  validate a machine file
   dcsim run hw/npu.yaml --workload gemm:64,64,64 --json
   dcsim run hw/rv32i.yaml --program prog.elf         run an RV32I ELF (or .s / flat .bin)
+  dcsim exo hw/npu.yaml -o npu_exo.py                Exo compiler stubs from the spec
 """
 
 
@@ -73,7 +74,29 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--backend", default="py", help="functional model backend: py or c")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    exo = sub.add_parser("exo", help="generate an Exo hardware library (compiler stubs) from a machine file",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         description="Write a Python module for exo-lang 1.0: an @instr proc per command, Memory "
+                                     "classes for the machine's memories and a @config class for its registers.",
+                         epilog="example:\n  dcsim exo hw/npu.yaml -o npu_exo.py\n"
+                                "commands Exo cannot express are errors (path:line:col); --lenient skips them")
+    _add_machine_args(exo)
+    exo.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the module")
+    exo.add_argument("--lenient", action="store_true", help="skip inexpressible commands instead of failing")
     return parser
+
+
+def exo_command(machine, args) -> int:
+    from fastforward.exo import write_exo_module
+
+    from .output import emit_json, stdout
+    path = write_exo_module(machine, args.output, strict=not args.lenient)
+    info = {"machine": machine.name, "output": str(path), "lines": len(path.read_text().splitlines())}
+    if args.json:
+        emit_json(info)
+    else:
+        stdout.print(f"wrote {info['output']}: Exo library for {machine.name}, {info['lines']} lines")
+    return 0
 
 
 def dispatch(args) -> int:
@@ -84,6 +107,8 @@ def dispatch(args) -> int:
         from .cmd_demo import demo_command
         return demo_command(args)
     machine = load_machine(machine_path(args.spec), dict(args.defines))
+    if args.command == "exo":
+        return exo_command(machine, args)
     if args.command == "check":
         from .cmd_check import show
         show(machine, args.json, args.ir)

@@ -55,3 +55,14 @@ def test_machine_fault_exit_code(tmp_path):
     prog.write_text("compute rows=9, accumulate=0, a_row=0, c_row=0\n")
     r = dcsim("run", "npu", "--program", str(prog))
     assert r.returncode == 3 and "assertion failed" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_exo_command_writes_module_or_points_at_construct(tmp_path):
+    import pytest
+    pytest.importorskip("exo")
+    out = tmp_path / "npu_exo.py"
+    r = dcsim("exo", "npu", "-o", str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["lines"] > 100 and "@instr" in out.read_text()
+    r = dcsim("exo", str(ROOT / "tests" / "catalogue" / "counter.yaml"), "-o", str(tmp_path / "c.py"))
+    assert r.returncode == 2 and "counter.yaml:15:10: error:" in r.stderr
