@@ -1,5 +1,6 @@
-"""High-level synthesis: Spec IR -> scheduled FSMD IR (units, queues, hazards, banks).
+"""High-level synthesis: Spec IR -> scheduled FSMD IR (one FSM, memories with ports)."""
+from .fsmd import Fsmd
+from .schedule import schedule_machine
+from .verify import FsmdError, verify
 
-Not built yet (issue 4); the package exists so imports and packaging are fixed early.
-"""
-__all__: list[str] = []
+__all__ = ["Fsmd", "FsmdError", "schedule_machine", "verify"]

@@ -1,0 +1,205 @@
+"""FSMD IR: a machine's instructions as one scheduled finite-state machine with a datapath.
+
+The level between the Spec IR and Verilog text. A `Fsmd` holds registers (instruction
+fields, locals, loop counters, temporaries and `reg` state elements), memories (the spec's
+`mem`/`regfile` state, with their bank count and ports) and, per instruction, a
+`Schedule`: the states it walks through. A `State` is one clock cycle: a set of parallel
+register transfers, memory writes and assertion checks, then a transition.
+
+Datapath expressions reuse the Spec IR's operator nodes (`Const`, `Unary`, `Binary`,
+`Compare`, `Logic`, `Select`, `Cast`, `Reinterpret`, `Slice`, `Concat`) with the same
+exact-integer semantics; their leaves are `RegRef` (a register's value at the start of
+the state) and `MemRead` (a read port of a memory at a flat row-major index). Everything a
+state computes depends only on values at the start of the state, so the state is a set of
+parallel transfers, exactly what an FSMD cycle does in hardware.
+
+State ids are global: `Fsmd.states[i].id == i`; id 0 is reserved for IDLE (dispatch)
+by the code generator and never appears in `states`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from spec import ir
+from spec.errors import Loc
+from spec.types import IntType
+
+
+@dataclass(frozen=True)
+class RegRef:
+    """The value of register `name` at the start of the current state."""
+    name: str
+    type: IntType
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class MemRead:
+    """One read-port access: element `index` (flat, row-major, unsigned) of memory `mem`."""
+    mem: str
+    index: "Expr"
+    type: IntType
+    loc: Loc
+
+
+Expr = Union[ir.Const, RegRef, MemRead, ir.Unary, ir.Binary, ir.Compare, ir.Logic, ir.Select,
+             ir.Cast, ir.Reinterpret, ir.Slice, ir.Concat]
+OPERATOR_NODES = (ir.Const, ir.Unary, ir.Binary, ir.Compare, ir.Logic, ir.Select, ir.Cast,
+                  ir.Reinterpret, ir.Slice, ir.Concat)
+
+
+@dataclass(frozen=True)
+class Register:
+    name: str
+    type: IntType
+    kind: str              # 'field' | 'local' | 'loop' | 'temp' | 'state'
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Memory:
+    """A spec memory as an SRAM: `size` elements, `banks` banks, ports per bank per cycle."""
+    name: str
+    state: str             # the spec state element it holds
+    type: IntType
+    shape: tuple
+    size: int
+    index_width: int
+    banks: int
+    read_ports: int
+    write_ports: int
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class RegWrite:
+    reg: str
+    value: Expr
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class MemWrite:
+    mem: str
+    index: Expr
+    value: Expr
+    guard: Expr            # u1; the write happens only when it is nonzero
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Check:
+    """A spec assert: if `cond` is zero the machine faults (sticky, until reset)."""
+    cond: Expr
+    message: str
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Goto:
+    target: int
+
+
+@dataclass(frozen=True)
+class Branch:
+    cond: Expr             # u1, over start-of-state values
+    then: int
+    orelse: int
+
+
+@dataclass(frozen=True)
+class Retire:
+    """The instruction is done: count it and go back to dispatch."""
+
+
+Transition = Union[Goto, Branch, Retire]
+
+
+@dataclass(frozen=True)
+class State:
+    id: int
+    instruction: str
+    writes: tuple          # of RegWrite, at most one per register
+    mem_writes: tuple      # of MemWrite
+    checks: tuple          # of Check
+    next: Transition
+    loc: Loc               # the spec statement that opened this state
+
+
+@dataclass(frozen=True)
+class FieldLatch:
+    """At dispatch, register `reg` takes operand `field` of the command word."""
+    reg: str
+    field: ir.FieldDef
+
+
+@dataclass(frozen=True)
+class Schedule:
+    instruction: str
+    opcode_index: int
+    match: tuple           # (mask, value) over the command word
+    fields: tuple          # of FieldLatch
+    entry: int             # first state id
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Fsmd:
+    machine: str
+    digest: str
+    path: str
+    command_width: int
+    fifo_depth: int
+    registers: tuple       # of Register
+    memories: tuple        # of Memory
+    schedules: tuple       # of Schedule, in decode priority order (most fixed bits first)
+    states: tuple          # of State; states[i].id == i + 1
+    loc: Loc
+
+    def register(self, name: str) -> Register:
+        return next(r for r in self.registers if r.name == name)
+
+    def memory(self, name: str) -> Memory:
+        return next(m for m in self.memories if m.name == name)
+
+    def state(self, sid: int) -> State:
+        return self.states[sid - 1]
+
+
+def children(e) -> tuple:
+    """The sub-expressions of a datapath expression."""
+    if isinstance(e, (ir.Const, RegRef)):
+        return ()
+    if isinstance(e, MemRead):
+        return (e.index,)
+    if isinstance(e, (ir.Unary, ir.Cast, ir.Reinterpret, ir.Slice)):
+        return (e.a,)
+    if isinstance(e, (ir.Binary, ir.Compare, ir.Logic)):
+        return (e.a, e.b)
+    if isinstance(e, ir.Select):
+        return (e.cond, e.a, e.b)
+    if isinstance(e, ir.Concat):
+        return e.parts
+    raise TypeError(f"not an FSMD expression: {type(e).__name__}")
+
+
+def walk(e):
+    """Every node of `e`, parents before children (shared subtrees may repeat)."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(children(node))
+
+
+def state_exprs(s: State):
+    """Every root expression a state evaluates."""
+    for w in s.writes:
+        yield w.value
+    for m in s.mem_writes:
+        yield from (m.index, m.value, m.guard)
+    for c in s.checks:
+        yield c.cond
+    if isinstance(s.next, Branch):
+        yield s.next.cond

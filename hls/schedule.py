@@ -1,0 +1,499 @@
+"""Spec IR -> FSMD IR: a simple, correct scheduler.
+
+One FSM executes commands one at a time. Each instruction body is executed symbolically:
+straight-line statements accumulate into the open state (an environment maps every
+register to its new value in terms of start-of-state values) until a memory port runs
+out, a memory is read after being written, or control flow needs a new state. Then:
+
+* a memory allows one distinct read index and one write per state (`Memory.read_ports`,
+  `write_ports`, one bank); a statement that reads one memory at two indices latches the
+  extra reads into temporary registers in earlier states;
+* `for` loops become counters: the entry state sets the counter and tests it, the last
+  body state increments it and branches back; one iteration per cycle when the body fits;
+* `if` without loops inside is if-converted (muxes, guarded memory writes) when it fits in
+  one state, otherwise it becomes a branch.
+
+Unroll directives and banking are not honoured yet: they change timing, not results.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from spec import ir
+from spec.encoding import match_mask
+from spec.errors import Loc, SpecError
+from spec.types import U1, IntType
+
+from . import fsmd
+from .fsmd import MemRead, RegRef
+
+DEFAULT_FIFO_DEPTH = 4
+_ONE = ir.Const(1, U1, Loc("<hls>", 0, 0))
+
+
+class _NeedSplit(Exception):
+    """Raised inside if-conversion when the construct does not fit the open state."""
+
+
+@dataclass
+class _Open:
+    """The state being built."""
+    id: int
+    loc: Loc
+    env: dict = field(default_factory=dict)          # register -> value (FSMD expr)
+    reads: dict = field(default_factory=dict)        # memory -> reserved read index
+    written: set = field(default_factory=set)        # memories written in this state
+    mem_writes: list = field(default_factory=list)
+    checks: list = field(default_factory=list)
+
+    def copy(self) -> "_Open":
+        return _Open(self.id, self.loc, dict(self.env), dict(self.reads), set(self.written),
+                     list(self.mem_writes), list(self.checks))
+
+    def empty(self) -> bool:
+        return not (self.env or self.reads or self.written or self.checks)
+
+
+# ------------------------------------------------------------ small IR builders
+
+def _const(value: int, like: IntType | None = None) -> ir.Const:
+    t = like if like is not None and like.contains(value) else _fit_type(value)
+    return ir.Const(value, t, _ONE.loc)
+
+
+def _fit_type(value: int) -> IntType:
+    if value >= 0:
+        return IntType(False, max(1, value.bit_length()))
+    return IntType(True, (~value).bit_length() + 1)
+
+
+def _add(a, b, loc) -> ir.Binary:
+    signed = a.type.signed or b.type.signed
+    width = max(a.type.width + (signed and not a.type.signed), b.type.width + (signed and not b.type.signed)) + 1
+    return ir.Binary("add", a, b, IntType(signed, width), loc)
+
+
+def _mul(a, b, loc) -> ir.Binary:
+    return ir.Binary("mul", a, b, IntType(a.type.signed or b.type.signed, a.type.width + b.type.width), loc)
+
+
+def _cast(e, t: IntType, loc):
+    return e if e.type == t else ir.Cast(e, t, loc)
+
+
+def truth(e):
+    """A u1 that is 1 when `e` is nonzero."""
+    if e.type == U1:
+        return e
+    return ir.Compare("ne", e, _const(0, e.type), U1, e.loc)
+
+
+def _not(e):
+    return ir.Unary("not", e, U1, e.loc)
+
+
+def _and(a, b):
+    if a is None:
+        return b
+    return ir.Logic("and", a, b, U1, b.loc)
+
+
+def _bits(n: int) -> int:
+    """Bits of an unsigned index into `n` elements (at least 1)."""
+    return max(1, (n - 1).bit_length())
+
+
+# ------------------------------------------------------------ spec-level rewrites
+
+def map_children(e, fn):
+    """`e` with `fn` applied to each direct sub-expression (Spec IR or FSMD expressions)."""
+    if isinstance(e, (ir.Const, ir.SlotRef, ir.PcRead, RegRef)):
+        return e
+    if isinstance(e, (ir.StateRead,)):
+        return dataclasses.replace(e, indices=tuple(fn(i) for i in e.indices))
+    if isinstance(e, MemRead):
+        return dataclasses.replace(e, index=fn(e.index))
+    if isinstance(e, ir.Load):
+        return dataclasses.replace(e, addr=fn(e.addr))
+    if isinstance(e, ir.Concat):
+        return dataclasses.replace(e, parts=tuple(fn(p) for p in e.parts))
+    if isinstance(e, ir.Select):
+        return dataclasses.replace(e, cond=fn(e.cond), a=fn(e.a), b=fn(e.b))
+    if isinstance(e, (ir.Binary, ir.Compare, ir.Logic)):
+        return dataclasses.replace(e, a=fn(e.a), b=fn(e.b))
+    return dataclasses.replace(e, a=fn(e.a))     # Unary, Cast, Reinterpret, Slice
+
+
+def expand_loads(e):
+    """load(mem, addr, n) -> cat of n single-element reads, most significant byte first."""
+    e = map_children(e, expand_loads)
+    if not isinstance(e, ir.Load):
+        return e
+    parts = tuple(ir.StateRead(e.mem, (_add(e.addr, _const(k), e.loc) if k else e.addr,), IntType(False, 8), e.loc)
+                  for k in reversed(range(e.nbytes)))
+    return ir.Concat(parts, e.type, e.loc) if len(parts) > 1 else _cast(parts[0], e.type, e.loc)
+
+
+def _spec_reads(e, mems: set, out: list):
+    """Memory reads in `e`, innermost first."""
+    for child in _spec_children(e):
+        _spec_reads(child, mems, out)
+    if isinstance(e, ir.StateRead) and e.state in mems:
+        out.append(e)
+
+
+def _spec_children(e) -> list:
+    found = []
+    map_children(e, lambda c: found.append(c) or c)
+    return found
+
+
+def _replace(e, old, new):
+    if e == old:
+        return new
+    return map_children(e, lambda c: _replace(c, old, new))
+
+
+# ------------------------------------------------------------ the scheduler
+
+class _Machine:
+    """What scheduling one machine shares across its instructions."""
+
+    def __init__(self, machine: ir.Machine):
+        self.machine = machine
+        self.states: dict[int, fsmd.State] = {}
+        self.next_id = 1
+        self.registers: dict[str, fsmd.Register] = {}
+        self.memories: dict[str, fsmd.Memory] = {}
+        for s in machine.state:
+            if s.kind == "reg":
+                self.registers[f"s_{s.name}"] = fsmd.Register(f"s_{s.name}", s.type, "state", s.loc)
+            else:
+                self.memories[s.name] = fsmd.Memory(f"s_{s.name}", s.name, s.type, s.shape, s.size,
+                                                    _bits(s.size), 1, 1, 1, s.loc)
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+    def register(self, name: str, t: IntType, kind: str, loc: Loc) -> str:
+        if name not in self.registers:
+            self.registers[name] = fsmd.Register(name, t, kind, loc)
+        return name
+
+
+class _InstrScheduler:
+    def __init__(self, m: _Machine, instr: ir.Instruction):
+        self.m, self.instr = m, instr
+        self.prefix = instr.name.lower()
+        self.slots: dict[int, tuple] = {}            # slot -> (name, type, kind)
+        for i, f in enumerate(instr.operands):
+            self.slots[i] = (f.name, f.type, "field")
+        for s in instr.body:
+            self._collect_slots(s)
+        self.ntemps = 0
+        self.open: _Open | None = None
+        self.guard = None
+        self.no_split = False
+
+    # ---------------------------------------------------------- bookkeeping
+    def _collect_slots(self, node):
+        if isinstance(node, (ir.SlotRef, ir.SlotTarget)):
+            self.slots.setdefault(node.slot, (node.name, node.type, "local"))
+        if isinstance(node, ir.For):
+            self.slots[node.var.slot] = (node.var.name, node.var.type, "loop")
+        if dataclasses.is_dataclass(node) and not isinstance(node, (ir.Const, IntType, Loc)):
+            for f in dataclasses.fields(node):
+                value = getattr(node, f.name)
+                for v in (value if isinstance(value, tuple) else (value,)):
+                    if dataclasses.is_dataclass(v):
+                        self._collect_slots(v)
+
+    def slot_reg(self, slot: int, loc: Loc) -> str:
+        name, t, kind = self.slots[slot]
+        return self.m.register(f"{self.prefix}_{name}", t, kind, loc)
+
+    def temp(self, t: IntType, loc: Loc) -> ir.SlotRef:
+        slot = self.instr.nslots + self.ntemps
+        self.ntemps += 1
+        self.slots[slot] = (f"t{self.ntemps - 1}", t, "temp")
+        return ir.SlotRef(f"t{self.ntemps - 1}", slot, t, loc)
+
+    def env_get(self, reg: str):
+        return self.open.env.get(reg) or RegRef(reg, self.m.registers[reg].type, self.m.registers[reg].loc)
+
+    # ---------------------------------------------------------- states
+    def start(self, sid: int, loc: Loc):
+        self.open = _Open(sid, loc)
+
+    def close(self, nxt):
+        o = self.open
+        writes = tuple(fsmd.RegWrite(r, v, v.loc) for r, v in o.env.items()
+                       if not (isinstance(v, RegRef) and v.name == r))
+        self.m.states[o.id] = fsmd.State(o.id, self.instr.name, writes, tuple(o.mem_writes), tuple(o.checks),
+                                         nxt, o.loc)
+        self.open = None
+
+    def split(self, loc: Loc):
+        nid = self.m.new_id()
+        self.close(fsmd.Goto(nid))
+        self.start(nid, loc)
+
+    def run(self) -> fsmd.Schedule:
+        entry = self.m.new_id()
+        self.start(entry, self.instr.loc)
+        self.block(self.instr.body)
+        self.close(fsmd.Retire())
+        latches = tuple(fsmd.FieldLatch(f"{self.prefix}_{f.name}", f) for f in self.instr.operands
+                        if f"{self.prefix}_{f.name}" in self.m.registers)
+        return fsmd.Schedule(self.instr.name, self.instr.opcode_index, match_mask(self.instr), latches,
+                             entry, self.instr.loc)
+
+    # ---------------------------------------------------------- expressions
+    def subst(self, e):
+        """Spec expression -> FSMD expression over start-of-state values (pure)."""
+        if isinstance(e, ir.SlotRef):
+            return self.env_get(self.slot_reg(e.slot, e.loc))
+        if isinstance(e, ir.StateRead):
+            element = self.m.machine.state_element(e.state)
+            if element.kind == "reg":
+                return self.env_get(f"s_{e.state}")
+            mem = self.m.memories[e.state]
+            return MemRead(mem.name, self.flat_index(element, [self.subst(i) for i in e.indices], e.loc),
+                           e.type, e.loc)
+        if isinstance(e, ir.PcRead):
+            raise SpecError(e.loc, "the HLS does not support reading pc",
+                            "the HLS builds queue machines (accelerators); processors are not supported yet")
+        return map_children(e, self.subst)
+
+    def flat_index(self, element: ir.StateElement, indices: list, loc: Loc):
+        """Row-major flat index, unsigned, `_bits(size)` wide (in-range indices keep their value)."""
+        flat = _cast(indices[0], IntType(False, _bits(element.shape[0])), loc)
+        for i, d in zip(indices[1:], element.shape[1:]):
+            flat = _add(_mul(flat, _const(d), loc), _cast(i, IntType(False, _bits(d)), loc), loc)
+        return _cast(flat, IntType(False, _bits(element.size)), loc)
+
+    def prepare(self, exprs: list, write_mem: str | None, loc: Loc) -> list:
+        """Substitute a statement's expressions, making room for its memory accesses."""
+        exprs = self.hoist([expand_loads(e) for e in exprs], loc)
+        values = [self.subst(e) for e in exprs]
+        if not self.fits(values, write_mem):
+            if self.no_split:
+                raise _NeedSplit
+            self.split(loc)
+            values = [self.subst(e) for e in exprs]
+        for v in values:
+            for node in fsmd.walk(v):
+                if isinstance(node, MemRead):
+                    self.open.reads[node.mem] = node.index
+        return values
+
+    def hoist(self, exprs: list, loc: Loc) -> list:
+        """Latch extra reads of a memory into temporaries until each memory is read at one index."""
+        mems = {name for name in self.m.memories}
+        while True:
+            reads: list = []
+            for e in exprs:
+                _spec_reads(e, mems, reads)
+            by_mem: dict[str, list] = {}
+            for r in reads:
+                keys = by_mem.setdefault(r.state, [])
+                if r not in keys:
+                    keys.append(r)
+            extra = next((keys[0] for keys in by_mem.values() if len(keys) > 1), None)
+            if extra is None:
+                return exprs
+            t = self.temp(extra.type, extra.loc)
+            self.stmt_Assign(ir.Assign(ir.SlotTarget(t.name, t.slot, t.type, extra.loc), extra, extra.loc))
+            exprs = [_replace(e, extra, t) for e in exprs]
+
+    def fits(self, values: list, write_mem: str | None) -> bool:
+        o = self.open
+        wanted: dict[str, object] = {}
+        for v in values:
+            for node in fsmd.walk(v):
+                if isinstance(node, MemRead):
+                    if node.mem in o.written or wanted.get(node.mem, node.index) != node.index:
+                        return False
+                    if o.reads.get(node.mem, node.index) != node.index:
+                        return False
+                    wanted[node.mem] = node.index
+        return write_mem is None or self.m.memories[write_mem].name not in o.written
+
+    # ---------------------------------------------------------- statements
+    def block(self, stmts: tuple):
+        for s in stmts:
+            self.stmt(s)
+
+    def stmt(self, s):
+        handler = getattr(self, f"stmt_{type(s).__name__}", None)
+        if handler is None:
+            what = {"Halt": "halt(...)", "EnvCall": "env_call(...)", "Jump": "assignment to pc"}.get(
+                type(s).__name__, type(s).__name__)
+            raise SpecError(s.loc, f"the HLS does not support '{what}' statements",
+                            "the HLS builds queue machines (accelerators); processors are not supported yet")
+        handler(s)
+
+    def stmt_Assign(self, s: ir.Assign):
+        t = s.target
+        if isinstance(t, ir.SlotTarget):
+            (value,) = self.prepare([s.value], None, s.loc)
+            self.open.env[self.slot_reg(t.slot, t.loc)] = value
+            return
+        element = self.m.machine.state_element(t.state)
+        if element.kind == "reg":
+            (value,) = self.prepare([s.value], None, s.loc)
+            self.open.env[f"s_{t.state}"] = value
+            return
+        *indices, value = self.prepare([*t.indices, s.value], t.state, s.loc)
+        mem = self.m.memories[t.state]
+        index = self.flat_index(element, indices, t.loc)
+        guard = self.guard
+        if element.zero_index is not None:
+            guard = _and(guard, ir.Compare("ne", index, _const(element.zero_index, index.type), U1, t.loc))
+        self.open.mem_writes.append(fsmd.MemWrite(mem.name, index, value, guard or _ONE, s.loc))
+        self.open.written.add(mem.name)
+
+    def stmt_Assert(self, s: ir.Assert):
+        (cond,) = self.prepare([s.cond], None, s.loc)
+        cond = truth(cond)
+        if self.guard is not None:
+            cond = ir.Logic("or", _not(self.guard), cond, U1, s.loc)
+        self.open.checks.append(fsmd.Check(cond, s.message, s.loc))
+
+    def stmt_Store(self, s: ir.Store):
+        addr, value = s.addr, s.value
+        if s.nbytes > 1:
+            addr, value = self.temp(addr.type, s.loc), self.temp(value.type, s.loc)
+            for t, e in ((addr, s.addr), (value, s.value)):
+                self.stmt_Assign(ir.Assign(ir.SlotTarget(t.name, t.slot, t.type, s.loc), e, s.loc))
+        bits = _cast(value, IntType(False, 8 * s.nbytes), s.loc)      # the low 8n bits, little-endian
+        u8 = IntType(False, 8)
+        for k in range(s.nbytes):
+            index = _add(addr, _const(k), s.loc) if k else addr
+            byte = ir.Slice(bits, 8 * k + 7, 8 * k, u8, s.loc)
+            self.stmt_Assign(ir.Assign(ir.StateTarget(s.mem, (index,), u8, s.loc), byte, s.loc))
+
+    def stmt_For(self, s: ir.For):
+        if self.no_split:
+            raise _NeedSplit
+        start, stop = self.prepare([s.start, s.stop], None, s.loc)
+        var = self.slot_reg(s.var.slot, s.var.loc)
+        if not isinstance(stop, ir.Const):
+            t = self.temp(stop.type, s.loc)
+            self.open.env[self.slot_reg(t.slot, s.loc)] = stop
+            stop_ref = RegRef(self.slot_reg(t.slot, s.loc), stop.type, s.loc)
+        else:
+            stop_ref = stop
+        self.open.env[var] = _cast(start, s.var.type, s.loc)
+        body, exit_ = self.m.new_id(), self.m.new_id()
+        self.close(self._branch(ir.Compare("lt", start, stop, U1, s.loc), body, exit_))
+        self.start(body, s.loc)
+        self.block(s.body)
+        nxt = _add(self.env_get(var), _const(1), s.loc)
+        self.open.env[var] = _cast(nxt, s.var.type, s.loc)
+        self.close(self._branch(ir.Compare("lt", nxt, stop_ref, U1, s.loc), body, exit_))
+        self.start(exit_, s.loc)
+
+    @staticmethod
+    def _branch(cond, then: int, orelse: int):
+        if isinstance(cond.a, ir.Const) and isinstance(cond.b, ir.Const) and cond.op == "lt":
+            return fsmd.Goto(then if cond.a.value < cond.b.value else orelse)
+        return fsmd.Branch(cond, then, orelse)
+
+    def stmt_If(self, s: ir.If):
+        if _convertible(s):
+            if self._try_if_convert(s):
+                return
+            if not self.no_split and not self.open.empty():
+                self.split(s.loc)
+                if self._try_if_convert(s):
+                    return
+        if self.no_split:
+            raise _NeedSplit
+        (cond,) = self.prepare([s.cond], None, s.loc)
+        join = self.m.new_id()
+        then = self.m.new_id() if s.then else join
+        orelse = self.m.new_id() if s.orelse else join
+        self.close(fsmd.Branch(truth(cond), then, orelse))
+        for sid, stmts in ((then, s.then), (orelse, s.orelse)):
+            if stmts:
+                self.start(sid, stmts[0].loc)
+                self.block(stmts)
+                self.close(fsmd.Goto(join))
+        self.start(join, s.loc)
+
+    def _try_if_convert(self, s: ir.If) -> bool:
+        saved, outer_guard, outer_no_split, ntemps = self.open.copy(), self.guard, self.no_split, self.ntemps
+        try:
+            self._if_convert(s)
+            return True
+        except _NeedSplit:
+            if outer_no_split:
+                raise
+            self.open, self.ntemps = saved, ntemps
+            return False
+        finally:
+            self.guard, self.no_split = outer_guard, outer_no_split
+
+    def _if_convert(self, s: ir.If):
+        self.no_split = True
+        (cond,) = self.prepare([s.cond], None, s.loc)
+        cond = truth(cond)
+        outer = self.guard
+        base = dict(self.open.env)
+        self.guard = _and(outer, cond)
+        self.block(s.then)
+        env_then = self.open.env
+        self.open.env = dict(base)
+        self.guard = _and(outer, _not(cond))
+        self.block(s.orelse)
+        env_else = self.open.env
+        merged = dict(base)
+        for reg in env_then.keys() | env_else.keys():
+            a, b = env_then.get(reg) or self.env_get_base(reg, base), env_else.get(reg) or self.env_get_base(reg, base)
+            merged[reg] = a if a == b else ir.Select(cond, a, b, a.type, s.loc)
+        self.open.env = merged
+
+    def env_get_base(self, reg: str, base: dict):
+        r = self.m.registers[reg]
+        return base.get(reg) or RegRef(reg, r.type, r.loc)
+
+
+def _convertible(s) -> bool:
+    """An if whose branches hold only assignments, asserts and convertible ifs."""
+    if isinstance(s, ir.If):
+        return all(_convertible(x) for x in (*s.then, *s.orelse))
+    return isinstance(s, (ir.Assign, ir.Assert))
+
+
+# ------------------------------------------------------------ machine level
+
+def schedule_machine(machine: ir.Machine) -> fsmd.Fsmd:
+    """Schedule every instruction of a queue machine into one FSMD."""
+    if machine.fetch is not None:
+        raise SpecError(machine.fetch.loc, "the HLS does not support fetch machines (processors) yet",
+                        "the HLS builds queue machines: declare 'queue: {width: N}' instead of 'fetch'")
+    m = _Machine(machine)
+    schedules = [_InstrScheduler(m, instr).run() for instr in machine.instructions]
+    schedules.sort(key=lambda sch: -bin(sch.match[0]).count("1"))
+    states = tuple(m.states[i] for i in range(1, m.next_id))
+    registers = _live_registers(m.registers, states, schedules)
+    states = tuple(dataclasses.replace(st, writes=tuple(w for w in st.writes if w.reg in registers))
+                   for st in states)
+    schedules = [dataclasses.replace(sch, fields=tuple(f for f in sch.fields if f.reg in registers))
+                 for sch in schedules]
+    depth = max((u.queue_depth for u in machine.hls.units), default=DEFAULT_FIFO_DEPTH)
+    depth = 1 << max(1, (depth - 1).bit_length())
+    return fsmd.Fsmd(machine.name, machine.digest, machine.path, machine.queue.width, depth,
+                     tuple(registers.values()), tuple(m.memories.values()), tuple(schedules), states, machine.loc)
+
+
+def _live_registers(registers: dict, states: tuple, schedules: list) -> dict:
+    """State registers, and every other register some state reads (dead locals are dropped)."""
+    read = set()
+    for st in states:
+        for root in fsmd.state_exprs(st):
+            read.update(n.name for n in fsmd.walk(root) if isinstance(n, RegRef))
+    return {name: r for name, r in registers.items() if r.kind == "state" or name in read}

@@ -1,0 +1,102 @@
+"""The FSMD verifier: structural rules every scheduled machine must satisfy.
+
+Run after scheduling in tests (and by `build_fsmd(..., verify=True)`). A violation is a bug
+in the HLS, not in the user's machine file, so it raises `FsmdError` (an AssertionError).
+"""
+from __future__ import annotations
+
+from spec import ir
+from spec.types import U1
+
+from . import fsmd
+from .fsmd import MemRead, RegRef
+
+MAX_DATAPATH_WIDTH = 130        # spec values are <= 64 bits; index and compare helpers add a little
+
+
+class FsmdError(AssertionError):
+    pass
+
+
+def verify(m: fsmd.Fsmd) -> fsmd.Fsmd:
+    _require(all(s.id == i + 1 for i, s in enumerate(m.states)), "state ids are not 1..N in order")
+    regs = {r.name: r for r in m.registers}
+    mems = {x.name: x for x in m.memories}
+    _require(len(regs) == len(m.registers) and len(mems) == len(m.memories), "duplicate register/memory names")
+    _require(not set(regs) & set(mems), "a register and a memory share a name")
+    for s in m.states:
+        _verify_state(s, regs, mems, len(m.states))
+    for sch in m.schedules:
+        _require(1 <= sch.entry <= len(m.states), f"{sch.instruction}: entry {sch.entry} out of range")
+        for latch in sch.fields:
+            _require(regs.get(latch.reg) is not None and regs[latch.reg].type == latch.field.type,
+                     f"{sch.instruction}: field register {latch.reg} missing or mistyped")
+    _verify_reachable(m)
+    _require(m.fifo_depth >= 2 and m.fifo_depth & (m.fifo_depth - 1) == 0, "FIFO depth is not a power of two")
+    return m
+
+
+def _require(ok: bool, message: str):
+    if not ok:
+        raise FsmdError(message)
+
+
+def _verify_state(s: fsmd.State, regs: dict, mems: dict, n: int):
+    where = f"state {s.id} ({s.instruction}, {s.loc})"
+    targets = [w.reg for w in s.writes]
+    _require(len(targets) == len(set(targets)), f"{where}: a register is written twice")
+    for w in s.writes:
+        _require(w.reg in regs, f"{where}: write to unknown register {w.reg}")
+        _require(w.value.type == regs[w.reg].type, f"{where}: {w.reg} is {regs[w.reg].type}, value is {w.value.type}")
+    reads: dict[str, set] = {}
+    for root in fsmd.state_exprs(s):
+        for node in fsmd.walk(root):
+            _verify_node(node, where, regs, mems, reads)
+    for mem, indices in reads.items():
+        _require(len(indices) <= mems[mem].read_ports * mems[mem].banks,
+                 f"{where}: {len(indices)} reads of {mem} exceed its read ports")
+    written: dict[str, int] = {}
+    for w in s.mem_writes:
+        _require(w.mem in mems, f"{where}: write to unknown memory {w.mem}")
+        mem = mems[w.mem]
+        _require(w.value.type == mem.type, f"{where}: {w.mem} holds {mem.type}, value is {w.value.type}")
+        _require(w.index.type == ir.IntType(False, mem.index_width), f"{where}: bad index type for {w.mem}")
+        _require(w.guard.type == U1, f"{where}: write guard is not u1")
+        written[w.mem] = written.get(w.mem, 0) + 1
+    for mem, count in written.items():
+        _require(count <= mems[mem].write_ports * mems[mem].banks, f"{where}: {count} writes of {mem} exceed its write ports")
+    for c in s.checks:
+        _require(c.cond.type == U1, f"{where}: check condition is not u1")
+    nxt = s.next
+    targets = {fsmd.Goto: lambda t: (t.target,), fsmd.Branch: lambda t: (t.then, t.orelse), fsmd.Retire: lambda t: ()}
+    _require(type(nxt) in targets, f"{where}: bad transition {nxt!r}")
+    for t in targets[type(nxt)](nxt):
+        _require(1 <= t <= n, f"{where}: transition to unknown state {t}")
+    if isinstance(nxt, fsmd.Branch):
+        _require(nxt.cond.type == U1, f"{where}: branch condition is not u1")
+
+
+def _verify_node(node, where: str, regs: dict, mems: dict, reads: dict):
+    _require(isinstance(node, (RegRef, MemRead, *fsmd.OPERATOR_NODES)),
+             f"{where}: {type(node).__name__} is not an FSMD datapath node")
+    _require(1 <= node.type.width <= MAX_DATAPATH_WIDTH, f"{where}: width {node.type.width} out of range")
+    if isinstance(node, RegRef):
+        _require(node.name in regs and regs[node.name].type == node.type, f"{where}: bad register read {node.name}")
+    if isinstance(node, MemRead):
+        _require(node.mem in mems and mems[node.mem].type == node.type, f"{where}: bad memory read {node.mem}")
+        _require(node.index.type == ir.IntType(False, mems[node.mem].index_width), f"{where}: bad index for {node.mem}")
+        reads.setdefault(node.mem, set()).add(node.index)
+
+
+def _verify_reachable(m: fsmd.Fsmd):
+    seen: set[int] = set()
+    stack = [sch.entry for sch in m.schedules]
+    while stack:
+        sid = stack.pop()
+        if sid in seen:
+            continue
+        seen.add(sid)
+        nxt = m.state(sid).next
+        stack.extend({fsmd.Goto: lambda t: (t.target,), fsmd.Branch: lambda t: (t.then, t.orelse)}
+                     .get(type(nxt), lambda t: ())(nxt))
+    _require(len(seen) == len(m.states), f"unreachable states: {sorted(set(range(1, len(m.states) + 1)) - seen)}")

@@ -1,0 +1,156 @@
+"""RtlEngine: a machine's generated RTL, Verilated and driven through the native shim.
+
+    eng = RtlEngine(machine)          # HLS -> Verilog -> Verilator build (cached) -> ctypes
+    eng.inject(sim.state)             # at a correspondence point (quiescent)
+    eng.push(words); eng.run_until_quiescent()
+    state = eng.extract()             # same numpy layout as fastforward.sim.new_state
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hls import schedule_machine, verify
+from spec import ir
+from spec.errors import MachineFault
+
+from . import verilator
+from .manifest import build_manifest, dumps
+from .shim import generate_shim, limbs
+from .verilog import generate, module_name
+
+DEFAULT_WATCHDOG = 10_000_000
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """Everything generated for one machine: Verilog, manifest, shim."""
+    top: str
+    verilog: str
+    manifest: dict
+    shim: str
+
+    def write(self, directory: Path):
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / f"{self.top}.v").write_text(self.verilog)
+        (directory / f"{self.top}.manifest.json").write_text(dumps(self.manifest))
+        (directory / f"{self.top}_shim.cpp").write_text(self.shim)
+
+
+def generate_artifacts(machine: ir.Machine) -> Artifacts:
+    m = verify(schedule_machine(machine))
+    manifest = build_manifest(machine, m)
+    art = Artifacts(module_name(m), generate(m), manifest, generate_shim(manifest))
+    if os.environ.get("DCSIM_DUMP"):
+        art.write(Path(os.environ["DCSIM_DUMP"]))
+    return art
+
+
+class RtlEngine:
+    def __init__(self, machine: ir.Machine, artifacts: Artifacts | None = None):
+        self.machine = machine
+        self.artifacts = artifacts or generate_artifacts(machine)
+        self.manifest = self.artifacts.manifest
+        self.library_path = verilator.build(self.artifacts.verilog, self.artifacts.shim, self.artifacts.top)
+        self._lib = _load(self.library_path)
+        self._h = ctypes.c_void_p(self._lib.dcsim_new())
+        self._limbs = limbs(self.manifest["command"]["width"])
+        self._retired_base = 0
+        self._lib.dcsim_reset(self._h)
+        self.inject({e["name"]: np.zeros(e["shape"], e["dtype"]) for e in self.manifest["state"]})
+
+    def __del__(self):
+        h, lib = getattr(self, "_h", None), getattr(self, "_lib", None)
+        if h is not None and lib is not None:
+            lib.dcsim_free(h)
+            self._h = None
+
+    # ------------------------------------------------------------ host side
+    def push(self, words):
+        words = list(words)
+        mask = (1 << 64) - 1
+        flat = np.array([(w >> (64 * k)) & mask for w in words for k in range(self._limbs)], dtype=np.uint64)
+        self._lib.dcsim_push(self._h, flat.ctypes.data_as(ctypes.c_void_p), ctypes.c_int64(len(words)))
+
+    def run(self, cycles: int) -> int:
+        return self._lib.dcsim_run(self._h, ctypes.c_uint64(cycles))
+
+    def run_until_quiescent(self, watchdog: int = DEFAULT_WATCHDOG) -> int:
+        """Run until every pushed command has retired; returns the cycles this took."""
+        start = self.cycles
+        status = self._lib.dcsim_run_until_quiescent(self._h, ctypes.c_uint64(watchdog))
+        if status == 1:
+            raise MachineFault(f"{self.machine.name} RTL not quiescent after {watchdog} cycles (watchdog)")
+        if status == 2:
+            raise MachineFault(f"{self.machine.name} RTL faulted (a spec assert failed or a command did not "
+                               f"decode) after {self.retired} commands")
+        return self.cycles - start
+
+    @property
+    def cycles(self) -> int:
+        return self._lib.dcsim_cycles(self._h)
+
+    @property
+    def retired(self) -> int:
+        return self._retired_base + self._lib.dcsim_retired(self._h)
+
+    @property
+    def idle(self) -> bool:
+        return bool(self._lib.dcsim_idle(self._h)) and self._lib.dcsim_pending(self._h) == 0
+
+    # ------------------------------------------------------ state exchange
+    def _buffers(self, state: dict, writable: bool):
+        arrays, keep = [], []
+        for e in self.manifest["state"]:
+            a = state[e["name"]]
+            if a.dtype != np.dtype(e["dtype"]) or tuple(a.shape) != tuple(e["shape"]):
+                raise ValueError(f"state '{e['name']}' must be {e['dtype']}{tuple(e['shape'])}, "
+                                 f"got {a.dtype}{a.shape}")
+            if not writable:
+                a = np.ascontiguousarray(a)
+            elif not a.flags.c_contiguous:
+                raise ValueError(f"state '{e['name']}' is not contiguous")
+            keep.append(a)
+            arrays.append(a.ctypes.data)
+        return (ctypes.c_void_p * len(arrays))(*arrays), keep
+
+    def inject(self, state: dict, retired: int | None = None):
+        """Copy a complete architectural state in (only at a correspondence point)."""
+        if not self.idle:
+            raise MachineFault("inject needs a quiescent RTL (command FIFO empty, FSM idle)")
+        table, keep = self._buffers(state, writable=False)
+        self._lib.dcsim_inject(self._h, table)
+        if retired is not None:
+            self._retired_base = retired - self._lib.dcsim_retired(self._h)
+
+    def extract(self) -> dict:
+        state = {e["name"]: np.zeros(e["shape"], e["dtype"]) for e in self.manifest["state"]}
+        table, keep = self._buffers(state, writable=True)
+        self._lib.dcsim_extract(self._h, table)
+        return state
+
+
+_LIBS: dict[Path, ctypes.CDLL] = {}
+
+
+def _load(path: Path) -> ctypes.CDLL:
+    lib = _LIBS.get(path)
+    if lib is not None:
+        return lib
+    lib = ctypes.CDLL(str(path))
+    vp, u64, i64 = ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int64
+    signatures = {"dcsim_new": ([], vp), "dcsim_free": ([vp], None), "dcsim_reset": ([vp], None),
+                  "dcsim_push": ([vp, vp, i64], None), "dcsim_pending": ([vp], i64),
+                  "dcsim_run": ([vp, u64], u64), "dcsim_run_until_quiescent": ([vp, u64], ctypes.c_int),
+                  "dcsim_cycles": ([vp], u64), "dcsim_retired": ([vp], u64), "dcsim_idle": ([vp], ctypes.c_int),
+                  "dcsim_fault": ([vp], ctypes.c_int), "dcsim_inject": ([vp, vp], None),
+                  "dcsim_extract": ([vp, vp], None)}
+    for name, (args, res) in signatures.items():
+        fn = getattr(lib, name)
+        fn.argtypes, fn.restype = args, res
+    _LIBS[path] = lib
+    return lib

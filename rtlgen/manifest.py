@@ -1,0 +1,50 @@
+"""The correspondence manifest: where every spec state element lives in the generated RTL.
+
+Produced with the Verilog from the same FSMD. Injection, extraction and testbenches read
+it; nothing hand-writes a signal path. JSON-serialisable (plain dicts and lists).
+"""
+from __future__ import annotations
+
+import json
+
+from hls import fsmd
+from spec import ir
+from spec.types import numpy_dtype_name
+
+from .verilog import module_name
+
+VERSION = 1
+
+
+def build_manifest(machine: ir.Machine, m: fsmd.Fsmd) -> dict:
+    top = module_name(m)
+    mems = {x.state: x for x in m.memories}
+    state = []
+    for s in machine.state:
+        rtl = f"s_{s.name}"
+        entry = {"name": s.name, "kind": s.kind, "rtl": f"{top}.{rtl}", "signal": rtl,
+                 "width": s.type.width, "signed": s.type.signed, "dtype": numpy_dtype_name(s.type),
+                 "shape": list(s.shape), "elements": s.size, "external": s.external}
+        if s.kind == "reg":
+            entry["layout"] = {"form": "register"}
+        else:
+            mem = mems[s.name]
+            entry["layout"] = {"form": "array", "order": "row-major", "depth": mem.size,
+                               "banks": mem.banks, "bank_of": "none (one bank)",
+                               "read_ports": mem.read_ports, "write_ports": mem.write_ports}
+        state.append(entry)
+    return {
+        "version": VERSION, "machine": machine.name, "digest": machine.digest, "top": top,
+        "clock": "clk", "reset": {"signal": "rst", "active": 1, "synchronous": True},
+        "command": {"valid": "cmd_valid", "ready": "cmd_ready", "data": "cmd_data",
+                    "width": m.command_width, "fifo_depth": m.fifo_depth},
+        "quiescence": {"signal": "idle", "active": 1,
+                       "condition": "command FIFO empty and FSM in IDLE (no command in flight)"},
+        "fault": {"signal": "fault", "condition": "a spec assert failed or a command did not decode"},
+        "counters": {"retired": {"signal": "retired", "width": 64}},
+        "state": state,
+    }
+
+
+def dumps(manifest: dict) -> str:
+    return json.dumps(manifest, indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,146 @@
+"""HLS (Spec IR -> FSMD) and RTL text generation: fast, pure Python, no Verilator."""
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from hls import FsmdError, schedule_machine, verify
+from hls import fsmd
+from rtlgen.manifest import build_manifest
+from rtlgen.shim import generate_shim
+from rtlgen.verilog import generate, module_name
+from spec import SpecError, load_machine, load_machine_text
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = sorted((ROOT / "tests" / "catalogue").glob("*.yaml"))
+SMALL_NPU = {"DIM": 4, "SP_ROWS": 64, "ACC_ROWS": 32, "DRAM_BYTES": 4096}
+
+
+def machines():
+    return [(p.stem, load_machine(p)) for p in CATALOGUE] + [("npu", load_machine(ROOT / "hw" / "npu.yaml", SMALL_NPU))]
+
+
+@pytest.fixture(scope="module", params=[name for name, _ in machines()])
+def machine(request):
+    return dict(machines())[request.param]
+
+
+def test_schedule_verifies(machine):
+    m = verify(schedule_machine(machine))
+    assert {s.instruction for s in m.states} == {i.name for i in machine.instructions}
+    assert len(m.schedules) == len(machine.instructions)
+
+
+def test_every_state_respects_memory_ports(machine):
+    m = schedule_machine(machine)
+    for s in m.states:
+        reads: dict = {}
+        for root in fsmd.state_exprs(s):
+            for node in fsmd.walk(root):
+                if isinstance(node, fsmd.MemRead):
+                    reads.setdefault(node.mem, set()).add(node.index)
+        assert all(len(v) == 1 for v in reads.values()), s
+        written = [w.mem for w in s.mem_writes]
+        assert len(written) == len(set(written)), s
+
+
+def test_two_reads_of_one_memory_are_latched_into_a_temporary():
+    m = schedule_machine(load_machine(ROOT / "tests" / "catalogue" / "vadd.yaml"))
+    temps = [r for r in m.registers if r.kind == "temp" and r.name.startswith("vadd_")]
+    assert len(temps) == 1 and temps[0].type.width == 16        # vec[a, i] waits while vec[b, i] is read
+
+
+def test_loop_runs_one_iteration_per_state_when_the_body_fits():
+    m = schedule_machine(load_machine(ROOT / "tests" / "catalogue" / "dsp.yaml"))
+    loops = [s for s in m.states if isinstance(s.next, fsmd.Branch) and s.next.then == s.id]
+    assert loops, "the FIR tap loop should be a single self-looping state"
+
+
+def test_verifier_rejects_two_reads_of_one_port():
+    m = schedule_machine(load_machine(ROOT / "tests" / "catalogue" / "dsp.yaml"))
+    s = m.states[0]
+    mem = m.memories[0]
+    from spec import ir
+    idx = lambda k: ir.Const(k, ir.IntType(False, mem.index_width), s.loc)
+    a, b = fsmd.MemRead(mem.name, idx(0), mem.type, s.loc), fsmd.MemRead(mem.name, idx(1), mem.type, s.loc)
+    bad = dataclasses.replace(s, checks=(fsmd.Check(ir.Compare("eq", a, b, ir.IntType(False, 1), s.loc), "x", s.loc),))
+    with pytest.raises(FsmdError, match="exceed its read ports"):
+        verify(dataclasses.replace(m, states=(bad, *m.states[1:])))
+
+
+def test_verifier_rejects_dangling_transition():
+    m = schedule_machine(load_machine(ROOT / "tests" / "catalogue" / "counter.yaml"))
+    bad = dataclasses.replace(m.states[0], next=fsmd.Goto(99))
+    with pytest.raises(FsmdError, match="unknown state 99"):
+        verify(dataclasses.replace(m, states=(bad, *m.states[1:])))
+
+
+def test_verifier_rejects_mistyped_register_write():
+    m = schedule_machine(load_machine(ROOT / "tests" / "catalogue" / "counter.yaml"))
+    s = next(s for s in m.states if s.writes)
+    w = s.writes[0]
+    from spec import ir
+    wrong = dataclasses.replace(w, value=ir.Const(0, ir.IntType(False, 3), w.loc))
+    bad = dataclasses.replace(s, writes=(wrong,))
+    with pytest.raises(FsmdError, match="value is u3"):
+        verify(dataclasses.replace(m, states=tuple(bad if x is s else x for x in m.states)))
+
+
+_QUEUE_MACHINE = """\
+machine: q
+state:
+  r: {reg: u8}
+queue: {width: 16}
+formats:
+  F: {fields: {op: [3, 0], v: [11, 4]}}
+instructions:
+  A: {format: F, match: {op: 1}, semantics: "r = v"}
+  B:
+    format: F
+    match: {op: 2}
+    semantics: |
+      r = v
+      %s
+"""
+
+
+@pytest.mark.parametrize("stmt,what", [("halt(1)", "halt(...)"), ("env_call(3)", "env_call(...)")])
+def test_unsupported_statements_are_rejected_at_their_line(stmt, what):
+    machine = load_machine_text(_QUEUE_MACHINE % stmt, "q.yaml")
+    with pytest.raises(SpecError) as err:
+        schedule_machine(machine)
+    assert f"'{what}'" in str(err.value)
+    assert str(err.value).startswith("q.yaml:14:7:")                 # the statement's own line
+
+
+def test_fetch_machines_are_rejected_with_their_location():
+    machine = load_machine(ROOT / "hw" / "rv32i.yaml")
+    with pytest.raises(SpecError) as err:
+        schedule_machine(machine)
+    assert "fetch machines" in str(err.value) and "rv32i.yaml:" in str(err.value)
+
+
+def test_verilog_declares_public_state_and_the_command_port(machine):
+    m = schedule_machine(machine)
+    text = generate(m)
+    assert f"module {module_name(m)} (" in text
+    for s in machine.state:
+        assert f"s_{s.name}" in text and "/*verilator public*/" in text
+    assert f"input  wire [{machine.queue.width - 1}:0] cmd_data" in text
+    assert text.count("always @(posedge clk)") == 2
+
+
+def test_manifest_maps_every_state_element(machine):
+    m = schedule_machine(machine)
+    manifest = json.loads(json.dumps(build_manifest(machine, m)))
+    by_name = {e["name"]: e for e in manifest["state"]}
+    assert set(by_name) == {s.name for s in machine.state}
+    for s in machine.state:
+        e = by_name[s.name]
+        assert (e["width"], e["signed"], tuple(e["shape"])) == (s.type.width, s.type.signed, s.shape)
+        assert e["rtl"] == f"{module_name(m)}.s_{s.name}"
+        assert e["layout"]["form"] == ("register" if s.kind == "reg" else "array")
+    assert manifest["quiescence"]["signal"] == "idle"
+    shim = generate_shim(manifest)
+    assert "dcsim_inject" in shim and "dcsim_extract" in shim
