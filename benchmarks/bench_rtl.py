@@ -1,12 +1,17 @@
 """Speed of the generated RTL under Verilator, driven through the native shim.
 
-    python benchmarks/bench_rtl.py [--dim 8] [--gemm 32,32,32] [--dram-bytes N]
+    python benchmarks/bench_rtl.py [--dim 8] [--gemm 32,32,32] [--dram-bytes N] [--context]
 
 Builds (or reuses from the cache) the NPU's RTL, runs a GEMM workload to quiescence and
 prints the build time, RTL cycles, the reference's wall time for comparison, and the
-figures: RTL cycles per second, and inject + extract time of the full state.
+figures: RTL cycles per second, and inject + extract time of the full state. With
+`--context`, also how timing depends on the microarchitecture and the data's placement:
+decoupled units vs one sequential FSM, 1 vs 4 scratchpad/accumulator banks, and an MVIN
+whose rows hit one open DRAM row vs miss in the same DRAM bank (extra builds).
 """
 from __future__ import annotations
+
+import dataclasses
 
 import argparse
 import sys
@@ -25,11 +30,55 @@ from spec import load_machine  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def variant(machine, units: bool = True, banks: int | None = None):
+    """The machine with its `hls` directives changed (semantics untouched)."""
+    hls = machine.hls
+    instrs = machine.instructions
+    if not units:
+        instrs = tuple(dataclasses.replace(i, unit=None) for i in instrs)
+        hls = dataclasses.replace(hls, units=())
+    if banks is not None:
+        hls = dataclasses.replace(hls, banks=tuple((name, banks) for name, _ in hls.banks))
+    return dataclasses.replace(machine, instructions=instrs, hls=hls, _index={})
+
+
+def gemm_cycles(machine, gemm: str) -> tuple[int, bool, float]:
+    t0 = time.perf_counter()
+    eng = RtlEngine(machine)
+    build = time.perf_counter() - t0
+    work = build_workload(machine, f"gemm:{gemm}", seed=0)
+    sim = Simulator(machine)
+    work.prepare(sim)
+    eng.inject(sim.state, retired=0)
+    sim.run()
+    eng.push(work.commands)
+    cycles = eng.run_until_quiescent()
+    state = eng.extract()
+    return cycles, all(np.array_equal(state[k], sim.state[k]) for k in state), build
+
+
+def context(machine, gemm: str):
+    from fastforward import Program
+    for label, m in (("decoupled units, hw/npu.yaml banks", machine), ("one sequential FSM", variant(machine, False)),
+                     ("decoupled, 1 bank each", variant(machine, banks=1)),
+                     ("decoupled, 4 banks each", variant(machine, banks=4))):
+        cycles, match, build = gemm_cycles(m, gemm)
+        print(f"  gemm:{gemm} {label:38s} {cycles:9d} cycles  state_match={match}  build {build:.1f} s")
+    eng = RtlEngine(machine)
+    timing = dict(machine.hls.dram)
+    for label, stride in (("row hits (stride 64 B)", 64), ("row misses (same bank)", timing["row_bytes"] * 8)):
+        words = Program(machine).config_ld(stride=stride).mvin(rows=8, cols=8, row=0, addr=0).words
+        eng.reset()
+        eng.push(words)
+        print(f"  MVIN 8 rows, {label:24s} {eng.run_until_quiescent():6d} cycles")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dim", type=int, default=8)
     parser.add_argument("--gemm", default="32,32,32")
     parser.add_argument("--dram-bytes", type=int, default=1 << 24)
+    parser.add_argument("--context", action="store_true", help="compare units, banks and DRAM patterns")
     args = parser.parse_args()
     machine = load_machine(ROOT / "hw" / "npu.yaml", {"DIM": args.dim, "DRAM_BYTES": args.dram_bytes})
     t0 = time.perf_counter()
@@ -59,6 +108,8 @@ def main() -> None:
     print(f"inject {t_inject * 1e3:.1f} ms + extract {t_extract * 1e3:.1f} ms "
           f"(state {sum(a.nbytes for a in state.values()) / 2**20:.1f} MiB)")
     print(f"RTL cycles/s: {cycles / t_rtl:,.0f}")
+    if args.context:
+        context(machine, args.gemm)
 
 
 if __name__ == "__main__":

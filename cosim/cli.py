@@ -16,7 +16,23 @@ examples:
   dcsim check hw/npu.yaml -D DIM=16                  validate a machine file
   dcsim run hw/npu.yaml --workload gemm:64,64,64 --json
   dcsim run hw/rv32i.yaml --program prog.elf         run an RV32I ELF (or .s / flat .bin)
+  dcsim run rv32i --program prog.elf --checkpoint-at 1000000 --checkpoint-out p.ckpt
+  dcsim run rv32i --restore p.ckpt                   continue from a checkpoint
   dcsim exo hw/npu.yaml -o npu_exo.py                Exo compiler stubs from the spec
+  dcsim cluster hw/clusters/jobs/dp_switch8.yaml --network mess   a multi-node training step
+"""
+
+
+RUN_EXAMPLES = """\
+examples:
+  dcsim run hw/npu.yaml --workload gemm:64,64,64 --json
+  dcsim run hw/npu.yaml --workload mlp:16,64,64,32 -D DIM=16 --backend py
+  dcsim run hw/rv32i.yaml --program hello.elf --max-instructions 1000000
+  dcsim run npu --workload gemm:256,256,256 --checkpoint-at 5000 --checkpoint-out g.ckpt
+  dcsim run npu --restore g.ckpt --json                 resume; verified with the recorded workload
+  dcsim run rv32i --program sort.elf --signature-interval 1000000 --signature-bbv 1024 --signature-out s.npz
+workloads: gemm:M,K,N (int8 GEMM, bias, int8 output) · mlp:B,D0,D1,... (GEMM+bias+ReLU layers)
+backend: c when a C compiler exists (cc, or $CC), else py with a notice on stderr
 """
 
 
@@ -53,19 +69,29 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a workload or program on the functional model",
                          formatter_class=argparse.RawDescriptionHelpFormatter,
                          description="Run a built-in workload (accelerators) or a program (processors: ELF, "
-                                     "flat binary, or .s assembly; accelerators: .s command list).",
-                         epilog="examples:\n  dcsim run hw/npu.yaml --workload gemm:64,64,64 --json\n"
-                                "  dcsim run hw/npu.yaml --workload mlp:16,64,64,32 -D DIM=16\n"
-                                "  dcsim run hw/rv32i.yaml --program hello.elf --max-instructions 1000000\n"
-                                "workloads: gemm:M,K,N (int8 GEMM, bias, int8 output) · mlp:B,D0,D1,... "
-                                "(GEMM+bias+ReLU layers)")
+                                     "flat binary, or .s assembly; accelerators: .s command list), or continue "
+                                     "from a checkpoint. Instruction indices (--max-instructions, "
+                                     "--checkpoint-at) count from the start of the program, also after --restore.",
+                         epilog=RUN_EXAMPLES)
     _add_machine_args(run)
-    what = run.add_mutually_exclusive_group(required=True)
-    what.add_argument("--workload", metavar="NAME[:ARGS]", help="built-in workload, e.g. gemm:64,64,64")
+    what = run.add_mutually_exclusive_group()
+    what.add_argument("--workload", metavar="NAME[:ARGS]", help="built-in workload, e.g. gemm:64,64,64; with "
+                      "--restore: the checkpoint's workload, to verify the result (default: the one it recorded)")
     what.add_argument("--program", metavar="FILE", help="program file to load and run")
-    run.add_argument("--backend", default="py", help="functional model backend: py (reference) or c")
-    run.add_argument("--max-instructions", type=int, metavar="N", help="stop after N instructions")
+    run.add_argument("--restore", metavar="CHECKPOINT", help="continue from a checkpoint file (its machine, state, "
+                     "pending commands and host output; -D overrides default to the ones it was written with)")
+    run.add_argument("--backend", choices=("py", "c"), help="functional model backend: c (compiled; the default "
+                     "when a C compiler exists) or py (the Python reference)")
+    run.add_argument("--max-instructions", type=int, metavar="N", help="stop when N instructions have retired")
     run.add_argument("--seed", type=int, default=0, help="random seed of workload inputs (default 0)")
+    run.add_argument("--checkpoint-at", type=int, metavar="N", help="when N instructions have retired, write a "
+                     "checkpoint and carry on (add --max-instructions N to stop there)")
+    run.add_argument("--checkpoint-out", metavar="FILE", help="where --checkpoint-at writes the checkpoint")
+    run.add_argument("--signature-interval", type=int, metavar="K", help="record a signature (instructions of "
+                     "each kind) every K instructions")
+    run.add_argument("--signature-bbv", type=int, default=0, metavar="B", help="processors: add a basic-block "
+                     "vector of B buckets (a power of two, e.g. 1024) to each signature (default 0: off)")
+    run.add_argument("--signature-out", metavar="FILE", help="where signatures go: .json, or else numpy .npz")
 
     demo = sub.add_parser("demo", help="the main job on bundled defaults",
                           description="Run a bundled NPU MLP on the functional model and verify it against numpy.",
@@ -74,6 +100,36 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--backend", default="py", help="functional model backend: py or c")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    sample = sub.add_parser("sample", help="sampled RTL co-simulation with a confidence interval",
+                            formatter_class=argparse.RawDescriptionHelpFormatter,
+                            description="Fast-forward a workload on the functional model; at sampled units inject "
+                                        "its state into the RTL, run warm-up and the unit, check the RTL's state "
+                                        "against the functional model, and estimate total cycles (SMARTS).",
+                            epilog="examples:\n"
+                                   "  dcsim sample npu --workload gemm:64,64,64 --unit 20 --warmup 20 --every 5\n"
+                                   "  dcsim sample npu --workload mlp:32,128,128,64 --plan stratified --samples 12 "
+                                   "--ground-truth\n"
+                                   "  dcsim sample npu --workload gemm:128,128,128 --store runs/g128.jsonl  "
+                                   "(resumable)")
+    _add_machine_args(sample)
+    sample.add_argument("--workload", required=True, metavar="NAME:ARGS", help="built-in workload, e.g. gemm:64,64,64")
+    sample.add_argument("--plan", default="systematic", choices=("systematic", "random", "stratified"))
+    sample.add_argument("--unit", type=int, default=20, metavar="U", help="commands per sample unit (default 20)")
+    sample.add_argument("--warmup", type=int, default=20, metavar="W", help="detailed warm-up commands (default 20)")
+    sample.add_argument("--every", type=int, default=5, metavar="K", help="systematic: one unit every K (default 5)")
+    sample.add_argument("--samples", type=int, metavar="N", help="number of units to measure (overrides --every)")
+    sample.add_argument("--strata", type=int, default=4, help="stratified: number of strata (default 4)")
+    sample.add_argument("--confidence", type=float, default=0.997, help="interval confidence (default 0.997)")
+    sample.add_argument("--target-error", type=float, default=0.02, help="relative error for the needed-samples "
+                                                                         "report (default 0.02)")
+    sample.add_argument("--ground-truth", action="store_true", help="also run the whole workload in RTL and "
+                                                                    "report the estimate's real error")
+    sample.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    sample.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (runs samples there)")
+    sample.add_argument("--store", metavar="FILE", help="resumable JSON-lines store of finished samples")
+    sample.add_argument("--backend", default="c", help="functional model backend: c (default) or py")
+    sample.add_argument("--seed", type=int, default=0, help="workload inputs and plan randomness")
+
     exo = sub.add_parser("exo", help="generate an Exo hardware library (compiler stubs) from a machine file",
                          formatter_class=argparse.RawDescriptionHelpFormatter,
                          description="Write a Python module for exo-lang 1.0: an @instr proc per command, Memory "
@@ -83,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_machine_args(exo)
     exo.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the module")
     exo.add_argument("--lenient", action="store_true", help="skip inexpressible commands instead of failing")
+    from .cmd_cluster import add_parser as add_cluster_parser
+    add_cluster_parser(sub)
     return parser
 
 
@@ -99,6 +157,19 @@ def exo_command(machine, args) -> int:
     return 0
 
 
+def _checkpoint_defines(path, args) -> dict:
+    """The -D overrides a checkpoint was written with, if it is a checkpoint of this machine."""
+    from spec import load_machine
+
+    from fastforward.checkpoint import read
+    args.checkpoint = read(args.restore)
+    defines = (args.checkpoint.extra.get("job") or {}).get("defines") or {}
+    if not defines or load_machine(path).name != args.checkpoint.machine:
+        return {}
+    args.defines = list(defines.items())
+    return defines
+
+
 def dispatch(args) -> int:
     from spec import load_machine
 
@@ -106,7 +177,16 @@ def dispatch(args) -> int:
     if args.command == "demo":
         from .cmd_demo import demo_command
         return demo_command(args)
-    machine = load_machine(machine_path(args.spec), dict(args.defines))
+    if args.command == "cluster":
+        from .cmd_cluster import cluster_command
+        return cluster_command(args)
+    defines = dict(args.defines)
+    if args.command == "run" and args.restore and not defines:
+        defines = _checkpoint_defines(machine_path(args.spec), args)
+    machine = load_machine(machine_path(args.spec), defines)
+    if args.command == "sample":
+        from .cmd_sample import sample_command
+        return sample_command(machine, args)
     if args.command == "exo":
         return exo_command(machine, args)
     if args.command == "check":

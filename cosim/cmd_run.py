@@ -1,85 +1,90 @@
-"""`dcsim run`: a workload or program on a functional model."""
+"""`dcsim run`: a workload or program on a functional model; checkpoints and signatures.
+
+The logic lives in fastforward.session (jobs, checkpoints, run control); this is the
+command-line face: argument checks, progress display, the report.
+"""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-from spec import Assembler, ir
+from spec import ir
 from spec.errors import DcsimError
 
-from .output import emit_json, progress, stdout
+from fastforward import checkpoint
+from fastforward.session import Job, prepare_program, prepare_workload, resume, run_with_checkpoint
 
-CHUNK = 2048
+from .output import emit_json, progress, stderr, stdout
 
-
-class Job:
-    """What to run and how to check it: built-in workload or user program."""
-
-    def __init__(self, total: int | None, verify=None, host=None, name: str = "", workload=None):
-        self.total, self.verify, self.host, self.name = total, verify, host, name
-        self.workload = workload
+__all__ = ["execute", "prepare_workload", "run_command"]
 
 
-def prepare_workload(machine: ir.Machine, sim, text: str, seed: int) -> Job:
-    from fastforward.workloads import build_workload
-    workload = build_workload(machine, text, seed=seed)
-    workload.prepare(sim)
-    return Job(len(workload.commands), workload.verify, name=workload.name, workload=workload)
-
-
-def prepare_program(machine: ir.Machine, sim, path: Path) -> Job:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DcsimError(f"cannot read program {path}: {exc.strerror}") from None
-    if machine.queue is not None:
-        words = Assembler(machine).assemble(data.decode(errors="replace"), str(path)).words
-        sim.push(words)
-        return Job(len(words), name=path.name)
-    from fastforward import riscv
-    host = riscv.attach_host(sim)
-    if path.suffix == ".s":
-        image = Assembler(machine).assemble(data.decode(errors="replace"), str(path))
-        riscv.load_binary(sim, image.to_bytes())
-    elif data[:4] == b"\x7fELF":
-        riscv.load_elf(sim, path)
-    else:
-        riscv.load_binary(sim, data)
-    return Job(None, host=host, name=path.name)
-
-
-def execute(sim, job: Job, limit: int | None, show_progress: bool) -> float:
-    """Run to completion (or `limit` instructions); returns wall seconds."""
-    start = time.perf_counter()
+def execute(sim, job: Job, limit: int | None, show_progress: bool, plan: tuple = (None, None)) -> float:
+    """Run to the end (or `limit` instructions), writing the checkpoint of `plan`; wall seconds."""
     total = min(job.total, limit) if job.total is not None and limit else (job.total or limit)
     with progress(f"running {job.name}", total, show_progress) as bar:
         task = bar.add_task(f"running {job.name}", total=total, rate="")
-        while limit is None or sim.retired < limit:
-            n = CHUNK if limit is None else min(CHUNK, limit - sim.retired)
-            done = sim.run(n)
-            elapsed = time.perf_counter() - start
-            bar.update(task, completed=sim.retired, rate=f"{sim.retired / max(elapsed, 1e-9):,.0f} instr/s")
-            if done < n:
-                break
-    return time.perf_counter() - start
+        seconds, _ = run_with_checkpoint(sim, job, limit, *plan, on_progress=lambda r: bar.update(task, completed=r))
+    return seconds
+
+
+def check_args(machine: ir.Machine, args):
+    if not (args.workload or args.program or args.restore):
+        raise DcsimError("say what to run: --workload NAME:ARGS, --program FILE, or --restore CHECKPOINT")
+    if args.restore and args.program:
+        raise DcsimError("--program cannot be combined with --restore: the program is part of the checkpoint")
+    if (args.checkpoint_at is None) != (args.checkpoint_out is None):
+        raise DcsimError("--checkpoint-at N and --checkpoint-out FILE go together")
+    if (args.signature_interval is None) != (args.signature_out is None):
+        raise DcsimError("--signature-interval K and --signature-out FILE go together")
+    if args.workload and machine.queue is None:
+        raise DcsimError(f"{machine.name} is a processor; run a program on it with --program FILE")
+
+
+def backend_of(args) -> str:
+    if args.backend:
+        return args.backend
+    from fastforward.backends import default_backend
+    name, notice = default_backend()
+    if notice:
+        stderr.print(notice, markup=False, highlight=False)
+    return name
 
 
 def run_command(machine: ir.Machine, args) -> int:
     from fastforward.backends import make_simulator
-    sim = make_simulator(machine, args.backend)
-    if args.workload:
+    check_args(machine, args)
+    backend = backend_of(args)
+    sim = make_simulator(machine, backend)
+    if args.restore:
+        ckpt = getattr(args, "checkpoint", None) or checkpoint.read(args.restore)
+        job = resume(machine, sim, ckpt, args.workload, args.seed)
+    elif args.workload:
         job = prepare_workload(machine, sim, args.workload, args.seed)
     else:
         job = prepare_program(machine, sim, Path(args.program))
-    seconds = execute(sim, job, args.max_instructions, show_progress=not args.json)
+    job.record["defines"] = dict(args.defines)        # a restore loads the machine the same way
+    if args.signature_interval is not None:
+        sim.enable_signatures(args.signature_interval, args.signature_bbv)
+    plan = (args.checkpoint_at, Path(args.checkpoint_out) if args.checkpoint_out else None)
+    start = sim.retired
+    seconds = execute(sim, job, args.max_instructions, show_progress=not args.json, plan=plan)
     verified = bool(job.verify(sim)) if job.verify is not None and not sim.pending_count() else None
+    ran = sim.retired - start
     result = {
-        "machine": machine.name, "backend": args.backend, "job": job.name,
+        "machine": machine.name, "backend": backend, "job": job.name,
         "instructions": sim.retired, "seconds": round(seconds, 6),
-        "instructions_per_second": round(sim.retired / seconds, 1) if seconds > 0 else None,
+        "instructions_per_second": round(ran / seconds, 1) if seconds > 0 else None,
         "halted": sim.halted, "exit_code": sim.exit_code, "verified": verified,
         "counts": sim.kind_counts(),
     }
+    if args.restore:
+        result["restored_from"], result["restored_at"] = str(args.restore), start
+    if args.checkpoint_out:
+        result["checkpoint"] = {"path": str(args.checkpoint_out), "at": args.checkpoint_at}
+    if args.signature_out:
+        sigs = sim.signatures().save(args.signature_out)
+        result["signatures"] = {"path": str(sigs), "interval": args.signature_interval,
+                                "intervals": len(sim.signatures())}
     if job.host is not None:
         result["stdout"] = job.host.stdout.decode(errors="replace")
     if args.json:
@@ -93,9 +98,16 @@ def run_command(machine: ir.Machine, args) -> int:
 
 def report(r: dict):
     if r.get("stdout"):
-        stdout.print(r["stdout"], end="", markup=False, highlight=False)
+        stdout.print(r["stdout"], end="", markup=False, highlight=False, soft_wrap=True)
     stdout.print(f"[bold]{r['machine']}[/] ({r['backend']}): {r['job']}: {r['instructions']:,} instructions "
                  f"in {r['seconds']:.3f} s ({(r['instructions_per_second'] or 0):,.0f}/s)")
+    if "restored_at" in r:
+        stdout.print(f"restored from {r['restored_from']} at instruction {r['restored_at']:,}")
+    if "checkpoint" in r:
+        stdout.print(f"checkpoint at instruction {r['checkpoint']['at']:,} written to {r['checkpoint']['path']}")
+    if "signatures" in r:
+        s = r["signatures"]
+        stdout.print(f"{s['intervals']} signatures of {s['interval']:,} instructions written to {s['path']}")
     if r["exit_code"] is not None:
         stdout.print(f"exit code {r['exit_code']}")
     if r["verified"] is not None:

@@ -1,5 +1,10 @@
-"""Functional simulators generated from the Spec IR (the Python reference today)."""
+"""Functional simulators generated from the Spec IR: the Python reference and compiled C,
+run control, per-interval signatures and checkpoint files."""
+from .checkpoint import Checkpoint, CheckpointError, load as load_checkpoint, save as save_checkpoint
+from .csim import CSimulator
 from .program import Program
+from .signature import Signatures
 from .sim import RunResult, Simulator, Snapshot
 
-__all__ = ["Program", "RunResult", "Simulator", "Snapshot"]
+__all__ = ["CSimulator", "Checkpoint", "CheckpointError", "Program", "RunResult", "Signatures", "Simulator",
+           "Snapshot", "load_checkpoint", "save_checkpoint"]

@@ -7,6 +7,16 @@ from spec.errors import DcsimError
 BACKENDS = ("py", "c")
 
 
+def default_backend() -> tuple[str, str | None]:
+    """'c' when a C compiler is present, else 'py' with a one-line notice saying why."""
+    from .cbuild import find_compiler
+    try:
+        find_compiler()
+    except DcsimError as exc:
+        return "py", f"notice: using the Python backend: {str(exc).split(';')[0]}"
+    return "c", None
+
+
 def make_simulator(machine: ir.Machine, backend: str = "py"):
     """A simulator for `machine`: 'py' is the Python reference, 'c' the compiled simulator."""
     if backend == "py":

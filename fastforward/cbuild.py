@@ -18,7 +18,8 @@ from pathlib import Path
 
 from spec.errors import DcsimError
 
-CFLAGS = ("-O2", "-shared", "-fPIC", "-std=gnu11")
+CFLAGS = ("-shared", "-fPIC", "-std=gnu11")
+OPT_LEVELS = ("-O2", "-O3")
 
 
 class CompileError(DcsimError):
@@ -48,9 +49,9 @@ def _compiler_identity(cc: str) -> str:
         return "unknown"
 
 
-def build_key(source: str, cc: str) -> str:
+def build_key(source: str, cc: str, opt: str = "-O2") -> str:
     h = hashlib.sha256()
-    for part in (source, cc, " ".join(CFLAGS), _compiler_identity(cc)):
+    for part in (source, cc, opt, " ".join(CFLAGS), _compiler_identity(cc)):
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()
@@ -64,10 +65,12 @@ def dump(name: str, text: str):
         (Path(where) / name).write_text(text)
 
 
-def build_library(source: str, name: str = "sim") -> tuple[Path, bool]:
+def build_library(source: str, name: str = "sim", opt: str = "-O2") -> tuple[Path, bool]:
     """Path of the compiled library for `source`, and whether it came from the cache."""
+    if opt not in OPT_LEVELS:
+        raise ValueError(f"optimization level {opt} is not one of {OPT_LEVELS}")
     cc = find_compiler()
-    key = build_key(source, cc)
+    key = build_key(source, cc, opt)
     directory = cache_root() / "c" / key
     lib = directory / f"{name}.so"
     if lib.exists():
@@ -78,7 +81,7 @@ def build_library(source: str, name: str = "sim") -> tuple[Path, bool]:
     log = directory / "build.log"
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=directory)      # build aside, then rename: atomic
     os.close(fd)
-    cmd = [cc, *CFLAGS, "-o", tmp, str(src)]
+    cmd = [cc, opt, *CFLAGS, "-o", tmp, str(src)]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.SubprocessError) as exc:
@@ -95,12 +98,12 @@ def build_library(source: str, name: str = "sim") -> tuple[Path, bool]:
 _LOADED: dict[str, ctypes.CDLL] = {}
 
 
-def load_library(source: str, name: str = "sim") -> ctypes.CDLL:
+def load_library(source: str, name: str = "sim", opt: str = "-O2") -> ctypes.CDLL:
     """Build (or find in the cache) and load the library for `source`; loaded once per process."""
     dump(f"{name}.c", source)
-    key = hashlib.sha256(source.encode()).hexdigest()
+    key = hashlib.sha256((opt + source).encode()).hexdigest()
     lib = _LOADED.get(key)
     if lib is None:
-        path, _ = build_library(source, name)
+        path, _ = build_library(source, name, opt)
         lib = _LOADED[key] = ctypes.CDLL(str(path))
     return lib

@@ -27,10 +27,14 @@ from spec.encoding import match_mask
 from spec.errors import DcsimError, Loc
 from spec.types import IntType, numpy_dtype_name
 
-CGEN_VERSION = "1"
+CGEN_VERSION = "2"
 DC_OK, DC_HALTED, DC_EMPTY, DC_FAULT, DC_HOST_ERROR = range(5)
 SITE_FETCH, SITE_ILLEGAL = 0, 1
 MAX_WORD_BITS = 256
+# per-interval signatures (see fastforward/signature.py): every sig_interval retired instructions
+# dc_run copies the kind counters (and the basic-block vector) into row sig_len of sig_buf
+SIGNATURE_FIELDS = ("sig_interval", "sig_next", "sig_start", "sig_len", "sig_cap", "sig_width", "bbv_bits",
+                    "bb_start", "bb_mark")
 
 C_RESERVED = frozenset("""auto break case char const continue default do double else enum extern float for goto
 if inline int long register restrict return short signed sizeof static struct switch typedef union unsigned
@@ -76,9 +80,11 @@ def c_int(value: int, signed: bool) -> str:
 
 def ctx_fields(machine: ir.Machine) -> tuple:
     fields = [(f"m_{s.name}", "ptr") for s in machine.state]
-    fields += [("counts", "ptr"), ("queue", "ptr"), ("dcache", "ptr")]
+    fields += [("counts", "ptr"), ("queue", "ptr"), ("dcache", "ptr"), ("sig_buf", "ptr"), ("sig_base", "ptr"),
+               ("bbv_acc", "ptr")]
     fields += [(n, "i64") for n in ("qlen", "qpos", "dcache_mask", "retired", "halted", "exit_code",
                                     "exit_kind", "fault_site", "fault_value", "has_watch", "watch")]
+    fields += [(n, "i64") for n in SIGNATURE_FIELDS]
     fields += [("env_call", "fn"), ("on_watch", "fn")]
     return tuple(fields)
 
@@ -129,6 +135,10 @@ static inline int64_t dc_smin(int64_t a, int64_t b) { return a < b ? a : b; }
 static inline int64_t dc_smax(int64_t a, int64_t b) { return a > b ? a : b; }
 static inline uint64_t dc_umin(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static inline uint64_t dc_umax(uint64_t a, uint64_t b) { return a > b ? a : b; }
+/* basic-block vector bucket of a block's start pc: Fibonacci hashing, as signature.bbv_bucket */
+static inline uint64_t dc_bbv_bucket(uint64_t pc, int64_t bits) {
+    return (pc * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - bits);
+}
 /* little-endian byte memories (the host is little-endian: checked by csim) */
 static inline uint64_t dc_load(const uint8_t *p, int n) { uint64_t v = 0; memcpy(&v, p, n); return v; }
 static inline void dc_store(uint8_t *p, uint64_t v, int n) { memcpy(p, &v, n); }
@@ -172,12 +182,13 @@ class _MachineGen:
                  self.ctx_struct(fields), self.cache_struct()]
         for instr in self.m.instructions:
             parts.append(_InstrGen(self, instr).function())
-        parts += [self.decoder(), self.exec_table(), self.run_loop(), self.api()]
+        parts += [self.decoder(), self.exec_table(), self.run_loop(), self.signature_run(), self.api()]
         return CProgram("\n".join(parts), tuple(self.sites), fields, self.nwords, self.max_ops)
 
     def ctx_struct(self, fields) -> str:
         types = {f"m_{s.name}": f"{element_ctype(s)} *" for s in self.m.state}
-        types.update(counts="int64_t *", queue="const uint64_t *", dcache="struct dc_dentry *")
+        types.update(counts="int64_t *", queue="const uint64_t *", dcache="struct dc_dentry *",
+                     sig_buf="int64_t *", sig_base="int64_t *", bbv_acc="int64_t *")
         out = ["struct dc_dentry;", "typedef struct {"]
         for name, kind in fields:
             if kind == "fn":
@@ -233,12 +244,14 @@ class _MachineGen:
         return (f"{indent}if (UNLIKELY(st == DC_FAULT || st == DC_HOST_ERROR)) return st;\n"
                 f"{{store_pc}}"
                 f"{indent}ctx->counts[op]++;\n{indent}ctx->retired++;\n"
+                f"{{bbv}}"
                 f"{indent}if (st == DC_HALTED || ctx->halted) return DC_HALTED;\n")
 
     def queue_loop(self) -> str:
         nw = self.nwords
         return f"""/* run up to n commands from the queue */
-int dc_run(dc_ctx *ctx, int64_t n) {{
+static inline __attribute__((always_inline)) int dc_core(dc_ctx *ctx, int64_t n, const int bbv) {{
+    (void)bbv;
     uint64_t ops[{self.max_ops}];
     for (int64_t k = 0; k < n; k++) {{
         if (ctx->halted) return DC_HALTED;
@@ -246,7 +259,7 @@ int dc_run(dc_ctx *ctx, int64_t n) {{
         int op = dc_decode(ctx->queue + ctx->qpos * {nw}, ops);
         if (UNLIKELY(op < 0)) {{ ctx->fault_site = {SITE_ILLEGAL}; return DC_FAULT; }}
         int st = DC_EXEC[op](ctx, ops, 0);
-{self.retire(' ' * 8).replace('{store_pc}', ' ' * 8 + 'ctx->qpos++;' + chr(10))}    }}
+{self.retire(' ' * 8).replace('{store_pc}', ' ' * 8 + 'ctx->qpos++;' + chr(10)).replace('{bbv}', '')}    }}
     return DC_OK;
 }}
 """
@@ -257,8 +270,13 @@ int dc_run(dc_ctx *ctx, int64_t n) {{
         wide = pc_el.type.width >= 64
         ity = "__int128" if wide else "int64_t"
         store_pc = f"        ctx->m_{f.pc}[0] = ({element_ctype(pc_el)})npc;\n"
-        return f"""/* run up to n instructions fetched from {f.memory} at {f.pc} */
-int dc_run(dc_ctx *ctx, int64_t n) {{
+        bbv = (f"        if (bbv && npc != pc + {f.ilen}) {{  /* a taken branch or jump ends a basic block */\n"
+               f"            ctx->bbv_acc[dc_bbv_bucket((uint64_t)ctx->bb_start, ctx->bbv_bits)] += "
+               f"ctx->retired - ctx->bb_mark;\n"
+               f"            ctx->bb_mark = ctx->retired;\n"
+               f"            ctx->bb_start = (int64_t)(uint64_t)ctx->m_{f.pc}[0];\n        }}\n")
+        return f"""/* run up to n instructions fetched from {f.memory} at {f.pc}; bbv: also build the block vector */
+static inline __attribute__((always_inline)) int dc_core(dc_ctx *ctx, int64_t n, const int bbv) {{
     for (int64_t k = 0; k < n; k++) {{
         if (ctx->halted) return DC_HALTED;
         uint64_t pc = (uint64_t)ctx->m_{f.pc}[0];
@@ -276,8 +294,48 @@ int dc_run(dc_ctx *ctx, int64_t n) {{
         int op = (int)e->op;
         uint64_t npc = pc + {f.ilen};
         int st = DC_EXEC[op](ctx, e->ops, &npc);
-{self.retire(' ' * 8).replace('{store_pc}', store_pc)}    }}
+{self.retire(' ' * 8).replace('{store_pc}', store_pc).replace('{bbv}', bbv)}    }}
     return DC_OK;
+}}
+"""
+
+    def signature_run(self) -> str:
+        nk = len(self.m.instructions)
+        return f"""static int dc_core_plain(dc_ctx *ctx, int64_t n) {{ return dc_core(ctx, n, 0); }}
+static int dc_core_bbv(dc_ctx *ctx, int64_t n) {{ return dc_core(ctx, n, 1); }}
+
+/* the end of a signature interval: row = [start, end, kind counts of the interval, its basic-block vector] */
+static void dc_sig_record(dc_ctx *ctx) {{
+    int64_t nb = ctx->bbv_bits ? INT64_C(1) << ctx->bbv_bits : 0;
+    if (nb) {{
+        ctx->bbv_acc[dc_bbv_bucket((uint64_t)ctx->bb_start, ctx->bbv_bits)] += ctx->retired - ctx->bb_mark;
+        ctx->bb_mark = ctx->retired;
+    }}
+    if (ctx->sig_len < ctx->sig_cap) {{
+        int64_t *row = ctx->sig_buf + ctx->sig_len * ctx->sig_width;
+        row[0] = ctx->sig_start;
+        row[1] = ctx->retired;
+        for (int k = 0; k < {nk}; k++) row[2 + k] = ctx->counts[k] - ctx->sig_base[k];
+        if (nb) memcpy(row + 2 + {nk}, ctx->bbv_acc, (size_t)nb * sizeof(int64_t));
+        ctx->sig_len++;
+    }}
+    memcpy(ctx->sig_base, ctx->counts, {nk} * sizeof(int64_t));
+    if (nb) memset(ctx->bbv_acc, 0, (size_t)nb * sizeof(int64_t));
+    ctx->sig_start = ctx->retired;
+    ctx->sig_next += ctx->sig_interval;
+}}
+
+/* run up to n instructions; with signatures on, stop at each interval boundary to record one */
+int dc_run(dc_ctx *ctx, int64_t n) {{
+    if (!ctx->sig_interval) return dc_core_plain(ctx, n);
+    int (*core)(dc_ctx *, int64_t) = ctx->bbv_bits ? dc_core_bbv : dc_core_plain;
+    for (;;) {{
+        int64_t room = ctx->sig_next - ctx->retired, before = ctx->retired;
+        int st = core(ctx, n < room ? n : room);
+        n -= ctx->retired - before;
+        if (ctx->retired == ctx->sig_next) dc_sig_record(ctx);
+        if (st != DC_OK || n <= 0) return st;
+    }}
 }}
 """
 

@@ -13,6 +13,9 @@ from spec.errors import MachineFault
 from spec.types import numpy_dtype_name
 
 from .interp import ExecContext, Halted, InstructionCompiler
+from .signature import Recorder, Signatures
+
+MASK64 = (1 << 64) - 1
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Simulator:
         self.exit_code: int | None = None
         self.pending: list[int] = []          # queue machines: commands pushed, not yet run
         self._pending_pos = 0
+        self._sig: Recorder | None = None
 
     # ------------------------------------------------------------ host side
     def push(self, commands: Iterable[int]):
@@ -146,8 +150,22 @@ class Simulator:
 
     def run(self, n: int | None = None) -> int:
         """Execute up to `n` instructions (all, if None); returns how many retired."""
+        if self._sig is None:
+            return self._run(n, self.step)
+        start, sig = self.retired, self._sig
+        step = self._step_bbv if sig.bits else self.step
+        while n is None or self.retired - start < n:
+            room = sig.next - self.retired
+            m = room if n is None else min(room, n - (self.retired - start))
+            done = self._run(m, step)
+            if self.retired == sig.next:
+                sig.record(self.retired, self.counts)
+            if done < m:
+                break
+        return self.retired - start
+
+    def _run(self, n: int | None, step) -> int:
         start = self.retired
-        step = self.step
         if n is None:
             while step():
                 pass
@@ -156,6 +174,29 @@ class Simulator:
                 if not step():
                     break
         return self.retired - start
+
+    def _step_bbv(self) -> bool:
+        pc = self.pc
+        if not self.step():
+            return False
+        if self.ctx.next_pc != (pc + self.machine.fetch.ilen) & MASK64:
+            self._sig.branch(self.retired, self.pc)
+        return True
+
+    def run_until(self, index: int) -> int:
+        """Run until `retired == index` (or the machine halts or runs dry); returns how many retired."""
+        if index < self.retired:
+            raise ValueError(f"instruction {index} has already retired (retired = {self.retired})")
+        return self.run(index - self.retired)
+
+    # ---------------------------------------------------------- signatures
+    def enable_signatures(self, interval: int, bbv_buckets: int = 0):
+        """Record a signature row every `interval` instructions (see fastforward/signature.py)."""
+        self._sig = Recorder(len(self.counts), interval, bbv_buckets, self.machine.fetch is not None)
+        self._sig.begin(self.retired, self.counts, self.pc if self.machine.fetch else None)
+
+    def signatures(self) -> Signatures | None:
+        return None if self._sig is None else self._sig.result(tuple(i.name for i in self.machine.instructions))
 
     def kind_counts(self) -> dict[str, int]:
         return {i.name: int(c) for i, c in zip(self.machine.instructions, self.counts) if c}
@@ -175,3 +216,5 @@ class Simulator:
         self.retired, self.halted, self.exit_code = snap.retired, snap.halted, snap.exit_code
         np.copyto(self.counts, snap.counts)
         self.pending, self._pending_pos = list(snap.queue), 0
+        if self._sig is not None:
+            self._sig.begin(self.retired, self.counts, self.pc if self.machine.fetch else None)

@@ -15,6 +15,16 @@ parallel transfers, exactly what an FSMD cycle does in hardware.
 
 State ids are global: `Fsmd.states[i].id == i`; id 0 is reserved for IDLE (dispatch)
 by the code generator and never appears in `states`.
+
+Decoupling. Every schedule belongs to a `Unit` (from the spec's `hls.unit` directives; a
+machine without them has one unit, `main`). Each unit has its own command queue and its
+own FSM over the states of its instructions; all units run concurrently. A dispatcher moves
+commands from the command FIFO to the units' queues in program order. A command's hazard
+`footprint` (what state it reads and writes: row ranges of memories as `Access` bounds over
+`CmdField` leaves, whole registers) is computed at dispatch and kept with it while it is in
+flight; a command waits in the FIFO while an in-flight command of another unit conflicts
+(RAW, WAR, WAW). A `barrier` instruction (no unit in a machine that has units, e.g. FENCE)
+dispatches only when every unit is drained.
 """
 from __future__ import annotations
 
@@ -43,7 +53,15 @@ class MemRead:
     loc: Loc
 
 
-Expr = Union[ir.Const, RegRef, MemRead, ir.Unary, ir.Binary, ir.Compare, ir.Logic, ir.Select,
+@dataclass(frozen=True)
+class CmdField:
+    """Operand `field` of the command at the head of the command FIFO (dispatch-time logic)."""
+    field: ir.FieldDef
+    type: IntType
+    loc: Loc
+
+
+Expr = Union[ir.Const, RegRef, MemRead, CmdField, ir.Unary, ir.Binary, ir.Compare, ir.Logic, ir.Select,
              ir.Cast, ir.Reinterpret, ir.Slice, ir.Concat]
 OPERATOR_NODES = (ir.Const, ir.Unary, ir.Binary, ir.Compare, ir.Logic, ir.Select, ir.Cast,
                   ir.Reinterpret, ir.Slice, ir.Concat)
@@ -135,12 +153,56 @@ class FieldLatch:
 
 
 @dataclass(frozen=True)
+class Access:
+    """One part of a hazard footprint: the instruction reads (or writes) state `state`.
+
+    For a memory, rows `lo..hi` (inclusive) of its first dimension: expressions over
+    `CmdField`s and constants of type `Fsmd.bound_type(state)`, clamped to [-1, rows];
+    `exact` is False when the index form was not recognised and the bounds are the whole
+    memory. For a register, `lo` and `hi` are None (registers are tracked whole)."""
+    state: str
+    write: bool
+    lo: Expr | None
+    hi: Expr | None
+    exact: bool
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class Schedule:
     instruction: str
     opcode_index: int
     match: tuple           # (mask, value) over the command word
     fields: tuple          # of FieldLatch
     entry: int             # first state id
+    loc: Loc
+    unit: str = "main"     # the functional unit that executes it
+    barrier: bool = False  # dispatches only when every unit is drained (FENCE)
+    footprint: tuple = ()  # of Access, at most one per (state, write)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A functional unit: an in-order FSM with a command queue of `queue_depth` entries."""
+    name: str
+    queue_depth: int       # a power of two >= 2
+    instructions: tuple    # names, in decode priority order
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class DramTiming:
+    """Timing of an external memory behind a request/response port (one port per unit).
+
+    Bytes move in bursts of `bytes_per_cycle` (one burst per cycle on the shared channel,
+    the bandwidth limit). A burst the port does not hold costs `t_hit` cycles when its
+    DRAM row (`row_bytes`) is open in its bank (bank = row mod `banks`), else `t_miss`."""
+    mem: str
+    row_bytes: int
+    t_hit: int
+    t_miss: int
+    bytes_per_cycle: int
+    banks: int
     loc: Loc
 
 
@@ -156,6 +218,8 @@ class Fsmd:
     schedules: tuple       # of Schedule, in decode priority order (most fixed bits first)
     states: tuple          # of State; states[i].id == i + 1
     loc: Loc
+    units: tuple = ()      # of Unit; every schedule's unit is one of them
+    dram: tuple = ()       # of DramTiming (external memories with a timing model)
 
     def register(self, name: str) -> Register:
         return next(r for r in self.registers if r.name == name)
@@ -166,10 +230,21 @@ class Fsmd:
     def state(self, sid: int) -> State:
         return self.states[sid - 1]
 
+    def schedule(self, instruction: str) -> Schedule:
+        return next(s for s in self.schedules if s.instruction == instruction)
+
+    def unit_of(self, instruction: str) -> str:
+        return self.schedule(instruction).unit
+
+
+def bound_type(rows: int) -> IntType:
+    """The type of footprint bounds of a memory with `rows` rows: holds -1 .. rows."""
+    return IntType(True, rows.bit_length() + 1)
+
 
 def children(e) -> tuple:
     """The sub-expressions of a datapath expression."""
-    if isinstance(e, (ir.Const, RegRef)):
+    if isinstance(e, (ir.Const, RegRef, CmdField)):
         return ()
     if isinstance(e, MemRead):
         return (e.index,)

@@ -26,9 +26,11 @@ from spec.errors import Loc, SpecError
 from spec.types import U1, IntType
 
 from . import fsmd
+from .footprint import footprint
 from .fsmd import MemRead, RegRef
 
 DEFAULT_FIFO_DEPTH = 4
+MAIN_UNIT = "main"          # the unit of instructions without an `hls.unit` directive
 _ONE = ir.Const(1, U1, Loc("<hls>", 0, 0))
 
 
@@ -166,12 +168,14 @@ class _Machine:
         self.next_id = 1
         self.registers: dict[str, fsmd.Register] = {}
         self.memories: dict[str, fsmd.Memory] = {}
+        banks = dict(machine.hls.banks)
         for s in machine.state:
             if s.kind == "reg":
                 self.registers[f"s_{s.name}"] = fsmd.Register(f"s_{s.name}", s.type, "state", s.loc)
             else:
                 self.memories[s.name] = fsmd.Memory(f"s_{s.name}", s.name, s.type, s.shape, s.size,
-                                                    _bits(s.size), 1, 1, 1, s.loc)
+                                                    _bits(s.size), _banks(machine, s, banks.get(s.name, 1)),
+                                                    1, 1, s.loc)
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -471,12 +475,12 @@ def _convertible(s) -> bool:
 # ------------------------------------------------------------ machine level
 
 def schedule_machine(machine: ir.Machine) -> fsmd.Fsmd:
-    """Schedule every instruction of a queue machine into one FSMD."""
+    """Schedule every instruction of a queue machine into FSMD units."""
     if machine.fetch is not None:
         raise SpecError(machine.fetch.loc, "the HLS does not support fetch machines (processors) yet",
                         "the HLS builds queue machines: declare 'queue: {width: N}' instead of 'fetch'")
     m = _Machine(machine)
-    schedules = [_InstrScheduler(m, instr).run() for instr in machine.instructions]
+    schedules = [_place(machine, _InstrScheduler(m, instr).run(), instr) for instr in machine.instructions]
     schedules.sort(key=lambda sch: -bin(sch.match[0]).count("1"))
     states = tuple(m.states[i] for i in range(1, m.next_id))
     registers = _live_registers(m.registers, states, schedules)
@@ -484,10 +488,69 @@ def schedule_machine(machine: ir.Machine) -> fsmd.Fsmd:
                    for st in states)
     schedules = [dataclasses.replace(sch, fields=tuple(f for f in sch.fields if f.reg in registers))
                  for sch in schedules]
-    depth = max((u.queue_depth for u in machine.hls.units), default=DEFAULT_FIFO_DEPTH)
-    depth = 1 << max(1, (depth - 1).bit_length())
+    depth = _pow2(max((u.queue_depth for u in machine.hls.units), default=DEFAULT_FIFO_DEPTH))
     return fsmd.Fsmd(machine.name, machine.digest, machine.path, machine.queue.width, depth,
-                     tuple(registers.values()), tuple(m.memories.values()), tuple(schedules), states, machine.loc)
+                     tuple(registers.values()), tuple(m.memories.values()), tuple(schedules), states, machine.loc,
+                     _units(machine, schedules), dram_timing(machine))
+
+
+def _banks(machine: ir.Machine, s: ir.StateElement, n: int) -> int:
+    """The bank count of memory `s`: rows are interleaved over banks (bank = row mod n)."""
+    row = s.size // s.shape[0]
+    if n > 1 and (n & (n - 1) or row & (row - 1) or s.external):
+        raise SpecError(machine.hls.loc, f"hls.banks of '{s.name}': the HLS interleaves rows over banks and needs "
+                        f"a power-of-two bank count and row length (got {n} banks of {row}-element rows)"
+                        + (" on an external memory" if s.external else ""),
+                        "use 1, 2, 4, 8, ... banks")
+    return n
+
+
+def _pow2(n: int) -> int:
+    return 1 << max(1, (n - 1).bit_length())
+
+
+def _place(machine: ir.Machine, sch: fsmd.Schedule, instr: ir.Instruction) -> fsmd.Schedule:
+    """The schedule with its unit, barrier flag and hazard footprint."""
+    barrier = instr.unit is None and bool(machine.hls.units)
+    return dataclasses.replace(sch, unit=instr.unit or MAIN_UNIT, barrier=barrier,
+                               footprint=footprint(machine, instr))
+
+
+def _units(machine: ir.Machine, schedules: list) -> tuple:
+    declared = {u.name: u for u in machine.hls.units}
+    names = [u.name for u in machine.hls.units]
+    if any(sch.unit == MAIN_UNIT for sch in schedules) and MAIN_UNIT not in declared:
+        names.append(MAIN_UNIT)
+    units = []
+    for name in names:
+        members = tuple(sch.instruction for sch in schedules if sch.unit == name)
+        if not members:
+            continue
+        decl = declared.get(name)
+        depth = decl.queue_depth if decl else DEFAULT_FIFO_DEPTH
+        units.append(fsmd.Unit(name, _pow2(depth), members, decl.loc if decl else machine.loc))
+    return tuple(units)
+
+
+DRAM_DEFAULTS = {"row_bytes": 2048, "t_hit": 14, "t_miss": 40, "bytes_per_cycle": 16, "banks": 8}
+
+
+def dram_timing(machine: ir.Machine) -> tuple:
+    """A timing model for each external memory, from `hls.dram` (defaults for missing keys)."""
+    given = dict(machine.hls.dram)
+    unknown = sorted(set(given) - set(DRAM_DEFAULTS))
+    if unknown:
+        raise SpecError(machine.hls.loc, f"unknown hls.dram parameter '{unknown[0]}'",
+                        f"allowed: {', '.join(DRAM_DEFAULTS)}")
+    p = {**DRAM_DEFAULTS, **given}
+    for key in ("row_bytes", "bytes_per_cycle", "banks"):
+        if p[key] < 1 or p[key] & (p[key] - 1):
+            raise SpecError(machine.hls.loc, f"hls.dram {key} must be a power of two (got {p[key]})")
+    if p["t_hit"] < 1 or p["t_miss"] < p["t_hit"]:
+        raise SpecError(machine.hls.loc, "hls.dram needs 1 <= t_hit <= t_miss")
+    return tuple(fsmd.DramTiming(s.name, p["row_bytes"], p["t_hit"], p["t_miss"], p["bytes_per_cycle"],
+                                 p["banks"], s.loc)
+                 for s in machine.state if s.kind == "mem" and s.external and len(s.shape) == 1)
 
 
 def _live_registers(registers: dict, states: tuple, schedules: list) -> dict:

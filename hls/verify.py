@@ -32,6 +32,7 @@ def verify(m: fsmd.Fsmd) -> fsmd.Fsmd:
             _require(regs.get(latch.reg) is not None and regs[latch.reg].type == latch.field.type,
                      f"{sch.instruction}: field register {latch.reg} missing or mistyped")
     _verify_reachable(m)
+    _verify_units(m, regs, mems)
     _require(m.fifo_depth >= 2 and m.fifo_depth & (m.fifo_depth - 1) == 0, "FIFO depth is not a power of two")
     return m
 
@@ -100,3 +101,31 @@ def _verify_reachable(m: fsmd.Fsmd):
         stack.extend({fsmd.Goto: lambda t: (t.target,), fsmd.Branch: lambda t: (t.then, t.orelse)}
                      .get(type(nxt), lambda t: ())(nxt))
     _require(len(seen) == len(m.states), f"unreachable states: {sorted(set(range(1, len(m.states) + 1)) - seen)}")
+
+
+def _verify_units(m: fsmd.Fsmd, regs: dict, mems: dict):
+    names = [u.name for u in m.units]
+    _require(len(names) == len(set(names)), "duplicate unit names")
+    members = [i for u in m.units for i in u.instructions]
+    _require(sorted(members) == sorted(s.instruction for s in m.schedules),
+             "every instruction belongs to exactly one unit")
+    for u in m.units:
+        _require(u.queue_depth >= 2 and u.queue_depth & (u.queue_depth - 1) == 0,
+                 f"unit {u.name}: queue depth is not a power of two")
+        for i in u.instructions:
+            _require(m.unit_of(i) == u.name, f"{i}: unit mismatch")
+    shapes = {x.state: x.shape for x in m.memories}
+    for sch in m.schedules:
+        keys = [(a.state, a.write) for a in sch.footprint]
+        _require(len(keys) == len(set(keys)), f"{sch.instruction}: footprint lists a state twice")
+        for a in sch.footprint:
+            where = f"{sch.instruction}: footprint of {a.state}"
+            if a.state not in shapes:
+                _require(a.lo is None and a.hi is None and f"s_{a.state}" in regs, f"{where}: bad register access")
+                continue
+            for bound in (a.lo, a.hi):
+                _require(bound is not None and bound.type == fsmd.bound_type(shapes[a.state][0]),
+                         f"{where}: bound missing or mistyped")
+                for node in fsmd.walk(bound):
+                    _require(isinstance(node, (fsmd.CmdField, *fsmd.OPERATOR_NODES)),
+                             f"{where}: {type(node).__name__} in a dispatch-time bound")

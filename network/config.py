@@ -73,10 +73,27 @@ def parse_network(text: str, path: str = "<string>") -> Network:
     root = _Section(data, (), locs, path, "file")
     net = root.section("network")
     root.done()
+    return network_from_section(net, Path(path).parent)
+
+
+def read_yaml(text: str, path: str) -> "_Section":
+    """The root mapping of a YAML text, with locations for line:col errors."""
+    try:
+        data = yaml.safe_load(text)
+        locs = _locations(yaml.compose(text), path)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        loc = Loc(path, mark.line + 1, mark.column + 1) if mark else Loc(path, 1, 1)
+        raise NetworkConfigError(loc, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    return _Section(data, (), locs, path, "file")
+
+
+def network_from_section(net: "_Section", base: Path) -> Network:
+    """A `network:` mapping (topology + optional model) read from an open section."""
     topology = _topology(net.section("topology"))
-    model = _model(net.section("model", optional=True), Path(path).parent)
+    model = _model(net.section("model", optional=True), base)
     net.done()
-    return Network(topology, model, path)
+    return Network(topology, model, net.path)
 
 
 def _locations(node: yaml.Node | None, path: str) -> dict[tuple, Loc]:

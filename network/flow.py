@@ -21,7 +21,7 @@ from .errors import NetworkError
 from .topology import Topology
 from .workload import RunResult, Workload
 
-__all__ = ["FlowModel", "max_min_rates"]
+__all__ = ["FlowModel", "max_min_rates", "max_min_sparse", "flow_delays"]
 
 _REL = 1e-9
 
@@ -33,22 +33,46 @@ def max_min_rates(incidence: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     flow crosses a saturated link on which no other flow gets more (its bottleneck).
     """
     a = np.asarray(incidence, dtype=float)
-    capacity = np.asarray(capacity, dtype=float)
-    n_flows = a.shape[0]
+    rows, cols = np.nonzero(a)
+    return max_min_sparse(rows, cols, np.asarray(capacity, dtype=float), a.shape[0])
+
+
+def max_min_sparse(rows: np.ndarray, cols: np.ndarray, capacity: np.ndarray,
+                   n_flows: int) -> np.ndarray:
+    """`max_min_rates` over a sparse incidence: flow rows[k] crosses link cols[k].
+
+    Each filling round costs O(nonzeros) instead of O(flows × links), which is what lets
+    tens of thousands of concurrent flows share a fabric without a dense matrix.
+    """
     rates = np.zeros(n_flows)
     frozen = np.zeros(n_flows, dtype=bool)
-    residual = capacity.copy()
+    residual = np.array(capacity, dtype=float)
+    live = np.ones(len(rows), dtype=bool)              # incidence entries of unfrozen flows
     while not frozen.all():
-        counts = a[~frozen].sum(axis=0)
+        counts = np.bincount(cols[live], minlength=len(residual))
         used = counts > 0
-        share = np.full(a.shape[1], np.inf)
+        share = np.full(len(residual), np.inf)
         share[used] = residual[used] / counts[used]
         step = share.min()
         rates[~frozen] += step
         residual -= step * counts
         full = used & (share <= step * (1 + _REL) + 1e-300)
-        frozen |= a[:, full].any(axis=1)
+        frozen[rows[live & full[cols]]] = True
+        live = ~frozen[rows]
     return rates
+
+
+def flow_delays(topology: Topology, routes: list[tuple[int, ...]], size: np.ndarray,
+                mtu: float | None) -> np.ndarray:
+    """Per message: path latency, plus with `mtu` the last packet's store-and-forward
+    serialization on every hop but the bottleneck (see the module docstring)."""
+    delay = np.array([topology.path_latency(r) for r in routes], dtype=float)
+    if mtu:
+        inv_bw = 1.0 / topology.bandwidth
+        last = np.minimum(size, mtu)
+        delay += np.array([inv_bw[list(r)].sum() - inv_bw[list(r)].max() if r else 0.0
+                           for r in routes]) * last
+    return delay
 
 
 class FlowModel:
@@ -65,13 +89,8 @@ class FlowModel:
         n = len(msgs)
         routes = workload.routes(topology)
         size = np.array([m.size for m in msgs], dtype=float)
-        delay = np.array([topology.path_latency(r) for r in routes])
-        if self.mtu:
-            inv_bw = 1.0 / topology.bandwidth
-            last = np.minimum(size, self.mtu)
-            # the last packet is serialized on every hop, not only at the bottleneck
-            delay += np.array([inv_bw[list(r)].sum() - inv_bw[list(r)].max() if r else 0.0
-                               for r in routes]) * last
+        delay = flow_delays(topology, routes, size, self.mtu)
+        delay += np.array([m.duration for m in msgs], dtype=float)
         if extra_latency is not None:
             delay = delay + extra_latency
         waiting = [len(m.deps) for m in msgs]
@@ -141,6 +160,4 @@ class FlowModel:
         rows = np.repeat(np.arange(len(routes)), [len(r) for r in routes])
         links = np.fromiter((l for r in routes for l in r), dtype=np.int64, count=len(rows))
         used, cols = np.unique(links, return_inverse=True)
-        a = np.zeros((len(routes), len(used)))
-        a[rows, cols] = 1.0
-        return max_min_rates(a, topology.bandwidth[used])
+        return max_min_sparse(rows, cols.ravel(), topology.bandwidth[used], len(routes))

@@ -36,7 +36,7 @@ from .workload import RunResult, Workload
 __all__ = ["PacketModel"]
 
 # event kinds (the hop field): > 0 packet arrives after that many hops
-READY, INJECT, RESEND = -3, -1, -2
+READY, INJECT, RESEND, DONE = -3, -1, -2, -4
 
 
 class PacketModel:
@@ -66,6 +66,7 @@ class PacketModel:
         remaining = npk[:]
         waiting = [len(m.deps) for m in msgs]
         starts = [m.start for m in msgs]
+        durations = [m.duration for m in msgs]
         dependents = workload.dependents()
         ready = [math.nan] * n
         finish = [math.nan] * n
@@ -101,7 +102,12 @@ class PacketModel:
                     left = remaining[m] - 1
                     remaining[m] = left
                     if left == 0:
-                        seq = _complete(m, t, finish, dependents, waiting, starts, heap, seq)
+                        if durations[m] > 0:
+                            push(heap, (t + durations[m], seq, m, DONE, 0))
+                            seq += 1
+                        else:
+                            seq = _complete(m, t, finish, dependents, waiting, starts, heap,
+                                            seq)
                     continue
                 if finite:
                     h = held[link]
@@ -141,13 +147,20 @@ class PacketModel:
                 link = routes[m][0]
                 if link < 0:                              # src == dst: nothing to move
                     remaining[m] = 0
-                    seq = _complete(m, t, finish, dependents, waiting, starts, heap, seq)
+                    if durations[m] > 0:                  # a compute task: done later
+                        push(heap, (t + durations[m], seq, m, DONE, 0))
+                        seq += 1
+                    else:
+                        seq = _complete(m, t, finish, dependents, waiting, starts, heap, seq)
                     continue
                 offer[link].append([m, 0])
                 if not offering[link]:
                     offering[link] = True
                     push(heap, (t, seq, link, INJECT, 0))
                     seq += 1
+                continue
+            elif hop == DONE:                             # a compute task's time is up
+                seq = _complete(m, t, finish, dependents, waiting, starts, heap, seq)
                 continue
             else:                                         # RESEND a dropped packet of x B
                 link = routes[m][0]

@@ -9,12 +9,18 @@ that switch's latency before it joins the output queue; endpoints of direct netw
 Routing is deterministic shortest-hop. Among equal-cost next hops, `routing="ecmp"` picks
 one by hashing (flow id, vertex), so distinct flows spread over the spines but a flow keeps
 one path and packets stay in order; `routing="shortest"` always takes the lowest link id.
+
+Hop distances come from a closed form for the regular topologies built here (ring, star,
+leaf-spine, torus, hierarchical), so a route costs O(hops × degree) and no per-destination
+table is kept: that table made routing quadratic in the node count (a 16k-node ring needed
+16k BFS passes of 16k vertices). Hand-made graphs fall back to one BFS table per
+destination. Both give the same routes; a test checks the closed forms against BFS.
 """
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -38,7 +44,8 @@ class Topology:
     """An immutable graph of endpoints, switches and directed links."""
 
     def __init__(self, name: str, n_nodes: int, n_switches: int, links: Sequence[Link],
-                 switch_latency: float = 0.0, routing: str = "ecmp"):
+                 switch_latency: float = 0.0, routing: str = "ecmp",
+                 distance: "Callable[[np.ndarray, int], np.ndarray] | None" = None):
         if routing not in ROUTINGS:
             raise NetworkError(f"unknown routing '{routing}'", f"use one of {ROUTINGS}")
         self.name = name
@@ -60,6 +67,11 @@ class Topology:
         self.hop_latency = self.latency + np.where(self.link_dst >= n_nodes, switch_latency, 0.0)
         self._dist: dict[int, list[int]] = {}
         self._routes: dict[tuple[int, int, int], tuple[int, ...]] = {}
+        # distance(vertices, dst) -> hop counts to endpoint dst, or None: BFS tables
+        self.distance = distance
+        order = np.argsort(self.link_src, kind="stable")        # out-links by id per vertex
+        self._out_start = np.searchsorted(self.link_src[order], np.arange(self.n_vertices + 1))
+        self._out_order = order
 
     @property
     def n_vertices(self) -> int:
@@ -101,17 +113,25 @@ class Topology:
             if not 0 <= v < self.n_nodes:
                 raise NetworkError(f"node {v} is not an endpoint of '{self.name}'",
                                    f"endpoints are 0..{self.n_nodes - 1}")
-        dist = self._distances_to(dst)
-        if dist[src] < 0:
+        dist = self._distance_function(dst)
+        here = int(dist(np.array([src]))[0])
+        if here < 0:
             raise NetworkError(f"node {dst} is unreachable from node {src} in '{self.name}'")
         path, v = [], src
         while v != dst:
-            options = [l for l in self._out[v] if dist[self.links[l].dst] == dist[v] - 1]
-            link = options[_ecmp_hash(flow_id, v) % len(options)] if self.routing == "ecmp" \
-                else options[0]
+            out = self._out_order[self._out_start[v]:self._out_start[v + 1]]
+            options = out[dist(self.link_dst[out]) == here - 1]
+            link = int(options[_ecmp_hash(flow_id, v) % len(options)]
+                       if self.routing == "ecmp" else options[0])
             path.append(link)
-            v = self.links[link].dst
+            v, here = int(self.link_dst[link]), here - 1
         return tuple(path)
+
+    def _distance_function(self, dst: int) -> "Callable[[np.ndarray], np.ndarray]":
+        if self.distance is not None:
+            return lambda vertices: self.distance(vertices, dst)
+        table = np.array(self._distances_to(dst))
+        return lambda vertices: table[vertices]
 
     def _distances_to(self, dst: int) -> list[int]:
         dist = self._dist.get(dst)
@@ -168,7 +188,11 @@ def ring(n: int, bandwidth: float, latency: float, bidirectional: bool = True,
             _cable(links, i, j, bandwidth, latency)
         else:
             links.append(Link(i, j, bandwidth, latency))
-    return Topology(f"ring{n}", n, 0, links, routing=routing)
+    if bidirectional:
+        distance = lambda v, dst: _cyclic(v - dst, n)                    # noqa: E731
+    else:
+        distance = (lambda v, dst: (dst - v) % n) if n > 2 else None     # noqa: E731
+    return Topology(f"ring{n}", n, 0, links, routing=routing, distance=distance)
 
 
 def switch(n: int, bandwidth: float, latency: float, switch_latency: float = 0.0,
@@ -178,7 +202,8 @@ def switch(n: int, bandwidth: float, latency: float, switch_latency: float = 0.0
     links: list[Link] = []
     for i in range(n):
         _cable(links, i, n, bandwidth, latency)
-    return Topology(f"switch{n}", n, 1, links, switch_latency, routing)
+    return Topology(f"switch{n}", n, 1, links, switch_latency, routing,
+                    lambda v, dst: np.where(v == dst, 0, np.where(v >= n, 1, 2)))
 
 
 def leaf_spine(leaves: int, hosts_per_leaf: int, spines: int, bandwidth: float,
@@ -201,7 +226,13 @@ def leaf_spine(leaves: int, hosts_per_leaf: int, spines: int, bandwidth: float,
         for s in range(spines):
             _cable(links, n + leaf, n + leaves + s, up, latency)
     name = f"leafspine{leaves}x{hosts_per_leaf}s{spines}r{oversubscription:g}"
-    return Topology(name, n, leaves + spines, links, switch_latency, routing)
+
+    def distance(v: np.ndarray, dst: int) -> np.ndarray:
+        leaf = dst // hosts_per_leaf
+        host = np.where(v == dst, 0, np.where(v // hosts_per_leaf == leaf, 2, 4))
+        switches = np.where(v - n == leaf, 1, np.where(v >= n + leaves, 2, 3))
+        return np.where(v < n, host, switches)
+    return Topology(name, n, leaves + spines, links, switch_latency, routing, distance)
 
 
 fat_tree = leaf_spine
@@ -225,7 +256,12 @@ def torus(dims: Sequence[int], bandwidth: float, latency: float,
             nxt = list(c)
             nxt[axis] = (c[axis] + 1) % size
             _cable(links, index[c], index[tuple(nxt)], bandwidth, latency)
-    return Topology("torus" + "x".join(map(str, dims)), n, 0, links, routing=routing)
+
+    def distance(v: np.ndarray, dst: int) -> np.ndarray:
+        here, there = np.unravel_index(v, dims), np.unravel_index(dst, dims)
+        return sum(_cyclic(a - b, size) for a, b, size in zip(here, there, dims))
+    return Topology("torus" + "x".join(map(str, dims)), n, 0, links, routing=routing,
+                    distance=distance)
 
 
 def hierarchical(servers: int, per_server: int, intra_bandwidth: float, intra_latency: float,
@@ -248,4 +284,16 @@ def hierarchical(servers: int, per_server: int, intra_bandwidth: float, intra_la
         for i in range(per_server):
             _cable(links, s * per_server + i, ((s + 1) % servers) * per_server + i,
                    inter_bandwidth, inter_latency)
-    return Topology(f"hier{servers}x{per_server}", n, servers, links, switch_latency, routing)
+
+    def distance(v: np.ndarray, dst: int) -> np.ndarray:
+        rail = _cyclic(np.where(v < n, v // per_server, v - n) - dst // per_server, servers)
+        other_rail = np.where(v % per_server == dst % per_server, 0, 2)
+        return np.where(v < n, rail + other_rail, 1 + rail)
+    return Topology(f"hier{servers}x{per_server}", n, servers, links, switch_latency, routing,
+                    distance)
+
+
+def _cyclic(delta: np.ndarray, size: int) -> np.ndarray:
+    """Hop distance around a ring of `size` for a signed index difference."""
+    d = np.abs(delta) % size
+    return np.minimum(d, size - d)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["parse_quantity", "BANDWIDTH", "TIME", "SIZE"]
+__all__ = ["parse_quantity", "BANDWIDTH", "TIME", "SIZE", "FLOPS"]
 
 _K, _Ki = 1e3, 1024.0
 BANDWIDTH = {"B/s": 1.0, "KB/s": _K, "MB/s": _K**2, "GB/s": _K**3, "TB/s": _K**4,
@@ -15,6 +15,7 @@ BANDWIDTH = {"B/s": 1.0, "KB/s": _K, "MB/s": _K**2, "GB/s": _K**3, "TB/s": _K**4
              "bps": 1 / 8, "Kbps": _K / 8, "Mbps": _K**2 / 8, "Gbps": _K**3 / 8,
              "Tbps": _K**4 / 8}
 TIME = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "ps": 1e-12}
+FLOPS = {"flop/s": 1.0, "FLOP/s": 1.0, "GFLOP/s": 1e9, "TFLOP/s": 1e12, "PFLOP/s": 1e15}
 SIZE = {"B": 1.0, "KB": _K, "MB": _K**2, "GB": _K**3, "KiB": _Ki, "MiB": _Ki**2,
         "GiB": _Ki**3}
 

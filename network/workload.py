@@ -25,6 +25,8 @@ class Message:
     deps: tuple[int, ...] = ()        # ids of messages that must be delivered first
     start: float = 0.0                # earliest start, s
     tag: str = ""
+    duration: float = 0.0             # local time added before delivery, s: with src == dst
+                                      # the message is a compute task of that length
 
 
 @dataclass
@@ -33,7 +35,7 @@ class Workload:
     messages: list[Message] = field(default_factory=list)
 
     def send(self, src: int, dst: int, size: float, deps: Sequence[int] = (),
-             start: float = 0.0, tag: str = "") -> int:
+             start: float = 0.0, tag: str = "", duration: float = 0.0) -> int:
         deps = tuple(d for d in deps if d is not None)
         n = len(self.messages)
         if any(not 0 <= d < n for d in deps):
@@ -41,7 +43,8 @@ class Workload:
                                "add messages in dependency order")
         if size < 0:
             raise NetworkError(f"message {n} has negative size {size}")
-        self.messages.append(Message(int(src), int(dst), float(size), deps, float(start), tag))
+        self.messages.append(Message(int(src), int(dst), float(size), deps, float(start), tag,
+                                     float(duration)))
         return n
 
     def __len__(self) -> int:

@@ -79,6 +79,33 @@ class RtlEngine:
     def run(self, cycles: int) -> int:
         return self._lib.dcsim_run(self._h, ctypes.c_uint64(cycles))
 
+    def reset(self):
+        """Reset control (FIFO, queues, unit FSMs, counters); state is kept. Pending commands are dropped."""
+        self._lib.dcsim_reset(self._h)
+        self._retired_base = 0
+
+    def run_until_retired(self, k: int, watchdog: int = DEFAULT_WATCHDOG) -> int:
+        """Run until the first `k` commands (numbered like `retired`) have all completed, in
+        program order; returns the cycles this took. The cycle at which it returns is the one
+        at which command k-1 (or an older one, if k-1 finished early on another unit) completed."""
+        start = self.cycles
+        target = max(0, k - self._retired_base)
+        status = self._lib.dcsim_run_until_retired(self._h, ctypes.c_uint64(target), ctypes.c_uint64(watchdog))
+        if status == 1:
+            raise MachineFault(f"{self.machine.name} RTL: command {k} not retired after {watchdog} cycles (watchdog)")
+        if status == 2:
+            raise MachineFault(f"{self.machine.name} RTL faulted (a spec assert failed or a command did not "
+                               f"decode) after {self.retired} commands")
+        if status == 3:
+            raise MachineFault(f"{self.machine.name} RTL quiescent after {self.retired} commands, "
+                               f"before command {k} retired (push more commands)")
+        return self.cycles - start
+
+    @property
+    def committed(self) -> int:
+        """Commands completed in program order (every command before the oldest in flight)."""
+        return self._retired_base + self._lib.dcsim_committed(self._h)
+
     def run_until_quiescent(self, watchdog: int = DEFAULT_WATCHDOG) -> int:
         """Run until every pushed command has retired; returns the cycles this took."""
         start = self.cycles
@@ -146,7 +173,8 @@ def _load(path: Path) -> ctypes.CDLL:
     signatures = {"dcsim_new": ([], vp), "dcsim_free": ([vp], None), "dcsim_reset": ([vp], None),
                   "dcsim_push": ([vp, vp, i64], None), "dcsim_pending": ([vp], i64),
                   "dcsim_run": ([vp, u64], u64), "dcsim_run_until_quiescent": ([vp, u64], ctypes.c_int),
-                  "dcsim_cycles": ([vp], u64), "dcsim_retired": ([vp], u64), "dcsim_idle": ([vp], ctypes.c_int),
+                  "dcsim_cycles": ([vp], u64), "dcsim_committed": ([vp], u64),
+                  "dcsim_run_until_retired": ([vp, u64, u64], ctypes.c_int), "dcsim_retired": ([vp], u64), "dcsim_idle": ([vp], ctypes.c_int),
                   "dcsim_fault": ([vp], ctypes.c_int), "dcsim_inject": ([vp, vp], None),
                   "dcsim_extract": ([vp, vp], None)}
     for name, (args, res) in signatures.items():

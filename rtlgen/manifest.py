@@ -30,7 +30,9 @@ def build_manifest(machine: ir.Machine, m: fsmd.Fsmd) -> dict:
         else:
             mem = mems[s.name]
             entry["layout"] = {"form": "array", "order": "row-major", "depth": mem.size,
-                               "banks": mem.banks, "bank_of": "none (one bank)",
+                               "banks": mem.banks,
+                               "bank_of": "row mod banks (row-interleaved; timing only: one array)"
+                               if mem.banks > 1 else "none (one bank)",
                                "read_ports": mem.read_ports, "write_ports": mem.write_ports}
         state.append(entry)
     return {

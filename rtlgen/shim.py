@@ -8,7 +8,11 @@ A C ABI (loaded with ctypes) so that nothing runs per cycle in Python:
     int64_t  dcsim_pending(void*);            commands not yet accepted by the RTL FIFO
     uint64_t dcsim_run(void*, uint64_t cycles);
     int      dcsim_run_until_quiescent(void*, uint64_t watchdog)  0 quiescent, 1 watchdog, 2 fault
-    uint64_t dcsim_cycles(void*);  uint64_t dcsim_retired(void*);  int dcsim_idle(void*);
+    int      dcsim_run_until_retired(void*, uint64_t k, uint64_t watchdog)
+                 until the first k commands since reset (program order) have completed:
+                 0 done, 1 watchdog, 2 fault, 3 starved (quiescent before k)
+    uint64_t dcsim_cycles(void*);  uint64_t dcsim_retired(void*);  uint64_t dcsim_committed(void*);
+    int      dcsim_idle(void*);
     void     dcsim_inject(void*, void* const* arrays);   one buffer per manifest state element,
     void     dcsim_extract(void*, void* const* arrays);  in manifest order, numpy dtype layout
 
@@ -97,7 +101,18 @@ def generate_shim(manifest: dict) -> str:
             "        tick(s);",
             "    }",
             "}",
+            "int dcsim_run_until_retired(void* h, uint64_t k, uint64_t watchdog) {",
+            "    Sim* s = (Sim*)h; Vtop* t = s->top;",
+            "    for (uint64_t i = 0; ; ++i) {",
+            "        if (t->committed >= k) return 0;",
+            "        if (t->fault) return 2;",
+            "        if (s->queue.empty() && t->idle) return 3;",
+            "        if (i >= watchdog) return 1;",
+            "        tick(s);",
+            "    }",
+            "}",
             "uint64_t dcsim_cycles(void* h) { return ((Sim*)h)->cycles; }",
+            "uint64_t dcsim_committed(void* h) { return ((Sim*)h)->top->committed; }",
             "uint64_t dcsim_retired(void* h) { return ((Sim*)h)->top->retired; }",
             "int dcsim_idle(void* h) { return ((Sim*)h)->top->idle; }",
             "int dcsim_fault(void* h) { return ((Sim*)h)->top->fault; }",

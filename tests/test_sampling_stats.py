@@ -3,7 +3,6 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
 
 from cosim.estimate import estimate, z_value
 from cosim.plan import PlanError, full, random_units, stratified, systematic
@@ -37,20 +36,20 @@ def test_constant_cpi_is_exact():
     assert math.isclose(est.cycles, 25_000) and est.cv == 0 and est.relative_error == 0
 
 
-@settings(max_examples=10, deadline=None)
-@given(seed=st.integers(0, 10_000))
+@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_random_sampling_interval_covers_truth_at_its_level(seed):
-    """Over many draws, a 95% interval covers the true total about 95% of the time."""
+    """Over many draws, a 95% interval covers the true total about 95% of the time
+    (a little less on skewed data with 40 samples: the normal approximation)."""
     rng = np.random.default_rng(seed)
     per_unit = rng.gamma(4.0, 50.0, 400)        # skewed per-unit cycles
     truth = per_unit.sum()
     covered = 0
-    trials = 200
+    trials = 400
     for t in range(trials):
         plan = random_units(400 * 100, 100, 0, 40, seed=seed * 1000 + t)
         est = estimate(plan, _cycles(plan, per_unit), confidence=0.95)
         covered += est.low <= truth <= est.high
-    assert 0.88 <= covered / trials <= 0.995
+    assert 0.89 <= covered / trials <= 0.99
 
 
 def test_needed_samples_follows_cv_rule():

@@ -1,0 +1,104 @@
+"""`dcsim cluster`: a multi-node job (training step or inference) over a network model."""
+from __future__ import annotations
+
+import re
+import time
+
+from rich.table import Table
+
+from .output import emit_json, stdout
+
+HELP = "run a multi-node job (training step, pipeline inference) over a network model"
+DESCRIPTION = """\
+Simulate one cluster job described in YAML: a network (topology + link model), an
+optional compute model, and a job (data-parallel training step, pipeline-parallel
+inference, tensor parallelism, or a Chakra execution trace in JSON). Prints the step time,
+its compute / communication / exposed-communication breakdown (on the node that finishes
+last) and a per-collective algbw/busbw table.
+
+Network models (--network overrides the file's):
+  constant  packet-level, constant latency and bandwidth per link (FireSim-like)
+  flow      flow-level max-min fair sharing (for scale)
+  mess      flow-level + load-dependent latency from bandwidth-latency curves (Mess)
+Engines (--engine): messages simulates the whole job as one message DAG (every
+interaction); ops times each operation alone, scales to 16k nodes, and says when that
+was not exact; auto picks by size. The job-file schema is in hw/clusters/README.md."""
+EPILOG = """\
+examples:
+  dcsim cluster hw/clusters/jobs/dp_switch8.yaml                       data-parallel step
+  dcsim cluster hw/clusters/jobs/dp_hier_4x8.yaml --network mess --json
+  dcsim cluster hw/clusters/jobs/pipeline_ring8.yaml --trace pipe.json  open in ui.perfetto.dev
+  dcsim cluster hw/clusters/jobs/chakra_dp4.yaml                       a Chakra JSON trace
+  dcsim cluster hw/clusters/jobs/dp_16k_fat_tree.yaml --network flow   16,384 nodes"""
+
+
+def add_parser(sub) -> None:
+    import argparse
+    p = sub.add_parser("cluster", help=HELP, description=DESCRIPTION, epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("config", metavar="CONFIG.yaml", help="cluster job file (see hw/clusters/)")
+    p.add_argument("--network", choices=("constant", "flow", "mess"),
+                   help="link model to use instead of the file's")
+    p.add_argument("--engine", choices=("auto", "messages", "ops"),
+                   help="simulation engine (default: the file's, else auto)")
+    p.add_argument("--trace", metavar="FILE", help="write a Chrome trace JSON (Perfetto)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def cluster_command(args) -> int:
+    from network import load_cluster, summary, with_ci, with_model, write_chrome_trace
+    start = time.perf_counter()
+    config = load_cluster(args.config)
+    network = with_model(config.network, args.network) if args.network else config.network
+    result = with_ci(config.job, network.topology, network.model,
+                     args.engine or config.engine)
+    out = summary(result, round(time.perf_counter() - start, 3))
+    if args.trace:
+        out["trace"] = args.trace
+        out["trace_events"] = write_chrome_trace(result, args.trace)
+    if args.json:
+        emit_json(out)
+    else:
+        _show(out, network)
+    return 0
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:,.2f} µs" if seconds < 1e-2 else f"{seconds * 1e3:,.3f} ms"
+
+
+def _show(out: dict, network) -> None:
+    stdout.print(f"[bold]{out['description']}[/] on {network.topology.name}, "
+                 f"{out['model']} model, {out['engine']} engine")
+    t = Table("", "time", "share of step")
+    step = out["step_time_s"] or 1e-300
+    ci = out["step_time_ci_s"]
+    t.add_row("step time", _us(out["step_time_s"]) + (
+        f"  [{_us(ci[0])} … {_us(ci[1])}]" if ci else ""), "100 %")
+    for key, label in (("compute_s", "compute"), ("comm_s", "communication"),
+                       ("exposed_comm_s", "exposed communication")):
+        t.add_row(label, _us(out[key]), f"{100 * out[key] / step:.1f} %")
+    stdout.print(t)
+    rows: dict[tuple, list] = {}
+    for c in out["collectives"]:
+        name = re.sub(r"\d+", "N", c["name"]) if c["algorithm"] != "send" else c["name"]
+        rows.setdefault((re.sub(r" mb N$", "", name), c["algorithm"], c["ranks"], c["bytes"]),
+                        []).append(c)
+    if rows:
+        ct = Table("operation", "algorithm", "ranks", "MiB", "n", "mean time", "algbw GB/s",
+                   "busbw GB/s")
+        for (name, alg, ranks, nbytes), cs in list(rows.items())[:40]:
+            mean = sum(c["time_s"] for c in cs) / len(cs)
+            alg_bw = nbytes / mean if mean > 0 else float("inf")
+            bus = sum(c["busbw_Bps"] for c in cs) / len(cs)
+            ct.add_row(name, alg, str(ranks), f"{nbytes / 2**20:,.2f}", str(len(cs)), _us(mean),
+                       f"{alg_bw / 1e9:.2f}", f"{bus / 1e9:.2f}")
+        stdout.print(ct)
+    stdout.print(f"{out['nodes']:,} nodes, {out['tasks']:,} tasks, {out['events']:,} events"
+                 + (f", {out['messages']:,} messages" if out["messages"] else "")
+                 + f"; simulated in {out['seconds']:.2f} s (critical node {out['critical_node']})")
+    for note in out["notes"]:
+        stdout.print(f"[yellow]note:[/] {note}")
+    if out.get("trace"):
+        stdout.print(f"trace: {out['trace']} ({out['trace_events']:,} events; open in "
+                     "https://ui.perfetto.dev)")

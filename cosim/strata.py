@@ -1,0 +1,50 @@
+"""Strata for stratified sampling: cluster per-unit instruction-kind histograms.
+
+A unit's signature is the fraction of each instruction kind among its instructions
+(for queue machines this is known from the command stream without running anything).
+Units are clustered with k-means (k-means++ seeding) so that each stratum holds units
+that exercise the machine alike.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from spec import ir
+from spec.encoding import Decoder
+
+
+def kind_histograms(machine: ir.Machine, commands, unit: int) -> np.ndarray:
+    """(units × kinds) fractions of each instruction kind per sample unit."""
+    decoder = Decoder(machine)
+    kinds = np.empty(len(commands), dtype=np.int64)
+    cache: dict[int, int] = {}
+    for i, word in enumerate(commands):
+        if word not in cache:
+            decoded = decoder.decode(word)
+            cache[word] = decoded.instr.opcode_index if decoded else len(machine.instructions)
+        kinds[i] = cache[word]
+    n_units = -(-len(commands) // unit)
+    hist = np.zeros((n_units, len(machine.instructions) + 1))
+    np.add.at(hist, (np.arange(len(commands)) // unit, kinds), 1)
+    return hist / hist.sum(axis=1, keepdims=True)
+
+
+def kmeans(points: np.ndarray, k: int, seed: int = 0, iterations: int = 50) -> np.ndarray:
+    """Cluster labels (0..k'-1, k' <= k distinct) for the rows of `points`."""
+    rng = np.random.default_rng(seed)
+    k = min(k, len(np.unique(points, axis=0)))
+    centers = [points[rng.integers(len(points))]]
+    for _ in range(1, k):                               # k-means++: far points are likelier centers
+        d2 = np.min(((points[:, None, :] - np.array(centers)[None]) ** 2).sum(-1), axis=1)
+        centers.append(points[rng.choice(len(points), p=d2 / d2.sum())])
+    centers = np.array(centers)
+    labels = np.zeros(len(points), dtype=np.int64)
+    for _ in range(iterations):
+        labels_new = np.argmin(((points[:, None, :] - centers[None]) ** 2).sum(-1), axis=1)
+        if np.array_equal(labels_new, labels) and _ > 0:
+            break
+        labels = labels_new
+        centers = np.array([points[labels == c].mean(axis=0) if (labels == c).any() else centers[c]
+                            for c in range(k)])
+    _, dense = np.unique(labels, return_inverse=True)
+    return dense

@@ -1,0 +1,339 @@
+"""Cluster job files: a network, a compute model and a job, in one YAML file.
+
+    network: ring8.yaml              # a network file (relative to this one), or inline:
+                                     #   {topology: {...}, model: {...}} as in config.py
+    compute:                         # optional: times of kernels given by shape
+      kind: roofline                 # roofline | table | curve | sampled_rtl
+      peak: 400 TFLOP/s              #   roofline: peak, memory_bandwidth, overhead
+      memory_bandwidth: 2 TB/s
+      overhead: 5 us
+      # table:       file: kernels.csv (kernel, seconds[, ci_low, ci_high]) or
+      #              kernels: {"gemm:1024,1024,1024": 1.2 ms, attn: 300 us}
+      # curve:       file: curve.csv (intensity_flops_per_byte, achieved_flops_per_s),
+      #              overhead
+      # sampled_rtl: cache: rtl_cache.json (filled by sampled co-simulation), and an
+      #              optional fallback: {kind: roofline, ...}
+    job:
+      kind: data_parallel            # data_parallel | pipeline | tensor_parallel | chakra
+      engine: auto                   # auto | messages | ops (see cluster.py)
+      nodes: 8                       # default: every endpoint of the topology
+      layers:                        # data_parallel and tensor_parallel
+        - name: block
+          repeat: 12                 # this entry stands for 12 identical layers
+          forward: {gemm: [4096, 4096, 4096]}   # a kernel: a time ('1.5 ms'),
+                                     # {gemm: [M, K, N]}, {flops: F, bytes: B}, or
+                                     # {kernel: NAME} looked up in the table
+          backward: 3 ms             # default: twice the forward kernel's time
+          grad_bytes: 32 MiB         # default for a GEMM: K·N·dtype_bytes
+      dtype_bytes: 2
+      bucket: 25 MiB                 # data_parallel: gradient bucket size
+      overlap: true                  #   all-reduce buckets during backward
+      algorithm: ring_allreduce      #   ring_allreduce | tree_allreduce | halving_doubling
+      optimizer: 1 ms                #   compute after the last bucket
+      # pipeline: stages (a count with `stage: KERNEL`, or a list of kernels),
+      #   micro_batches, activation_bytes, placement: [node of each stage]
+      # tensor_parallel: group_size (consecutive nodes per group), activation_bytes,
+      #   layers (forward kernels only)
+      # chakra: trace: FILE.json (see chakra.py)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spec.errors import Loc
+
+from . import compute as cm
+from .config import (Network, _bool, _choice, _int, _nonneg_time, _positive, _Section,
+                     load_network, network_from_section, read_yaml)
+from .curves import fit_curve
+from .errors import NetworkConfigError, NetworkError
+from .flow import FlowModel
+from .job import ALGORITHMS, Job, Layer, data_parallel_step, pipeline_inference, \
+    tensor_parallel_layers
+from .mess import MessModel
+from .packet import PacketModel
+from .units import BANDWIDTH, FLOPS, SIZE, TIME, parse_quantity
+
+__all__ = ["ClusterConfig", "load_cluster", "parse_cluster", "with_model", "NETWORK_KINDS"]
+
+NETWORK_KINDS = ("constant", "flow", "mess")
+JOB_KINDS = ("data_parallel", "pipeline", "tensor_parallel", "chakra")
+_SIZE = _positive(SIZE)
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    network: Network
+    job: Job
+    engine: str
+    source: str
+
+
+def load_cluster(path: str | Path) -> ClusterConfig:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise NetworkConfigError(Loc(str(path), 1, 1), f"cannot read file: {exc.strerror}")
+    return parse_cluster(text, str(path))
+
+
+def parse_cluster(text: str, path: str = "<string>") -> ClusterConfig:
+    root = read_yaml(text, path)
+    base = Path(path).parent
+    network = _network(root, base)
+    model = _compute(root.section("compute", optional=True), base)
+    job_s = root.section("job")
+    root.done()
+    job, engine = _job(job_s, network, model, base)
+    return ClusterConfig(network, job, engine, path)
+
+
+def with_model(network: Network, kind: str) -> Network:
+    """The same topology under another link model (the --network option)."""
+    current = network.model
+    mtu = getattr(current, "mtu", None) or getattr(getattr(current, "_flow", None), "mtu",
+                                                   None) or 4096.0
+    topo = network.topology
+    if kind == "constant":
+        model = current if isinstance(current, PacketModel) else PacketModel(mtu)
+    elif kind == "flow":
+        model = current if isinstance(current, FlowModel) else FlowModel(mtu)
+    elif kind == "mess":
+        if isinstance(current, MessModel):
+            model = current
+        else:      # a curve fitted on this fabric's fastest link with the packet model
+            model = MessModel(fit_curve(float(topo.bandwidth.max()),
+                                        float(np.median(topo.latency)), topo.switch_latency,
+                                        mtu), mtu=mtu)
+    else:
+        raise NetworkError(f"unknown network model '{kind}'", f"use {', '.join(NETWORK_KINDS)}")
+    return Network(topo, model, network.source)
+
+
+def _network(root: _Section, base: Path) -> Network:
+    root.used.add("network")
+    value = root.data.get("network")
+    if isinstance(value, str):
+        target = base / value
+        if not target.is_file():
+            raise root.error("network", f"network file '{value}' not found (looked in {base})",
+                             "give a path relative to this file, or an inline mapping")
+        return load_network(target)
+    return network_from_section(root.section("network"), base)
+
+
+def _compute(s: _Section | None, base: Path) -> cm.ComputeModel | None:
+    if s is None:
+        return None
+    kinds = ("roofline", "table", "curve", "sampled_rtl")
+    kind = s.get("kind", _choice(kinds), hint=f"one of {', '.join(kinds)}")
+    try:
+        model = _compute_kind(s, kind, base)
+    except NetworkConfigError:
+        raise
+    except NetworkError as exc:
+        raise NetworkConfigError(s.loc(), exc.message, exc.hint) from None
+    s.done()
+    return model
+
+
+def _compute_kind(s: _Section, kind: str, base: Path) -> cm.ComputeModel:
+    if kind == "roofline":
+        return cm.Roofline(s.get("peak", _positive(FLOPS), hint="e.g. '400 TFLOP/s'"),
+                           s.get("memory_bandwidth", _positive(BANDWIDTH), hint="e.g. '2 TB/s'"),
+                           s.get("overhead", _nonneg_time, 0.0))
+    if kind == "table":
+        if "file" in s.data:
+            table = cm.load_kernel_table(_file(s, "file", base))
+        else:
+            table = cm.KernelTable({}, source=s.path)
+        kernels = s.section("kernels", optional=True)
+        if kernels is not None:
+            for key in kernels.data:
+                table.entries[str(key)] = cm.Estimate(kernels.get(key, _nonneg_time), None,
+                                                      "table")
+            kernels.done()
+        s.used.add("file")
+        return table
+    if kind == "curve":
+        rows = np.loadtxt(_file(s, "file", base), delimiter=",", comments="#", skiprows=1,
+                          ndmin=2)
+        return cm.ThroughputCurve(rows[:, 0], rows[:, 1], s.get("overhead", _nonneg_time, 0.0))
+    fallback = s.section("fallback", optional=True)
+    cache = s.get("cache", str, None)
+    return cm.SampledRTL(None, base / cache if cache else None,
+                         _compute(fallback, base) if fallback else None)
+
+
+def _file(s: _Section, key: str, base: Path) -> Path:
+    name = s.get(key, str, hint="a path relative to this file")
+    path = base / name
+    if not path.is_file():
+        raise s.error(key, f"file '{name}' not found (looked in {base})")
+    return path
+
+
+class _Kernels:
+    """Reads kernel values: a time, or a description priced by the compute model."""
+
+    def __init__(self, model: cm.ComputeModel | None, dtype_bytes: int):
+        self.model, self.dtype_bytes = model, dtype_bytes
+
+    def read(self, s: _Section, key: str, name: str, default: Any = None):
+        """(seconds, ci, kernel or None); `default` when the key is absent."""
+        s.used.add(key)
+        value = s.data.get(key)
+        if value is None:
+            if default is None:
+                raise NetworkConfigError(s.loc(), f"{s.what} is missing '{key}'",
+                                         "a time like '1.5 ms', or {gemm: [M, K, N]}")
+            return default
+        if not isinstance(value, dict):
+            return s.get(key, _nonneg_time, hint="a time like '1.5 ms', or {gemm: [M, K, N]}"), \
+                None, None
+        k = s.section(key)
+        kernel = self.kernel(k, name)
+        k.done()
+        if self.model is None:
+            raise k.error("gemm" if "gemm" in k.data else next(iter(k.data), ""),
+                          f"kernel '{kernel.key}' needs a compute model to be timed",
+                          "add a 'compute:' section (roofline, table, curve, sampled_rtl)")
+        try:
+            est = self.model.estimate(kernel)
+        except NetworkError as exc:
+            raise NetworkConfigError(s.loc(key), exc.message, exc.hint) from None
+        return est.seconds, est.ci, kernel
+
+    def kernel(self, k: _Section, name: str) -> cm.Kernel:
+        if "gemm" in k.data:
+            shape = k.get("gemm", _shape, hint="[M, K, N], positive integers")
+            return cm.gemm_kernel(*shape, dtype_bytes=self.dtype_bytes, name="")
+        if "kernel" in k.data:
+            return cm.Kernel(k.get("kernel", str))
+        return cm.Kernel(name, k.get("flops", _positive({}), hint="a number of flops"),
+                         k.get("bytes", _SIZE, 0.0))
+
+
+def _shape(value: Any) -> tuple[int, int, int]:
+    if not isinstance(value, list) or len(value) != 3:
+        raise ValueError(f"expected [M, K, N], got {value!r}")
+    return tuple(_int(v) for v in value)
+
+
+def _job(s: _Section, network: Network, model, base: Path) -> tuple[Job, str]:
+    kind = s.get("kind", _choice(JOB_KINDS), hint=f"one of {', '.join(JOB_KINDS)}")
+    engine = s.get("engine", _choice(("auto", "messages", "ops")), "auto")
+    topo = network.topology
+    n = s.get("nodes", _int, topo.n_nodes)
+    if n > topo.n_nodes:
+        raise s.error("nodes", f"the job asks for {n} nodes but '{topo.name}' has "
+                               f"{topo.n_nodes}")
+    kernels = _Kernels(model, s.get("dtype_bytes", _int, 2))
+    try:
+        if kind == "data_parallel":
+            job = data_parallel_step(
+                _layers(s, kernels, backward=True), range(n), n,
+                s.get("bucket", _SIZE, 25 * 2**20), s.get("overlap", _bool, True),
+                s.get("algorithm", _choice(ALGORITHMS[:3]), "ring_allreduce"),
+                s.get("optimizer", _nonneg_time, 0.0))
+        elif kind == "pipeline":
+            job = _pipeline(s, kernels, n)
+        elif kind == "tensor_parallel":
+            size = s.get("group_size", _int)
+            if n % size:
+                raise s.error("group_size", f"{n} nodes do not split into groups of {size}")
+            groups = [list(range(g, g + size)) for g in range(0, n, size)]
+            job = tensor_parallel_layers(_layers(s, kernels, backward=False), groups, n,
+                                         s.get("activation_bytes", _SIZE),
+                                         s.get("algorithm", _choice(ALGORITHMS[:3]),
+                                               "ring_allreduce"))
+        else:
+            from .chakra import load_chakra
+            trace = _file(s, "trace", base)
+            job = load_chakra(trace, model)
+            if job.n_nodes > topo.n_nodes:
+                raise s.error("trace", f"the trace has {job.n_nodes} ranks but '{topo.name}' "
+                                       f"has {topo.n_nodes} nodes")
+    except NetworkConfigError:
+        raise
+    except NetworkError as exc:
+        raise NetworkConfigError(s.loc(), exc.message, exc.hint) from None
+    s.done()
+    return job, engine
+
+
+def _layers(s: _Section, kernels: _Kernels, backward: bool) -> list[Layer]:
+    s.used.add("layers")
+    items = s.data.get("layers")
+    if not isinstance(items, list) or not items:
+        raise NetworkConfigError(s.loc("layers") if "layers" in s.data else s.loc(),
+                                 "'layers' must be a non-empty list of layers",
+                                 "- {name: block, repeat: 12, forward: 1 ms, grad_bytes: 32 MiB}")
+    layers = []
+    for i, item in enumerate(items):
+        ls = _Section(item, s.at + ("layers", i), s.locs, s.path, f"layer {i}")
+        name = str(ls.get("name", str, f"layer{i}"))
+        repeat = ls.get("repeat", _int, 1)
+        fwd, fwd_ci, kernel = kernels.read(ls, "forward", name)
+        if backward:
+            bwd, bwd_ci, _ = kernels.read(ls, "backward", name,
+                                          (2 * fwd, _scale(fwd_ci, 2), None))
+            k, n = (kernel.shape[1], kernel.shape[2]) if kernel and kernel.shape else (0, 0)
+            default = float(k * n * kernels.dtype_bytes) if k else None
+            grad = ls.get("grad_bytes", _SIZE, default,
+                          "a size like '32 MiB' (required unless forward is a GEMM)")
+            if grad is None:
+                raise NetworkConfigError(ls.loc(), f"layer {i} is missing 'grad_bytes'",
+                                         "a size like '32 MiB' (required unless forward is a "
+                                         "GEMM)")
+        else:
+            bwd, bwd_ci, grad = 0.0, None, 0.0
+        ls.done()
+        for r in range(repeat):
+            label = f"{name}{r}" if repeat > 1 else name
+            layers.append(Layer(label, fwd, bwd, grad, fwd_ci, bwd_ci))
+    return layers
+
+
+def _scale(ci, factor: float):
+    return None if ci is None else (ci[0] * factor, ci[1] * factor)
+
+
+def _pipeline(s: _Section, kernels: _Kernels, n: int) -> Job:
+    s.used.add("stages")
+    stages_value = s.data.get("stages")
+    if isinstance(stages_value, int) and not isinstance(stages_value, bool):
+        count = s.get("stages", _int)
+        seconds, _, _ = kernels.read(s, "stage", "stage")
+        stages = [seconds] * count
+    elif isinstance(stages_value, list) and stages_value:
+        holder = _Section({f"{i}": v for i, v in enumerate(stages_value)}, s.at, s.locs,
+                          s.path, "'stages'")
+        holder.locs = {**s.locs, **{s.at + (f"{i}",): s.locs.get(s.at + ("stages", i), s.loc())
+                                    for i in range(len(stages_value))}}
+        stages = [kernels.read(holder, f"{i}", f"stage{i}")[0] for i in range(len(stages_value))]
+    else:
+        raise NetworkConfigError(s.loc("stages") if "stages" in s.data else s.loc(),
+                                 "'stages' must be a stage count or a list of stage kernels",
+                                 "e.g. stages: 4 with stage: 2 ms, or stages: [2 ms, 3 ms]")
+    placement = s.get("placement", lambda v: [_node(x, n) for x in v] if isinstance(v, list)
+                      else _bad_list(v), list(range(len(stages))))
+    if len(stages) > n and "placement" not in s.data:
+        raise s.error("stages", f"{len(stages)} stages need {len(stages)} nodes, the job has {n}")
+    return pipeline_inference(stages, s.get("activation_bytes", _SIZE),
+                              s.get("micro_batches", _int), placement, n)
+
+
+def _node(value: Any, n: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < n:
+        raise ValueError(f"expected a node id in 0..{n - 1}, got {value!r}")
+    return value
+
+
+def _bad_list(value: Any):
+    raise ValueError(f"expected a list of node ids, got {value!r}")
