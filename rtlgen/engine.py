@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,10 @@ class RtlEngine:
         self.inject({e["name"]: np.zeros(e["shape"], e["dtype"]) for e in self.manifest["state"]})
 
     def __del__(self):
+        # At interpreter exit the Verilated runtime's globals may already be gone, and
+        # freeing a model then crashes the process; the OS reclaims it anyway.
+        if sys.is_finalizing():
+            return
         h, lib = getattr(self, "_h", None), getattr(self, "_lib", None)
         if h is not None and lib is not None:
             lib.dcsim_free(h)
