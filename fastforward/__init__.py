@@ -4,7 +4,8 @@ from .checkpoint import Checkpoint, CheckpointError, load as load_checkpoint, sa
 from .csim import CSimulator
 from .program import Program
 from .signature import Signatures
-from .sim import RunResult, Simulator, Snapshot
+from .sim import Simulator
+from .snapshot import Snapshot, new_state
 
-__all__ = ["CSimulator", "Checkpoint", "CheckpointError", "Program", "RunResult", "Signatures", "Simulator",
+__all__ = ["CSimulator", "Checkpoint", "CheckpointError", "Program", "Signatures", "Simulator", "new_state",
            "Snapshot", "load_checkpoint", "save_checkpoint"]

@@ -32,7 +32,7 @@ import numpy as np
 from spec import ir
 from spec.errors import DcsimError
 
-from .sim import Snapshot
+from .snapshot import Snapshot
 
 MAGIC = b"DCSIMCKP"
 VERSION = 1

@@ -19,10 +19,11 @@ from spec import ir
 from spec.errors import MachineFault
 
 from .cbuild import load_library
-from .cgen import DC_FAULT, DC_HALTED, DC_HOST_ERROR, DC_OK, CodegenError, CProgram, generate
+from .cgen import DC_FAULT, DC_HOST_ERROR, DC_OK, CodegenError, CProgram, generate
 from .interp import _no_environment
 from .signature import Recorder, Signatures
-from .sim import Snapshot, new_state
+from .simbase import SimulatorBase
+from .snapshot import Snapshot, new_state
 
 HOST_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int64)
 _CTYPES = {"ptr": ctypes.c_void_p, "i64": ctypes.c_int64, "fn": HOST_FN}
@@ -55,7 +56,7 @@ def compile_machine(machine: ir.Machine) -> tuple[CProgram, ctypes.CDLL, type]:
     return _COMPILED[key]
 
 
-class CSimulator:
+class CSimulator(SimulatorBase):
     """Executes a machine's instructions (fetch) or commands (queue) in compiled C."""
 
     backend = "c"
@@ -159,10 +160,6 @@ class CSimulator:
         self._filled = n
         self._ctx.queue, self._ctx.qlen = self._qwords.ctypes.data, n
 
-    def pending_count(self) -> int:
-        """Queue machines: commands pushed but not yet executed."""
-        return len(self._pending) - self._ctx.qpos
-
     @property
     def pending(self) -> list[int]:
         """The commands not yet executed (a copy)."""
@@ -251,12 +248,6 @@ class CSimulator:
             self._run(n)
         return self.retired - start
 
-    def run_until(self, index: int) -> int:
-        """Run until `retired == index` (or the machine halts or runs dry); returns how many retired."""
-        if index < self.retired:
-            raise ValueError(f"instruction {index} has already retired (retired = {self.retired})")
-        return self.run(index - self.retired)
-
     # ---------------------------------------------------------- signatures
     def enable_signatures(self, interval: int, bbv_buckets: int = 0):
         """Record a signature row every `interval` instructions, in C (see fastforward/signature.py)."""
@@ -280,10 +271,7 @@ class CSimulator:
         if self._sig is None:
             return None
         self._sig.length = self._ctx.sig_len
-        return self._sig.result(tuple(i.name for i in self.machine.instructions))
-
-    def kind_counts(self) -> dict[str, int]:
-        return {i.name: int(c) for i, c in zip(self.machine.instructions, self.counts) if c}
+        return self._signature_result(self._sig)
 
     def _fault(self) -> MachineFault:
         site = self.program.sites[self._ctx.fault_site]
@@ -304,18 +292,7 @@ class CSimulator:
         return MachineFault(f"{site.instr}: {text}", site.loc)
 
     # ------------------------------------------------------ snapshot/restore
-    def snapshot(self) -> Snapshot:
-        return Snapshot(self.machine.name, self.machine.digest,
-                        {k: v.copy() for k, v in self.state.items()}, self.retired, self.counts.copy(),
-                        self.halted, self.exit_code, tuple(self.pending))
-
-    def restore(self, snap: Snapshot):
-        if snap.digest != self.machine.digest:
-            raise MachineFault(f"snapshot of machine '{snap.machine}' ({snap.digest[:12]}) does not match "
-                               f"'{self.machine.name}' ({self.machine.digest[:12]})")
-        for name, array in snap.arrays.items():
-            np.copyto(self.state[name], array)
-        np.copyto(self.counts, snap.counts)
+    def _restore_control(self, snap: Snapshot):
         self.retired = snap.retired
         self._set_halted(snap.halted, snap.exit_code)
         self._pending, self._filled, self._ctx.qpos = list(snap.queue), 0, 0

@@ -2,7 +2,6 @@
 snapshot/restore, and retired-instruction counters."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 import numpy as np
@@ -10,46 +9,16 @@ import numpy as np
 from spec import ir
 from spec.encoding import Decoder
 from spec.errors import MachineFault
-from spec.types import numpy_dtype_name
 
 from .interp import ExecContext, Halted, InstructionCompiler
 from .signature import Recorder, Signatures
+from .simbase import SimulatorBase
+from .snapshot import Snapshot, new_state
 
 MASK64 = (1 << 64) - 1
 
 
-@dataclass
-class Snapshot:
-    """The complete architectural state of a machine at an instruction boundary."""
-    machine: str
-    digest: str
-    arrays: dict
-    retired: int
-    counts: np.ndarray
-    halted: bool
-    exit_code: int | None
-    queue: tuple = ()                 # commands not yet executed (queue machines)
-
-    def equals(self, other: "Snapshot") -> bool:
-        return (self.arrays.keys() == other.arrays.keys()
-                and all(np.array_equal(self.arrays[k], other.arrays[k]) for k in self.arrays)
-                and (self.retired, self.halted, self.exit_code, self.queue)
-                == (other.retired, other.halted, other.exit_code, other.queue))
-
-
-def new_state(machine: ir.Machine) -> dict[str, np.ndarray]:
-    return {s.name: np.zeros(s.shape, dtype=numpy_dtype_name(s.type)) for s in machine.state}
-
-
-@dataclass
-class RunResult:
-    retired: int
-    halted: bool
-    exit_code: int | None
-    counts: dict = field(default_factory=dict)
-
-
-class Simulator:
+class Simulator(SimulatorBase):
     """Executes a machine's instructions (fetch machines) or commands (queue machines)."""
 
     backend = "py"
@@ -66,8 +35,8 @@ class Simulator:
         self.retired = 0
         self.halted = False
         self.exit_code: int | None = None
-        self.pending: list[int] = []          # queue machines: commands pushed, not yet run
-        self._pending_pos = 0
+        self._pushed: list[int] = []          # queue machines: every command pushed so far
+        self._pending_pos = 0                 # ... of which the first _pending_pos have run
         self._sig: Recorder | None = None
 
     # ------------------------------------------------------------ host side
@@ -75,11 +44,15 @@ class Simulator:
         """Queue machines: append commands for the accelerator to execute."""
         if self.machine.queue is None:
             raise MachineFault(f"{self.machine.name} fetches its instructions; it has no command queue")
-        self.pending.extend(commands)
+        self._pushed.extend(commands)
+
+    @property
+    def pending(self) -> list[int]:
+        """Queue machines: commands pushed but not yet executed."""
+        return self._pushed[self._pending_pos:]
 
     def pending_count(self) -> int:
-        """Queue machines: commands pushed but not yet executed."""
-        return len(self.pending) - self._pending_pos
+        return len(self._pushed) - self._pending_pos
 
     @property
     def pc(self) -> int:
@@ -102,9 +75,9 @@ class Simulator:
     # -------------------------------------------------------------- running
     def next_word(self) -> int | None:
         if self.machine.fetch is None:
-            if self._pending_pos >= len(self.pending):
+            if self._pending_pos >= len(self._pushed):
                 return None
-            return self.pending[self._pending_pos]
+            return self._pushed[self._pending_pos]
         f = self.machine.fetch
         i = self.pc - f.base
         mem = self.state[f.memory]
@@ -183,12 +156,6 @@ class Simulator:
             self._sig.branch(self.retired, self.pc)
         return True
 
-    def run_until(self, index: int) -> int:
-        """Run until `retired == index` (or the machine halts or runs dry); returns how many retired."""
-        if index < self.retired:
-            raise ValueError(f"instruction {index} has already retired (retired = {self.retired})")
-        return self.run(index - self.retired)
-
     # ---------------------------------------------------------- signatures
     def enable_signatures(self, interval: int, bbv_buckets: int = 0):
         """Record a signature row every `interval` instructions (see fastforward/signature.py)."""
@@ -196,25 +163,11 @@ class Simulator:
         self._sig.begin(self.retired, self.counts, self.pc if self.machine.fetch else None)
 
     def signatures(self) -> Signatures | None:
-        return None if self._sig is None else self._sig.result(tuple(i.name for i in self.machine.instructions))
-
-    def kind_counts(self) -> dict[str, int]:
-        return {i.name: int(c) for i, c in zip(self.machine.instructions, self.counts) if c}
+        return None if self._sig is None else self._signature_result(self._sig)
 
     # ------------------------------------------------------ snapshot/restore
-    def snapshot(self) -> Snapshot:
-        return Snapshot(self.machine.name, self.machine.digest,
-                        {k: v.copy() for k, v in self.state.items()}, self.retired, self.counts.copy(),
-                        self.halted, self.exit_code, tuple(self.pending[self._pending_pos:]))
-
-    def restore(self, snap: Snapshot):
-        if snap.digest != self.machine.digest:
-            raise MachineFault(f"snapshot of machine '{snap.machine}' ({snap.digest[:12]}) does not match "
-                               f"'{self.machine.name}' ({self.machine.digest[:12]})")
-        for name, array in snap.arrays.items():
-            np.copyto(self.state[name], array)
+    def _restore_control(self, snap: Snapshot):
         self.retired, self.halted, self.exit_code = snap.retired, snap.halted, snap.exit_code
-        np.copyto(self.counts, snap.counts)
-        self.pending, self._pending_pos = list(snap.queue), 0
+        self._pushed, self._pending_pos = list(snap.queue), 0
         if self._sig is not None:
             self._sig.begin(self.retired, self.counts, self.pc if self.machine.fetch else None)

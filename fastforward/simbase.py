@@ -1,0 +1,46 @@
+"""What every functional-simulator backend shares: run control built on `run(n)`,
+counters by instruction kind, and snapshot/restore of the architectural state.
+
+A backend provides `machine`, `state`, `counts`, `retired`, `halted`, `exit_code`,
+`run(n)`, `pending` (commands not yet executed) and `_restore_control(snapshot)`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from spec.errors import MachineFault
+
+from .signature import Signatures
+from .snapshot import Snapshot
+
+
+class SimulatorBase:
+    def run_until(self, index: int) -> int:
+        """Run until `retired == index` (or the machine halts or runs dry); returns how many retired."""
+        if index < self.retired:
+            raise ValueError(f"instruction {index} has already retired (retired = {self.retired})")
+        return self.run(index - self.retired)
+
+    def pending_count(self) -> int:
+        """Queue machines: commands pushed but not yet executed."""
+        return len(self.pending)
+
+    def kind_counts(self) -> dict[str, int]:
+        return {i.name: int(c) for i, c in zip(self.machine.instructions, self.counts) if c}
+
+    def _signature_result(self, recorder) -> Signatures:
+        return recorder.result(tuple(i.name for i in self.machine.instructions))
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.machine.name, self.machine.digest,
+                        {k: v.copy() for k, v in self.state.items()}, self.retired, self.counts.copy(),
+                        self.halted, self.exit_code, tuple(self.pending))
+
+    def restore(self, snap: Snapshot):
+        if snap.digest != self.machine.digest:
+            raise MachineFault(f"snapshot of machine '{snap.machine}' ({snap.digest[:12]}) does not match "
+                               f"'{self.machine.name}' ({self.machine.digest[:12]})")
+        for name, array in snap.arrays.items():
+            np.copyto(self.state[name], array)
+        np.copyto(self.counts, snap.counts)
+        self._restore_control(snap)
