@@ -5,7 +5,10 @@
 1. ring all-reduce vs the closed form 2(p−1)α + 2n(p−1)/p·β, on a ring and on a switch;
 2. flow-level vs packet-level on a 4:1 oversubscribed leaf-spine all-to-all;
 3. constant (packet) vs Mess-style probe latency as background load on a port rises;
-4. every collective on every model (time, algbw, busbw).
+4. every collective on every model (time, algbw, busbw);
+5. a cluster job (hw/clusters/jobs/colocated_leaf_spine.yaml): when the tensor-parallel
+   part ends under constant, flow and Mess-style links, idle and with the training job's
+   gradient ring loading the spine links to 50-95 %.
 """
 from __future__ import annotations
 
@@ -79,12 +82,34 @@ def every_collective(curve) -> None:
             print("  " + run_collective(model, topo, make(8, 4e6)).row())
 
 
+def colocated_job() -> None:
+    from network import parse_cluster, simulate, with_model
+    path = Path(__file__).resolve().parent.parent / "hw/clusters/jobs/colocated_leaf_spine.yaml"
+    print("cluster job: 16 small TP all-reduces sharing spine links with a DP gradient ring "
+          f"({path.name}); when the TP part ends")
+    for grad, rho in (("64 KiB", 0.95), ("64 MiB", 0.5), ("64 MiB", 0.8), ("64 MiB", 0.9),
+                      ("64 MiB", 0.95)):
+        text = path.read_text().replace("grad_bytes: 64 MiB", f"grad_bytes: {grad}") \
+            .replace("uplink_bandwidth: 52.6 GB/s", f"uplink_bandwidth: {50 / rho:.2f} GB/s")
+        config = parse_cluster(text, str(path))
+        ends = {}
+        for kind in ("constant", "flow", "mess"):
+            net = config.network if kind == "mess" else with_model(config.network, kind)
+            result = simulate(config.job, net.topology, net.model, config.engine)
+            ends[kind] = {p["part"]: p["end_s"] for p in result.parts()}["tp"]
+        load = "idle (64 KiB grads)" if grad == "64 KiB" else f"spine load {rho:.2f}"
+        print(f"  {load:<20} constant {ends['constant'] * 1e6:8.1f} us  flow "
+              f"{ends['flow'] * 1e6:8.1f} us  mess {ends['mess'] * 1e6:8.1f} us  "
+              f"mess/constant {ends['mess'] / ends['constant']:6.3f}")
+
+
 def main() -> None:
     curve = fit_curve(BW, 200e-9, 100e-9, mtu=MTU, packets=3000)
     closed_form(curve)
     flow_vs_packet()
     constant_vs_mess(curve)
     every_collective(curve)
+    colocated_job()
 
 
 if __name__ == "__main__":

@@ -29,7 +29,10 @@ examples:
   dcsim cluster hw/clusters/jobs/dp_hier_4x8.yaml --network mess --json
   dcsim cluster hw/clusters/jobs/pipeline_ring8.yaml --trace pipe.json  open in ui.perfetto.dev
   dcsim cluster hw/clusters/jobs/chakra_dp4.yaml                       a Chakra JSON trace
-  dcsim cluster hw/clusters/jobs/dp_16k_fat_tree.yaml --network flow   16,384 nodes"""
+  dcsim cluster hw/clusters/jobs/dp_16k_fat_tree.yaml --network flow   16,384 nodes
+  dcsim cluster hw/clusters/jobs/colocated_leaf_spine.yaml --network constant
+                                         two jobs sharing a loaded spine (compare with mess)
+  dcsim cluster hw/clusters/jobs/tp_hier_4x8.yaml --plot tp.png        timeline + breakdown"""
 
 
 def add_parser(sub) -> None:
@@ -42,6 +45,8 @@ def add_parser(sub) -> None:
     p.add_argument("--engine", choices=("auto", "messages", "ops"),
                    help="simulation engine (default: the file's, else auto)")
     p.add_argument("--trace", metavar="FILE", help="write a Chrome trace JSON (Perfetto)")
+    p.add_argument("--plot", metavar="FILE.png", help="write a figure: per-node timeline and "
+                   "the step-time breakdown, with its CI when kernels have one (matplotlib)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
@@ -56,6 +61,9 @@ def cluster_command(args) -> int:
     if args.trace:
         out["trace"] = args.trace
         out["trace_events"] = write_chrome_trace(result, args.trace)
+    if args.plot:
+        from network.plot import plot_result
+        out["plot"] = str(plot_result(result, args.plot))
     if args.json:
         emit_json(out)
     else:
@@ -79,6 +87,11 @@ def _show(out: dict, network) -> None:
                        ("exposed_comm_s", "exposed communication")):
         t.add_row(label, _us(out[key]), f"{100 * out[key] / step:.1f} %")
     stdout.print(t)
+    if out["parts"]:
+        pt = Table("part", "nodes", "start", "end")
+        for part in out["parts"]:
+            pt.add_row(part["part"], str(part["nodes"]), _us(part["start_s"]), _us(part["end_s"]))
+        stdout.print(pt)
     rows: dict[tuple, list] = {}
     for c in out["collectives"]:
         name = re.sub(r"\d+", "N", c["name"]) if c["algorithm"] != "send" else c["name"]
@@ -102,3 +115,5 @@ def _show(out: dict, network) -> None:
     if out.get("trace"):
         stdout.print(f"trace: {out['trace']} ({out['trace_events']:,} events; open in "
                      "https://ui.perfetto.dev)")
+    if out.get("plot"):
+        stdout.print(f"plot: {out['plot']}")

@@ -10,7 +10,8 @@ from .config import Network, load_network, load_topology, parse_network
 from .curves import CSV_COLUMNS, Curve, fit_curve, load_curves_csv, save_curve_csv
 from .errors import NetworkConfigError, NetworkError
 from .flow import FlowModel, max_min_rates, max_min_sparse
-from .job import Job, Layer, Task, data_parallel_step, pipeline_inference, tensor_parallel_layers
+from .job import (Job, Layer, Task, colocate, data_parallel_step, pipeline_inference,
+                  tensor_parallel_layers)
 from .jobfile import NETWORK_KINDS, ClusterConfig, load_cluster, parse_cluster, with_model
 from .mess import MessModel
 from .packet import PacketModel
@@ -29,7 +30,7 @@ __all__ = [
     "CSV_COLUMNS", "Curve", "fit_curve", "load_curves_csv", "save_curve_csv",
     "NetworkConfigError", "NetworkError",
     "FlowModel", "max_min_rates", "max_min_sparse", "MessModel", "PacketModel",
-    "Job", "Layer", "Task", "data_parallel_step", "pipeline_inference",
+    "Job", "Layer", "Task", "colocate", "data_parallel_step", "pipeline_inference",
     "tensor_parallel_layers",
     "NETWORK_KINDS", "ClusterConfig", "load_cluster", "parse_cluster", "with_model",
     "summary", "write_chrome_trace",

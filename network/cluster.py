@@ -17,6 +17,19 @@
   reported). Afterwards every link's use intervals are checked: operations that overlapped
   on a link were timed as if alone, and the result says so (`exact: false`).
 
+ECMP fat-trees. Both engines route with the topology's hash of (flow id, vertex), but
+with different flow ids: the ops engine gives ring channel i the flow id i for all its
+steps (a connection keeps its path, as an RDMA queue pair does), a send the id 0, and a
+non-ring collective the ids of its own messages; the messages engine hashes every
+message's id in the whole-job DAG, so each ring step may take another spine. The engines
+then agree exactly whenever the choice of equal-cost path cannot change a bottleneck:
+always with one spine or `routing: shortest`, and for rings whose ranks are placed
+contiguously (at most one cross-leaf channel per leaf, as in the 16k-node benchmark, where
+bench_cluster_scale.py measures a 3e-15 relative difference on a 2-spine tree). When the
+ops engine's own draw puts two channels of a ring on one link it says so (note,
+`exact: false`); a collision that only the messages engine's draw produces is a different
+ECMP outcome, not something either engine gets wrong, and is not reported.
+
 `auto` picks `messages` below `MESSAGE_LIMIT` estimated messages, else `ops`.
 """
 from __future__ import annotations
@@ -96,6 +109,17 @@ class ClusterResult:
         talk = _union(starts[mine & comm], ends[mine & comm])
         return {"critical_node": node, "compute_s": _length(busy), "comm_s": _length(talk),
                 "exposed_comm_s": _length(talk) - _overlap(talk, busy)}
+
+    def parts(self) -> list[dict]:
+        """Per part of a colocated job: its nodes, first start and last end (s)."""
+        rows = []
+        for name, (a, b) in self.job.parts.items():
+            tasks = range(a, b)
+            nodes = np.unique(np.concatenate([self.job.tasks[i].nodes for i in tasks]))
+            rows.append({"part": name, "nodes": int(len(nodes)),
+                         "start_s": min(float(self.start[i].min()) for i in tasks),
+                         "end_s": max(float(self.end[i].max()) for i in tasks)})
+        return rows
 
     def collectives(self) -> list[dict]:
         rows = []

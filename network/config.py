@@ -63,14 +63,7 @@ def load_topology(path: str | Path) -> topo.Topology:
 
 
 def parse_network(text: str, path: str = "<string>") -> Network:
-    try:
-        data = yaml.safe_load(text)
-        locs = _locations(yaml.compose(text), path)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = Loc(path, mark.line + 1, mark.column + 1) if mark else Loc(path, 1, 1)
-        raise NetworkConfigError(loc, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    root = _Section(data, (), locs, path, "file")
+    root = read_yaml(text, path)
     net = root.section("network")
     root.done()
     return network_from_section(net, Path(path).parent)

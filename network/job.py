@@ -15,7 +15,7 @@ Semantics (both engines in `cluster.py` implement exactly these):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -23,7 +23,7 @@ import numpy as np
 from .errors import NetworkError
 
 __all__ = ["Task", "Job", "Layer", "data_parallel_step", "pipeline_inference",
-           "tensor_parallel_layers", "ALGORITHMS"]
+           "tensor_parallel_layers", "colocate", "ALGORITHMS"]
 
 # collective algorithm -> (builder name in collectives.py, busbw factor kind)
 ALGORITHMS = ("ring_allreduce", "tree_allreduce", "halving_doubling", "reduce_scatter",
@@ -53,6 +53,7 @@ class Job:
     n_nodes: int
     tasks: list[Task] = field(default_factory=list)
     description: str = ""
+    parts: dict[str, tuple[int, int]] = field(default_factory=dict)   # name -> task ids [a, b)
 
     def _add(self, kind: str, name: str, nodes: Sequence[int], deps, **kw) -> int:
         nodes = np.asarray(nodes, dtype=np.int64).ravel()
@@ -181,4 +182,23 @@ def tensor_parallel_layers(layers: Sequence[Layer], groups: Sequence[Sequence[in
                             ci=layer.forward_ci)
             done[i] = job.collective(algorithm, group, activation_bytes,
                                      f"tp allreduce {layer.name}", deps=(c,))
+    return job
+
+
+def colocate(parts: Sequence[tuple[str, Job]], n_nodes: int) -> Job:
+    """Several jobs sharing one fabric (tenants, or the parallel dimensions of one model
+    placed on disjoint nodes): their tasks side by side, task names prefixed with the part
+    name, `parts` recording each one's task ids so that results report it separately."""
+    names = [name for name, _ in parts]
+    if not parts or len(set(names)) != len(names):
+        raise NetworkError("colocated parts need distinct names", f"got {names}")
+    job = Job("colocated", n_nodes, description="colocated: " + " + ".join(
+        f"{name} ({sub.description or sub.name})" for name, sub in parts))
+    for name, sub in parts:
+        if sub.n_nodes > n_nodes:
+            raise NetworkError(f"part '{name}' uses {sub.n_nodes} nodes, the job has {n_nodes}")
+        base = len(job.tasks)
+        job.tasks.extend(replace(t, id=base + t.id, name=f"{name}: {t.name}",
+                                 deps=tuple(base + d for d in t.deps)) for t in sub.tasks)
+        job.parts[name] = (base, len(job.tasks))
     return job

@@ -15,6 +15,7 @@
       #              optional fallback: {kind: roofline, ...}
     job:
       kind: data_parallel            # data_parallel | pipeline | tensor_parallel | chakra
+                                     #   | colocated
       engine: auto                   # auto | messages | ops (see cluster.py)
       nodes: 8                       # default: every endpoint of the topology
       layers:                        # data_parallel and tensor_parallel
@@ -35,6 +36,10 @@
       # tensor_parallel: group_size (consecutive nodes per group), activation_bytes,
       #   layers (forward kernels only)
       # chakra: trace: FILE.json (see chakra.py)
+      # colocated: parts: a list of jobs sharing the fabric, each {name, nodes: [ids] or
+      #   '0-3,8-11', kind: data_parallel | pipeline | tensor_parallel, and that kind's
+      #   keys}; results report each part's start and end (tenants, or the DP and TP
+      #   traffic of one model placed on disjoint nodes)
 """
 from __future__ import annotations
 
@@ -52,7 +57,7 @@ from .config import (Network, _bool, _choice, _int, _nonneg_time, _positive, _Se
 from .curves import fit_curve
 from .errors import NetworkConfigError, NetworkError
 from .flow import FlowModel
-from .job import ALGORITHMS, Job, Layer, data_parallel_step, pipeline_inference, \
+from .job import ALGORITHMS, Job, Layer, colocate, data_parallel_step, pipeline_inference, \
     tensor_parallel_layers
 from .mess import MessModel
 from .packet import PacketModel
@@ -61,7 +66,7 @@ from .units import BANDWIDTH, FLOPS, SIZE, TIME, parse_quantity
 __all__ = ["ClusterConfig", "load_cluster", "parse_cluster", "with_model", "NETWORK_KINDS"]
 
 NETWORK_KINDS = ("constant", "flow", "mess")
-JOB_KINDS = ("data_parallel", "pipeline", "tensor_parallel", "chakra")
+JOB_KINDS = ("data_parallel", "pipeline", "tensor_parallel", "chakra", "colocated")
 _SIZE = _positive(SIZE)
 
 
@@ -235,36 +240,89 @@ def _job(s: _Section, network: Network, model, base: Path) -> tuple[Job, str]:
                                f"{topo.n_nodes}")
     kernels = _Kernels(model, s.get("dtype_bytes", _int, 2))
     try:
-        if kind == "data_parallel":
-            job = data_parallel_step(
-                _layers(s, kernels, backward=True), range(n), n,
-                s.get("bucket", _SIZE, 25 * 2**20), s.get("overlap", _bool, True),
-                s.get("algorithm", _choice(ALGORITHMS[:3]), "ring_allreduce"),
-                s.get("optimizer", _nonneg_time, 0.0))
-        elif kind == "pipeline":
-            job = _pipeline(s, kernels, n)
-        elif kind == "tensor_parallel":
-            size = s.get("group_size", _int)
-            if n % size:
-                raise s.error("group_size", f"{n} nodes do not split into groups of {size}")
-            groups = [list(range(g, g + size)) for g in range(0, n, size)]
-            job = tensor_parallel_layers(_layers(s, kernels, backward=False), groups, n,
-                                         s.get("activation_bytes", _SIZE),
-                                         s.get("algorithm", _choice(ALGORITHMS[:3]),
-                                               "ring_allreduce"))
-        else:
+        if kind == "colocated":
+            job = _colocated(s, kernels, n, base)
+        elif kind == "chakra":
             from .chakra import load_chakra
-            trace = _file(s, "trace", base)
-            job = load_chakra(trace, model)
+            job = load_chakra(_file(s, "trace", base), model)
             if job.n_nodes > topo.n_nodes:
                 raise s.error("trace", f"the trace has {job.n_nodes} ranks but '{topo.name}' "
                                        f"has {topo.n_nodes} nodes")
+        else:
+            job = _build(s, kind, kernels, list(range(n)), n)
     except NetworkConfigError:
         raise
     except NetworkError as exc:
         raise NetworkConfigError(s.loc(), exc.message, exc.hint) from None
     s.done()
     return job, engine
+
+
+def _build(s: _Section, kind: str, kernels: _Kernels, nodes: list[int], n: int) -> Job:
+    """A data_parallel, pipeline or tensor_parallel job on `nodes` (of `n`)."""
+    algorithm = (lambda: s.get("algorithm", _choice(ALGORITHMS[:3]), "ring_allreduce"))
+    if kind == "data_parallel":
+        return data_parallel_step(
+            _layers(s, kernels, backward=True), nodes, n,
+            s.get("bucket", _SIZE, 25 * 2**20), s.get("overlap", _bool, True), algorithm(),
+            s.get("optimizer", _nonneg_time, 0.0))
+    if kind == "pipeline":
+        return _pipeline(s, kernels, nodes, n)
+    size = s.get("group_size", _int)
+    if len(nodes) % size:
+        raise s.error("group_size", f"{len(nodes)} nodes do not split into groups of {size}")
+    groups = [nodes[g:g + size] for g in range(0, len(nodes), size)]
+    return tensor_parallel_layers(_layers(s, kernels, backward=False), groups, n,
+                                  s.get("activation_bytes", _SIZE), algorithm())
+
+
+def _colocated(s: _Section, kernels: _Kernels, n: int, base: Path) -> Job:
+    """`parts:` a list of jobs, each with a name, its nodes and its own kind and keys."""
+    s.used.add("parts")
+    items = s.data.get("parts")
+    if not isinstance(items, list) or not items:
+        raise NetworkConfigError(s.loc("parts") if "parts" in s.data else s.loc(),
+                                 "'parts' must be a non-empty list of jobs",
+                                 "- {name: train, nodes: '0-7', kind: data_parallel, ...}")
+    kinds = tuple(k for k in JOB_KINDS if k not in ("chakra", "colocated"))
+    parts, taken = [], {}
+    for i, item in enumerate(items):
+        ps = _Section(item, s.at + ("parts", i), s.locs, s.path, f"part {i}")
+        name = str(ps.get("name", str, f"part{i}"))
+        nodes = ps.get("nodes", lambda v: _node_list(v, n),
+                       hint="a list of node ids, or ranges like '0-3,8-11'")
+        for v in nodes:
+            if v in taken:
+                raise ps.error("nodes", f"node {v} is in part '{taken[v]}' already",
+                               "parts share the fabric, not nodes")
+            taken[v] = name
+        kind = ps.get("kind", _choice(kinds), hint=f"one of {', '.join(kinds)}")
+        try:
+            parts.append((name, _build(ps, kind, kernels, nodes, n)))
+        except NetworkConfigError:
+            raise
+        except NetworkError as exc:
+            raise NetworkConfigError(ps.loc(), exc.message, exc.hint) from None
+        ps.done()
+    return colocate(parts, n)
+
+
+def _node_list(value: Any, n: int) -> list[int]:
+    if isinstance(value, str):
+        nodes = []
+        for piece in value.split(","):
+            lo, _, hi = piece.strip().partition("-")
+            if not lo.strip().isdigit() or (hi and not hi.strip().isdigit()):
+                raise ValueError(f"cannot read '{piece.strip()}' as a node or a range a-b")
+            nodes.extend(range(int(lo), int(hi or lo) + 1))
+    elif isinstance(value, list) and value:
+        nodes = value
+    else:
+        raise ValueError(f"expected a list of node ids or ranges like '0-3,8-11', got {value!r}")
+    nodes = [_node(v, n) for v in nodes]
+    if len(set(nodes)) != len(nodes):
+        raise ValueError("a node is listed twice")
+    return nodes
 
 
 def _layers(s: _Section, kernels: _Kernels, backward: bool) -> list[Layer]:
@@ -304,7 +362,7 @@ def _scale(ci, factor: float):
     return None if ci is None else (ci[0] * factor, ci[1] * factor)
 
 
-def _pipeline(s: _Section, kernels: _Kernels, n: int) -> Job:
+def _pipeline(s: _Section, kernels: _Kernels, nodes: list[int], n: int) -> Job:
     s.used.add("stages")
     stages_value = s.data.get("stages")
     if isinstance(stages_value, int) and not isinstance(stages_value, bool):
@@ -322,9 +380,10 @@ def _pipeline(s: _Section, kernels: _Kernels, n: int) -> Job:
                                  "'stages' must be a stage count or a list of stage kernels",
                                  "e.g. stages: 4 with stage: 2 ms, or stages: [2 ms, 3 ms]")
     placement = s.get("placement", lambda v: [_node(x, n) for x in v] if isinstance(v, list)
-                      else _bad_list(v), list(range(len(stages))))
-    if len(stages) > n and "placement" not in s.data:
-        raise s.error("stages", f"{len(stages)} stages need {len(stages)} nodes, the job has {n}")
+                      else _bad_list(v), nodes[:len(stages)])
+    if len(stages) > len(nodes) and "placement" not in s.data:
+        raise s.error("stages", f"{len(stages)} stages need {len(stages)} nodes, the job has "
+                                f"{len(nodes)}")
     return pipeline_inference(stages, s.get("activation_bytes", _SIZE),
                               s.get("micro_batches", _int), placement, n)
 

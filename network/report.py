@@ -28,6 +28,7 @@ def summary(result: ClusterResult, seconds: float) -> dict:
         "nodes": int(len(set(nodes.tolist()))), "tasks": len(result.job.tasks),
         "events": int(len(nodes)), "messages": result.messages,
         "exact": result.exact, "notes": result.notes,
+        "parts": result.parts(),
         "collectives": colls if len(colls) <= 1000 else colls[:1000],
         "seconds": seconds,
     }
