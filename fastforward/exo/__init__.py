@@ -33,6 +33,12 @@ Operands (the judgement calls):
     data-dependent ifs and conditional values are predicated with Exo's `select`;
     value casts are implicit at Exo assignments (bodies specify, the C calls execute).
     Locals without an exact Exo type (s48) are `R`.
+Running kernels: runtime.py generates the C behind the templates (command encoding from
+the formats, recording, execution on the compiled functional simulator, row allocators);
+host.py compiles Exo output + runtime into one cached library, places the kernel's DRAM
+tensors inside the simulator's memory (DramArena) and returns the command stream, which
+replays on the RTL. kernels.py holds scheduled GEMMs. The modules: gen (assembly),
+operands (what each operand becomes), lower (Exo text), simplify (variant folding).
 Inexpressible constructs (bit slices, cat, bitwise logic, jumps, halts, loop variables
 used as data, 16-bit signed memories...) raise SpecError at their path:line:col.
 """

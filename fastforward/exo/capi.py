@@ -1,8 +1,8 @@
 """The functional simulator's C API as the Exo templates call it: every name in one place.
 
-The C backend implements these (it is written separately); the Exo library only emits
-calls. One function per command pushes that command with its operand fields in the
-spec's declaration order. Helpers turn Exo window pointers back into command fields:
+runtime.py generates these in C for a machine (host.py builds and runs kernels with
+them); the Exo library only emits calls. One function per command pushes that command
+with its operand fields in the spec's declaration order. Helpers turn Exo window pointers back into command fields:
 an external memory's host pointer into a byte address of the simulated memory, and an
 internal memory's fake pointer (a row number, as Gemmini's Exo library does for its
 scratchpad) into a row index.
