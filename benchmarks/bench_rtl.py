@@ -65,12 +65,12 @@ def context(machine, gemm: str):
         cycles, match, build = gemm_cycles(m, gemm)
         print(f"  gemm:{gemm} {label:38s} {cycles:9d} cycles  state_match={match}  build {build:.1f} s")
     eng = RtlEngine(machine)
-    timing = dict(machine.hls.dram)
+    timing, dim = dict(machine.hls.dram), dict(machine.params)["DIM"]
     for label, stride in (("row hits (stride 64 B)", 64), ("row misses (same bank)", timing["row_bytes"] * 8)):
-        words = Program(machine).config_ld(stride=stride).mvin(rows=8, cols=8, row=0, addr=0).words
+        words = Program(machine).config_ld(stride=stride).mvin(rows=dim, cols=dim, row=0, addr=0).words
         eng.reset()
         eng.push(words)
-        print(f"  MVIN 8 rows, {label:24s} {eng.run_until_quiescent():6d} cycles")
+        print(f"  MVIN {dim} rows, {label:24s} {eng.run_until_quiescent():6d} cycles")
 
 
 def main() -> None:

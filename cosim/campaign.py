@@ -1,21 +1,31 @@
 """A sampled co-simulation campaign: fast-forward, snapshot, measure samples, estimate.
 
 The functional model walks the workload once, in order; at each sampled unit's detailed
-start it takes a snapshot and hands a `SampleTask` to an executor. Results go to a
-resumable store as they finish, so a killed campaign continues where it stopped.
+start it takes the state (as a delta against the workload's initial state, see
+`sample.Delta`) and hands a `SampleTask` to an executor. Results go to a resumable store
+as they finish, so a killed campaign continues where it stopped. At most `in_flight`
+tasks wait at a time, which bounds the memory the fast-forward can run ahead with.
+
+Executors (`make_executor`): `inline` (this process), `local[:N]` (a process pool of N
+workers, default: the machine's cores; each worker loads the Verilated model and the
+reference simulator once), `dask://HOST:PORT` (a Dask cluster; the base state is
+scattered once to every worker).
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
-from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
-from dataclasses import dataclass, replace
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 
 from fastforward.backends import make_simulator
 from spec import ir
+from spec.errors import DcsimError
 
 from .estimate import Estimate, estimate
-from .plan import SamplePlan
-from .sample import SampleTask, measure_sample
+from .plan import SamplePlan, SampleUnit
+from .sample import SampleTask, base_key, install_base, make_delta, measure_sample, prepare_worker
 from .store import SampleStore
 
 
@@ -23,7 +33,6 @@ class InlineExecutor(Executor):
     """Runs each task when submitted: for tests, debugging, and one-core machines."""
 
     def submit(self, fn, *args, **kwargs):
-        from concurrent.futures import Future
         future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
@@ -32,39 +41,168 @@ class InlineExecutor(Executor):
         return future
 
 
-def make_executor(workers: int, scheduler: str | None = None) -> Executor:
-    """A local process pool by default; a Dask cluster when given its scheduler address."""
-    if scheduler:
+class SampleExecutor:
+    """Where samples run, with the campaign's base state already in every worker."""
+
+    def __init__(self, kind: str, workers: int, executor: Executor, base_arg=None, client=None):
+        self.kind, self.workers, self.executor = kind, workers, executor
+        self._base_arg, self._client = base_arg, client
+
+    def submit(self, task: SampleTask) -> Future:
+        if self._base_arg is not None:
+            return self.executor.submit(measure_sample, task, self._base_arg)
+        return self.executor.submit(measure_sample, task)
+
+    def shutdown(self):
+        if self._client is not None:             # Dask: closing the client drops its tasks
+            self._client.close()
+        else:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+
+
+def parse_executor(text: str | None) -> tuple[str, int | str]:
+    """'inline' | 'local' | 'local:N' | 'dask://HOST:PORT' -> (kind, workers or address)."""
+    text = (text or "local").strip()
+    if text == "inline":
+        return "inline", 1
+    if text.startswith("dask://") or text.startswith("tcp://"):
+        return "dask", "tcp://" + text.split("://", 1)[1]
+    kind, _, n = text.partition(":")
+    if kind == "local":
+        try:
+            workers = int(n) if n else (os.cpu_count() or 1)
+        except ValueError:
+            workers = 0
+        if workers >= 1:
+            return "local", workers
+    raise DcsimError(f"bad --executor '{text}': use local, local:N (N worker processes), inline, "
+                     "or dask://HOST:PORT (a Dask scheduler)")
+
+
+def make_executor(text: str | None, base: dict) -> SampleExecutor:
+    """An executor whose workers hold `base`, the campaign's initial state."""
+    kind, arg = parse_executor(text)
+    key = base_key(base)
+    if kind == "dask":
+        return _dask(arg, base)
+    if kind == "inline" or arg == 1:
+        install_base(key, base)
+        return SampleExecutor("inline", 1, InlineExecutor())
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["cosim.sample"])
+    pool = ProcessPoolExecutor(max_workers=arg, mp_context=context, initializer=install_base, initargs=(key, base))
+    return SampleExecutor("local", arg, pool)
+
+
+def warm_up_workers(executor: SampleExecutor, machine: ir.Machine, backend: str):
+    """Start every local worker and load its models now, overlapping the fast-forward."""
+    if executor.kind == "local":
+        for _ in range(executor.workers):
+            executor.executor.submit(prepare_worker, str(machine.path), tuple(sorted(machine.params)), backend)
+
+
+def _dask(address: str, base: dict) -> SampleExecutor:
+    try:
         from distributed import Client
-        return Client(scheduler).get_executor()
-    if workers <= 1:
-        return InlineExecutor()
-    return ProcessPoolExecutor(max_workers=workers)
+    except ImportError:
+        raise DcsimError("--executor dask://... needs Dask's distributed package: pip install 'dcsim[cluster]'") from None
+    try:
+        client = Client(address, timeout=10)
+    except OSError as exc:
+        raise DcsimError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    [scattered] = client.scatter([base], broadcast=True, hash=False)     # once per worker, not per task
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    return SampleExecutor("dask", workers, client.get_executor(pure=False), scattered, client)
 
 
 @dataclass
 class CampaignResult:
     plan: SamplePlan
-    samples: list                 # sample records, sorted by unit index
+    samples: list                 # sample records, sorted by start
     estimate: Estimate
     functional_seconds: float
     detailed_seconds: float
     wall_seconds: float
     verified: bool | None         # the functional run's output against the workload's reference
+    reused: int = 0               # samples found in the store
 
     @property
     def diverged(self) -> list:
         return [s for s in self.samples if not s["state_ok"]]
 
 
-def run_campaign(machine: ir.Machine, workload, plan: SamplePlan, *, executor: Executor, store: SampleStore,
-                 backend: str = "c", confidence: float = 0.997, on_sample=None, in_flight: int = 4) -> CampaignResult:
-    """Measure every unit of `plan` not already in `store`, then estimate total cycles."""
-    start = time.perf_counter()
+@dataclass
+class Progress:
+    """What a progress display shows: fast-forward position, samples done, running estimate."""
+    position: int
+    total: int
+    done: int
+    planned: int
+    estimate: Estimate | None
+
+
+def prebuild(machine: ir.Machine, backend: str) -> float:
+    """Build (or find cached) the Verilated RTL and the C functional model once, here,
+    before workers start: they then only load them. Returns the seconds it took."""
+    t0 = time.perf_counter()
+    from rtlgen import verilator
+    from rtlgen.engine import generate_artifacts
+    art = generate_artifacts(machine)
+    verilator.build(art.verilog, art.shim, art.top)
+    make_simulator(machine, backend)
+    return time.perf_counter() - t0
+
+
+class _StateOnly:
+    """Takes a workload's inputs but not its commands (encoding them costs time)."""
+
+    def __init__(self, machine: ir.Machine):
+        from fastforward.sim import new_state
+        self.state = new_state(machine)
+
+    def push(self, commands):
+        pass
+
+
+def base_state(machine: ir.Machine, workload) -> dict:
+    """The workload's initial architectural state (inputs in DRAM), without running anything."""
+    holder = _StateOnly(machine)
+    workload.prepare(holder)
+    return holder.state
+
+
+def initial_state(machine: ir.Machine, workload, backend: str):
+    """A functional simulator with the workload prepared (inputs in DRAM, commands queued)."""
     sim = make_simulator(machine, backend)
     workload.prepare(sim)
+    return sim
+
+
+def run_campaign(machine: ir.Machine, workload, plan: SamplePlan, *, executor, store: SampleStore,
+                 backend: str = "c", confidence: float = 0.997, on_sample=None, on_progress=None,
+                 in_flight: int | None = None) -> CampaignResult:
+    """Measure every unit of `plan` not already in `store`, then estimate total cycles.
+
+    `executor` is a `SampleExecutor` or a plain `concurrent.futures.Executor` (then the
+    workload's base state is installed in this process: inline executors only)."""
+    start = time.perf_counter()
+    sim = initial_state(machine, workload, backend)
+    base = {k: v.copy() for k, v in sim.state.items()}
+    key = base_key(base)
+    if not isinstance(executor, SampleExecutor):
+        install_base(key, base)
+        executor = SampleExecutor("inline", 1, executor)
+    in_flight = in_flight or 2 * executor.workers
     commands = tuple(workload.commands)
     overrides = tuple(sorted(machine.params))
+    reused = sum(u.index in store.done for u in plan.samples)
+    tracker = _Tracker(plan, store, confidence, on_sample, on_progress)
     pending, functional = set(), 0.0
     for unit in plan.samples:
         if unit.index in store.done:
@@ -72,12 +210,11 @@ def run_campaign(machine: ir.Machine, workload, plan: SamplePlan, *, executor: E
         t0 = time.perf_counter()
         sim.run(unit.detail_start - sim.retired)
         functional += time.perf_counter() - t0
-        task = SampleTask(machine.path, overrides, unit, replace(sim.snapshot(), queue=()),
-                          commands[unit.detail_start:unit.start + unit.length], backend)
-        pending.add(executor.submit(measure_sample, task))
-        while len(pending) >= in_flight:       # bound memory: each task carries a full snapshot
-            pending = _collect(pending, store, on_sample, FIRST_COMPLETED)
-    _collect(pending, store, on_sample, None)
+        pending.add(executor.submit(_task(machine, overrides, unit, sim, base, key, commands, backend)))
+        tracker.position = sim.retired
+        while len(pending) >= in_flight:
+            pending = tracker.collect(pending, FIRST_COMPLETED)
+    tracker.collect(pending, None)
     t0 = time.perf_counter()
     sim.run()
     functional += time.perf_counter() - t0
@@ -85,17 +222,41 @@ def run_campaign(machine: ir.Machine, workload, plan: SamplePlan, *, executor: E
     samples = [_with_final_drain(store.done[u.index], plan.total) for u in plan.samples]
     est = estimate(plan, {s["index"]: s["cycles"] for s in samples}, confidence)
     detailed = sum(s["seconds"] for s in samples)
-    return CampaignResult(plan, samples, est, functional, detailed, time.perf_counter() - start, verified)
+    return CampaignResult(plan, samples, est, functional, detailed, time.perf_counter() - start, verified, reused)
 
 
-def _collect(pending: set, store: SampleStore, on_sample, return_when) -> set:
-    done, rest = wait(pending, return_when=return_when or "ALL_COMPLETED")
-    for future in done:
-        record = future.result()
-        store.add(record)
-        if on_sample is not None:
-            on_sample(record)
-    return rest
+def _task(machine, overrides, unit: SampleUnit, sim, base, key, commands, backend) -> SampleTask:
+    return SampleTask(str(machine.path), overrides, unit, make_delta(sim.state, base, key), sim.retired,
+                      commands[unit.detail_start:unit.start + unit.length], backend)
+
+
+class _Tracker:
+    """Stores finished samples and keeps the running estimate for progress displays."""
+
+    def __init__(self, plan, store, confidence, on_sample, on_progress):
+        self.plan, self.store, self.confidence = plan, store, confidence
+        self.on_sample, self.on_progress = on_sample, on_progress
+        self.position = 0
+
+    def collect(self, pending: set, return_when) -> set:
+        done, rest = wait(pending, return_when=return_when or "ALL_COMPLETED")
+        for future in done:
+            record = future.result()
+            self.store.add(record)
+            if self.on_sample is not None:
+                self.on_sample(record)
+            if self.on_progress is not None:
+                self.on_progress(self.progress())
+        return rest
+
+    def progress(self) -> Progress:
+        measured = [u for u in self.plan.samples if u.index in self.store.done]
+        est = None
+        if len(measured) >= 2 and self.plan.kind != "stratified":
+            partial = SamplePlan(self.plan.kind, self.plan.total, self.plan.unit, tuple(measured))
+            est = estimate(partial, {u.index: self.store.done[u.index]["cycles"] for u in measured},
+                           self.confidence)
+        return Progress(self.position, self.plan.total, len(measured), len(self.plan.samples), est)
 
 
 def _with_final_drain(record: dict, total: int) -> dict:

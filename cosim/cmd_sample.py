@@ -1,108 +1,253 @@
-"""`dcsim sample`: sampled RTL co-simulation of a workload, with a confidence interval."""
+"""`dcsim sample`: sampled RTL co-simulation of a workload, with a confidence interval.
+
+Plan size: `--interval K` measures one unit in K; `--samples N` measures N units;
+`--target-error E` measures a first pass of DEFAULT_SAMPLES units, computes from its
+coefficient of variation how many units reach ±E at the chosen confidence, and runs a
+second pass of that many (units measured in the first pass are reused from the store).
+Without any of them the plan measures DEFAULT_SAMPLES units.
+"""
 from __future__ import annotations
 
+import argparse
 import time
+from pathlib import Path
 
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from spec import ir
 from spec.errors import DcsimError
 
 from . import plan as plans
-from .campaign import make_executor, run_campaign
-from .output import emit_json, progress, stdout
-from .sample import ground_truth
+from .campaign import base_state, make_executor, parse_executor, prebuild, run_campaign, warm_up_workers
+from .output import emit_json, stderr, stdout
 from .store import SampleStore
 from .strata import kind_histograms, kmeans
 
+DEFAULT_SAMPLES = 30
 
-def build_plan(machine: ir.Machine, commands, args) -> plans.SamplePlan:
+EXAMPLES = """\
+examples:
+  dcsim sample npu --workload gemm:64,64,64 --unit 20 --warmup 40 --samples 10 --truth
+  dcsim sample npu --workload mlp:32,128,128,64 --plan stratified --samples 12 --json
+  dcsim sample npu --workload gemm:128,128,128 --target-error 0.01 --store runs/g128.db   (resumable)
+  dcsim sample npu --workload transformer:64,128 --executor dask://10.0.0.1:8786 --report out/
+executors: local (default: one worker process per core), local:N, inline, dask://HOST:PORT
+"""
+
+
+def add_parser(sub):
+    p = sub.add_parser("sample", help="sampled RTL co-simulation with a confidence interval",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
+                       description="Fast-forward a workload on the functional model; at sampled units inject its "
+                                   "state into the RTL, run warm-up and the unit, check the RTL's state against "
+                                   "the functional model, and estimate total cycles (SMARTS).")
+    from .cli import _add_machine_args
+    _add_machine_args(p)
+    p.add_argument("--workload", required=True, metavar="NAME:ARGS", help="built-in workload, e.g. gemm:64,64,64")
+    p.add_argument("--plan", default="systematic", choices=("systematic", "random", "stratified"))
+    p.add_argument("--unit", type=int, default=20, metavar="U", help="commands per sample unit (default 20)")
+    p.add_argument("--warmup", type=int, default=40, metavar="W", help="detailed warm-up commands (default 40)")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--interval", "--every", type=int, metavar="K", help="measure one unit in K")
+    size.add_argument("--samples", type=int, metavar="N", help=f"measure N units (default {DEFAULT_SAMPLES})")
+    size.add_argument("--target-error", type=float, metavar="E", help="two passes: the second measures the units "
+                      "needed for a relative half-width E (e.g. 0.01) at the chosen confidence")
+    p.add_argument("--strata", type=int, default=4, help="stratified: number of strata (default 4)")
+    p.add_argument("--confidence", type=float, default=0.997, help="interval confidence (default 0.997)")
+    p.add_argument("--truth", "--ground-truth", action="store_true", help="also run the whole workload in RTL "
+                   "(cached by workload + design hash) and report the real error and the speedup")
+    p.add_argument("--no-truth-cache", action="store_true", help="with --truth: rerun the full RTL even if cached")
+    p.add_argument("--executor", metavar="WHERE", help="local (default), local:N, inline, or dask://HOST:PORT")
+    p.add_argument("--workers", type=int, help=argparse.SUPPRESS)           # old spelling of --executor local:N
+    p.add_argument("--scheduler", help=argparse.SUPPRESS)                   # old spelling of --executor dask://
+    p.add_argument("--store", metavar="FILE", help="resumable SQLite store of finished samples")
+    p.add_argument("--report", metavar="DIR", help="write report.md, report.json and cycles.png to DIR")
+    p.add_argument("--backend", default="c", help="functional model backend: c (default) or py")
+    p.add_argument("--seed", type=int, default=0, help="workload inputs and plan randomness (offset)")
+    return p
+
+
+def executor_spec(args) -> str:
+    if args.scheduler:
+        return "dask://" + args.scheduler.split("://", 1)[-1]
+    if args.workers:
+        return f"local:{args.workers}"
+    return args.executor or "local"
+
+
+# ------------------------------------------------------------------ plans
+def build_plan(machine: ir.Machine, commands, args, count: int | None = None) -> plans.SamplePlan:
     total = len(commands)
     population = plans.units_in(total, args.unit)
-    count = args.samples or max(2, population // args.every)
+    if count is None:
+        count = population // args.interval if args.interval else (args.samples or DEFAULT_SAMPLES)
+    count = max(1, min(count, population))
     if args.plan == "systematic":
-        every = args.every if not args.samples else max(1, population // args.samples)
+        every = args.interval if args.interval and count == population // args.interval else population // count
+        every = max(1, every)
         return plans.systematic(total, args.unit, args.warmup, every, offset=args.seed % every)
     if args.plan == "random":
-        return plans.random_units(total, args.unit, args.warmup, min(count, population), seed=args.seed)
-    if args.plan == "stratified":
-        labels = kmeans(kind_histograms(machine, commands, args.unit), args.strata, seed=args.seed)
-        return plans.stratified(labels, total, args.unit, args.warmup, min(count, population), seed=args.seed)
-    raise DcsimError(f"unknown plan '{args.plan}'; choose systematic, random or stratified")
+        return plans.random_units(total, args.unit, args.warmup, count, seed=args.seed)
+    labels = kmeans(kind_histograms(machine, commands, args.unit), args.strata, seed=args.seed)
+    return plans.stratified(labels, total, args.unit, args.warmup, max(count, 2 * args.strata), seed=args.seed)
 
 
+def identity(machine: ir.Machine, workload, args) -> dict:
+    from .truth import design_hash
+    return {"machine": machine.name, "digest": machine.digest, "design": design_hash(machine),
+            "workload": workload.name, "seed": args.seed, "unit": args.unit, "warmup": args.warmup,
+            "backend": args.backend}
+
+
+# ------------------------------------------------------------------ the command
 def sample_command(machine: ir.Machine, args) -> int:
     from fastforward.workloads import build_workload
     if machine.queue is None:
         raise DcsimError(f"sampled co-simulation of {machine.name} needs its RTL, which the HLS builds only "
                          "for queue machines (accelerators) so far")
+    parse_executor(executor_spec(args))                 # a bad --executor fails before any work
     workload = build_workload(machine, args.workload, seed=args.seed)
-    plan = build_plan(machine, workload.commands, args)
-    identity = {"machine": machine.name, "digest": machine.digest, "workload": workload.name,
-                "unit": args.unit, "warmup": args.warmup, "seed": args.seed}
-    store = SampleStore(args.store, identity)
-    show = not args.json
-    with progress("sampling", len(plan.samples), show) as bar:
-        task = bar.add_task("sampling", total=len(plan.samples), completed=len(store.done), rate="")
-        executor = make_executor(args.workers, args.scheduler)
-        try:
-            result = run_campaign(machine, workload, plan, executor=executor, store=store, backend=args.backend,
-                                  confidence=args.confidence,
-                                  on_sample=lambda r: bar.update(task, advance=1, rate=f"unit {r['index']}"))
-        finally:
-            executor.shutdown()
-    report = {"machine": machine.name, "workload": workload.name, "plan": plan.describe(),
-              "commands": plan.total, "unit": plan.unit, "warmup": args.warmup,
-              "estimate": result.estimate.as_dict(args.target_error),
-              "functional_seconds": round(result.functional_seconds, 3),
-              "detailed_seconds": round(result.detailed_seconds, 3),
-              "wall_seconds": round(result.wall_seconds, 3), "verified": result.verified,
-              "samples_checked": len(result.samples), "diverged": [s for s in result.diverged]}
-    if args.ground_truth:
-        report["ground_truth"] = _ground_truth(machine, workload, plan, result, show)
+    report = sample_workload(machine, workload, args)
+    if args.report:
+        from .report import write_report
+        report["report"] = str(write_report(Path(args.report), report))
     if args.json:
         emit_json(report)
     else:
-        _print(report)
-    return 1 if result.diverged or result.verified is False else 0
+        print_report(report)
+    return 1 if report["divergences"] or report["verified"] is False else 0
 
 
-def _ground_truth(machine, workload, plan, result, show: bool) -> dict:
-    from fastforward.sim import Simulator
-    sim = Simulator(machine)
-    workload.prepare(sim)
-    initial = sim.snapshot()
-    t0 = time.perf_counter()
-    with progress("full RTL", plan.total, show) as bar:
-        task = bar.add_task("full RTL", total=plan.total, rate="")
-        truth = ground_truth(machine.path, tuple(sorted(machine.params)), initial, tuple(workload.commands),
-                             plan.unit, progress=lambda n: bar.update(task, completed=n))
-    seconds = time.perf_counter() - t0
+def sample_workload(machine: ir.Machine, workload, args) -> dict:
+    """The sampled run (one or two passes), then the truth if asked: the report dict."""
+    show = not args.json
+    with SampleStore(args.store, identity(machine, workload, args)) as store:
+        base = base_state(machine, workload)
+        build_seconds = prebuild(machine, args.backend)
+        t0 = time.perf_counter()                    # the sampled run: plan, fast-forward, samples
+        first = build_plan(machine, workload.commands, args)
+        with make_executor(executor_spec(args), base) as executor:
+            warm_up_workers(executor, machine, args.backend)
+            result = _pass(machine, workload, first, executor, store, args, show, "pass 1" if args.target_error else "")
+            passes = [_pass_summary(result)]
+            if args.target_error:
+                needed = passes[0]["needed_samples"] = result.estimate.needed_samples(args.target_error)
+                if needed > len(first.samples):
+                    second = build_plan(machine, workload.commands, args, count=needed)
+                    result = _pass(machine, workload, second, executor, store, args, show, "pass 2")
+                    passes.append(_pass_summary(result))
+        seconds = time.perf_counter() - t0
+        executor_info = {"kind": executor.kind, "workers": executor.workers}
+    report = _report(machine, workload, args, result, seconds, passes, executor_info)
+    report["build_seconds"] = round(build_seconds, 3)
+    if args.truth:
+        report.update(_truth(machine, workload, args, result, seconds, show))
+    return report
+
+
+def _pass(machine, workload, plan, executor, store, args, show: bool, label: str):
+    with _display(show) as bar:
+        task = bar.add_task(label or "sampling", total=len(plan.samples), ff="", est="")
+        bar.update(task, completed=sum(u.index in store.done for u in plan.samples))
+
+        def on_progress(p):
+            est = (f"{p.estimate.cycles:,.0f} ±{100 * p.estimate.relative_error:.1f}%" if p.estimate else "")
+            bar.update(task, completed=p.done, ff=f"ff {p.position:,}/{p.total:,}", est=est)
+
+        return run_campaign(machine, workload, plan, executor=executor, store=store, backend=args.backend,
+                            confidence=args.confidence, on_progress=on_progress)
+
+
+def _display(show: bool) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[ff]}"), TextColumn("[cyan]{task.fields[est]}"), TimeElapsedColumn(),
+                    console=stderr, transient=True, disable=not show)
+
+
+def _pass_summary(result) -> dict:
+    return {"plan": result.plan.describe(), "samples": len(result.plan.samples), "reused": result.reused,
+            "estimate_cycles": result.estimate.cycles, "relative_error": result.estimate.relative_error}
+
+
+def _report(machine, workload, args, result, seconds: float, passes: list, executor: dict) -> dict:
+    est, plan = result.estimate, result.plan
+    timing = _time_split(result.samples)
+    first = result.diverged[0] if result.diverged else None
+    out = {"estimate_cycles": est.cycles, "ci_low": est.low, "ci_high": est.high, "confidence": est.confidence,
+           "samples": len(plan.samples), "divergences": len(result.diverged), "seconds": round(seconds, 3),
+           "relative_error": est.relative_error, "cv": est.cv, "population": est.population,
+           "machine": machine.name, "workload": workload.name, "commands": plan.total, "unit": plan.unit,
+           "warmup": args.warmup, "plan": plan.describe(), "plan_kind": plan.kind, "passes": passes,
+           "executor": executor, "verified": result.verified,
+           "functional_seconds": round(result.functional_seconds, 3),
+           "detailed_seconds": round(result.detailed_seconds, 3), "sample_time": timing,
+           "first_divergence": _divergence(first, workload) if first else None,
+           "units": [{"index": s["index"], "start": s["start"], "cycles": s["cycles"],
+                      "warmup_cycles": s["warmup_cycles"], "state_ok": s["state_ok"]} for s in result.samples]}
+    if args.target_error:
+        out["target_error"] = args.target_error
+        out["needed_samples"] = est.needed_samples(args.target_error)
+    return out
+
+
+def _time_split(samples: list) -> dict:
+    """Mean seconds per sample in each phase (restore, rtl, reference + extract, compare)."""
+    phases = [s["time"] for s in samples if "time" in s]
+    if not phases:
+        return {}
+    return {k: sum(p[k] for p in phases) / len(phases) for k in phases[0]}
+
+
+def _divergence(sample: dict, workload) -> dict:
+    lo, hi = sample["start"] - sample["warmup"], sample["start"] + sample["length"]
+    return {"unit": sample["index"], "commands": [lo, hi], "elements": sample["divergence"],
+            "hint": f"the RTL and the functional model disagree after commands {lo}..{hi - 1} of "
+                    f"{workload.name}; rerun them with `dcsim run` / the RTL engine to bisect"}
+
+
+def _truth(machine, workload, args, result, seconds: float, show: bool) -> dict:
+    from .truth import full_rtl
+    with _display(show) as bar:
+        task = bar.add_task("full RTL", total=len(workload.commands), ff="", est="")
+        truth = full_rtl(machine, workload, args.seed, args.unit, use_cache=not args.no_truth_cache,
+                         progress=lambda n: bar.update(task, completed=n))
     cycles, est = truth["cycles"], result.estimate
-    return {"cycles": cycles, "seconds": round(seconds, 3),
-            "error": (est.cycles - cycles) / cycles, "within_interval": est.low <= cycles <= est.high,
-            "speedup": seconds / max(result.wall_seconds, 1e-9)}
+    return {"truth_cycles": cycles, "error": (est.cycles - cycles) / cycles,
+            "within_interval": est.low <= cycles <= est.high, "truth_seconds": round(truth["seconds"], 3),
+            "truth_cached": truth["cached"], "speedup": truth["seconds"] / max(seconds, 1e-9),
+            "truth_per_unit": truth["per_unit"]}
 
 
-def _print(r: dict):
-    e = r["estimate"]
+# ------------------------------------------------------------------ human output
+def print_report(r: dict):
     stdout.print(f"[bold]{r['workload']}[/] on {r['machine']}: {r['commands']:,} commands, {r['plan']}, "
-                 f"warm-up {r['warmup']}")
+                 f"warm-up {r['warmup']}, {r['executor']['kind']} executor ({r['executor']['workers']} workers)")
     table = Table("quantity", "value")
-    table.add_row("estimated cycles", f"{e['cycles']:,.0f}")
-    table.add_row(f"{100 * e['confidence']:.1f}% interval", f"{e['ci_low']:,.0f} .. {e['ci_high']:,.0f} "
-                                                          f"(±{100 * e['relative_error']:.2f}%)")
-    table.add_row("coefficient of variation", f"{e['cv']:.3f}")
-    if "needed_samples" in e:
-        table.add_row(f"units needed for ±{100 * e['target_error']:.1f}%", f"{e['needed_samples']:,}")
-    table.add_row("samples checked against the functional model",
-                  f"{r['samples_checked']} ({len(r['diverged'])} diverged)")
-    table.add_row("functional / detailed seconds", f"{r['functional_seconds']} / {r['detailed_seconds']}")
-    if "ground_truth" in r:
-        g = r["ground_truth"]
-        table.add_row("full RTL cycles", f"{g['cycles']:,} ({g['seconds']} s)")
-        table.add_row("estimate error", f"{100 * g['error']:+.2f}% "
-                                        f"({'inside' if g['within_interval'] else 'OUTSIDE'} the interval)")
+    table.add_row("estimated cycles", f"{r['estimate_cycles']:,.0f}")
+    table.add_row(f"{100 * r['confidence']:.1f}% interval",
+                  f"{r['ci_low']:,.0f} .. {r['ci_high']:,.0f} (±{100 * r['relative_error']:.2f}%)")
+    table.add_row("coefficient of variation", f"{r['cv']:.3f}")
+    for i, p in enumerate(r["passes"][1:], start=2):
+        table.add_row(f"pass {i}", f"{p['samples']} units ({p['reused']} reused)")
+    if "needed_samples" in r:
+        table.add_row(f"units needed for ±{100 * r['target_error']:.2f}%", f"{r['needed_samples']:,}")
+    table.add_row("samples checked against the functional model", f"{r['samples']} ({r['divergences']} diverged)")
+    table.add_row("sampled run", f"{r['seconds']:.2f} s (fast-forward {r['functional_seconds']:.2f} s, "
+                                 f"RTL samples {r['detailed_seconds']:.2f} s of worker time)")
+    if "truth_cycles" in r:
+        cached = " cached" if r["truth_cached"] else ""
+        table.add_row("full RTL cycles", f"{r['truth_cycles']:,} ({r['truth_seconds']:.2f} s{cached})")
+        table.add_row("estimate error", f"{100 * r['error']:+.3f}% "
+                                        f"({'inside' if r['within_interval'] else 'OUTSIDE'} the interval)")
+        table.add_row("speedup vs full RTL", f"{r['speedup']:.1f}x")
+    if "report" in r:
+        table.add_row("report", r["report"])
     stdout.print(table)
-    for s in r["diverged"][:3]:
-        stdout.print(f"[bold red]unit {s['index']} diverged[/]: " + "; ".join(s["divergence"]))
+    d = r["first_divergence"]
+    if d:
+        stdout.print(f"[bold red]first divergence: unit {d['unit']} (commands {d['commands'][0]}..{d['commands'][1] - 1})[/]")
+        for line in d["elements"]:
+            stdout.print(f"  {line}")
+        stdout.print(f"  {d['hint']}")
+

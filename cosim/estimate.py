@@ -1,11 +1,14 @@
 """Estimating total cycles from measured sample units, with a confidence interval.
 
-Each measured unit gives a CPI (cycles per instruction over the unit). The estimate of
-total cycles is the mean CPI times the workload's instruction count (per stratum for a
-stratified plan); its standard error uses the sample variance with the finite-population
-correction. The needed sample count for a target relative error ε at confidence z is
-n ≥ (z·V/ε)², V the coefficient of variation of the per-unit CPI (SMARTS), reduced by
-the finite-population correction when the population is small.
+The workload's total is the sum of its units' cycles (the last unit may be shorter and
+carries the final drain), so the estimate is the expansion estimator N·mean(cycles of
+the sampled units) — unbiased for that sum under random sampling, exact when every unit
+is measured (a per-instruction CPI ratio would weight the short last unit wrongly). For a
+stratified plan it is the sum over strata of N_h·mean_h. The standard error uses the
+sample variance with the finite-population correction. The needed sample count for a
+target relative error ε at confidence z is n ≥ (z·V/ε)², V the coefficient of variation
+of the per-unit cycles (SMARTS), reduced by the finite-population correction when the
+population is small.
 """
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ class Estimate:
     low: float
     high: float
     confidence: float
-    cv: float                     # coefficient of variation of per-unit CPI
+    cv: float                     # coefficient of variation of per-unit cycles
     samples: int
     population: int
 
@@ -64,31 +67,29 @@ def estimate(plan: SamplePlan, cycles: dict[int, float], confidence: float = DEF
     if missing:
         raise PlanError(f"{len(missing)} sampled units have no measurement (first: unit {missing[0]})")
     z = z_value(confidence)
-    cpi = np.array([cycles[u.index] / u.length for u in plan.samples], dtype=np.float64)
+    per_unit = np.array([cycles[u.index] for u in plan.samples], dtype=np.float64)
     if plan.kind == "stratified":
-        total, var = _stratified(plan, cpi)
+        total, var = _stratified(plan, per_unit)
     else:
-        n, population = len(cpi), plan.population
-        mean = cpi.mean()
-        s2 = cpi.var(ddof=1) if n > 1 else 0.0
-        total = mean * plan.total
-        var = (plan.total ** 2) * s2 / n * (1 - n / population)
+        n, population = len(per_unit), plan.population
+        s2 = per_unit.var(ddof=1) if n > 1 else 0.0
+        total = per_unit.mean() * population
+        var = population ** 2 * s2 / n * (1 - n / population)
     half = z * math.sqrt(max(var, 0.0))
-    mean_cpi = cpi.mean()
-    cv = float(cpi.std(ddof=1) / mean_cpi) if len(cpi) > 1 and mean_cpi else 0.0
+    mean = per_unit.mean()
+    cv = float(per_unit.std(ddof=1) / mean) if len(per_unit) > 1 and mean else 0.0
     return Estimate(float(total), float(total - half), float(total + half), confidence, cv,
-                    len(cpi), plan.population)
+                    len(per_unit), plan.population)
 
 
-def _stratified(plan: SamplePlan, cpi: np.ndarray) -> tuple[float, float]:
+def _stratified(plan: SamplePlan, per_unit: np.ndarray) -> tuple[float, float]:
     strata = np.array([u.stratum for u in plan.samples])
     total = var = 0.0
     for h, size in enumerate(plan.strata):
-        values = cpi[strata == h]
+        values = per_unit[strata == h]
         if len(values) == 0:
             raise PlanError(f"stratum {h} has no measured unit")
-        instructions = size * plan.unit
-        total += instructions * values.mean()
+        total += size * values.mean()
         if len(values) > 1:
-            var += instructions ** 2 * values.var(ddof=1) / len(values) * (1 - len(values) / size)
-    return total * plan.total / (plan.unit * sum(plan.strata)), var
+            var += size ** 2 * values.var(ddof=1) / len(values) * (1 - len(values) / size)
+    return total, var

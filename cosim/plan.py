@@ -83,12 +83,15 @@ def systematic(total: int, unit: int, warmup: int, every: int, offset: int = 0) 
 
 
 def random_units(total: int, unit: int, warmup: int, count: int, seed: int = 0) -> SamplePlan:
-    """Simple random sampling of `count` distinct units."""
+    """Simple random sampling of `count` distinct units.
+
+    The units are the first `count` of one random permutation per seed, so a larger plan
+    with the same seed contains a smaller one (a second pass reuses the first's units)."""
     _check(total, unit, warmup)
     n = units_in(total, unit)
     if not 1 <= count <= n:
         raise PlanError(f"cannot draw {count} of {n} units")
-    chosen = np.sort(np.random.default_rng(seed).choice(n, size=count, replace=False))
+    chosen = np.sort(np.random.default_rng(seed).permutation(n)[:count])
     return SamplePlan("random", total, unit, tuple(_unit(int(i), total, unit, warmup) for i in chosen))
 
 

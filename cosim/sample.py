@@ -1,23 +1,63 @@
-"""One sample: inject a snapshot into the RTL, run warm-up and the measured unit, check.
+"""One sample: inject a functional state into the RTL, run warm-up and the measured unit, check.
 
 `measure_sample` is a pure function of its task so that samples can run anywhere — in
-this process, in a process pool, or on a Dask worker. Each worker process keeps its
-machine and its RTL engine (a cached Verilator build) between tasks.
+this process, in a process pool, or on a Dask worker. Each worker process keeps, per
+machine, one RTL engine (a cached Verilator build, loaded once) and one reference
+simulator between tasks (`_worker`).
+
+State transport. A task does not carry the whole architectural state: the default NPU's
+DRAM alone is 16 MiB. Every worker holds the campaign's *base* state (the workload's
+initial state, sent once per worker: `install_base`), and a task carries only a `Delta`,
+the pages of each large state element that differ from the base plus the small elements
+whole. Restoring is then one memcpy of the base plus the dirty pages.
+
+Warm-up and the injected machine. Injection happens at a correspondence point, where the
+RTL is quiescent: command FIFO and the load/execute/store queues empty, hazard scoreboards
+clear, no DRAM transfer in flight. The real machine at the same command is usually *not*
+idle: the decoupled units overlap, commands wait behind hazards, and the DRAM model's open
+rows reflect recent traffic. The detailed warm-up of W commands before the measured unit
+refills that microarchitectural context: after W commands the queues hold what they would
+hold in a full run (they are only a few commands deep), the units overlap again, and the
+open DRAM rows are those the warm-up's own transfers opened (the same rows the real run
+had opened, as long as W covers the recent working set). Cycles of the warm-up are not
+counted. The remaining bias is from the first commands of the unit still seeing less
+backlog than in the full run; it shrinks as W grows (benchmarks/bench_sampling_warmup.py
+prints it against W). The measured unit ends when its last command retires; the pipeline
+is then drained to the next correspondence point to extract and check the state; those
+drain cycles count only for the workload's last unit (as in the ground truth).
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+
+import numpy as np
 
 from fastforward.backends import make_simulator
 from fastforward.sim import Snapshot
 from spec import load_machine
 
-from .compare import diff_states
+from .compare import diff_states, states_equal
 from .plan import SampleUnit
 
 WATCHDOG = 50_000_000
+PAGE = 4096                       # bytes per page of a large state element's delta
+SMALL = 64 * 1024                 # elements up to this size travel whole
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A state as differences from a base: name -> array (whole) or (page indices, pages)."""
+    base_key: str
+    whole: dict
+    pages: dict
+
+    @property
+    def nbytes(self) -> int:
+        return (sum(a.nbytes for a in self.whole.values())
+                + sum(p.nbytes + i.nbytes for i, p in self.pages.values()))
 
 
 @dataclass(frozen=True)
@@ -25,35 +65,102 @@ class SampleTask:
     machine_path: str
     overrides: tuple              # ((param, value), ...)
     unit: SampleUnit
-    snapshot: Snapshot            # functional state at unit.detail_start (no pending queue)
+    state: Delta                  # functional state at unit.detail_start, against the worker's base
+    retired: int                  # = unit.detail_start
     commands: tuple               # the warm-up's and the unit's commands
     backend: str                  # functional backend that computes the expected state
 
 
+# ------------------------------------------------------------------ base + delta
+def base_key(arrays: dict) -> str:
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(arrays[name]).view(np.uint8).reshape(-1).data)
+    return h.hexdigest()[:16]
+
+
+def _flat_bytes(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a).reshape(-1).view(np.uint8)
+
+
+def make_delta(arrays: dict, base: dict, key: str) -> Delta:
+    """Pages of each large element that differ from `base`; small elements whole (copied)."""
+    whole, pages = {}, {}
+    for name, a in arrays.items():
+        if a.nbytes <= SMALL or a.nbytes % PAGE:
+            whole[name] = a.copy()
+            continue
+        now, then = _flat_bytes(a).view(np.uint64), _flat_bytes(base[name]).view(np.uint64)
+        dirty = np.flatnonzero((now != then).reshape(-1, PAGE // 8).any(axis=1))
+        pages[name] = (dirty.astype(np.int32), _flat_bytes(a).reshape(-1, PAGE)[dirty].copy())
+    return Delta(key, whole, pages)
+
+
+def apply_delta(target: dict, base: dict, delta: Delta):
+    """Write base + delta into the arrays of `target` in place."""
+    for name, array in target.items():
+        if name in delta.whole:
+            np.copyto(array, delta.whole[name])
+            continue
+        np.copyto(array, base[name])
+        index, data = delta.pages[name]
+        if len(index):
+            _flat_bytes(array).reshape(-1, PAGE)[index] = data
+
+
+_BASES: dict[str, dict] = {}
+
+
+def install_base(key: str, arrays: dict):
+    """Keep a campaign's base state in this process (a pool initializer, or inline)."""
+    if key not in _BASES:
+        _BASES.clear()                  # one campaign at a time per worker: bound memory
+        _BASES[key] = arrays
+
+
+# ------------------------------------------------------------------ per-worker models
 @lru_cache(maxsize=4)
 def _machine(path: str, overrides: tuple):
     return load_machine(path, dict(overrides))
 
 
-@lru_cache(maxsize=4)
-def _engine(path: str, overrides: tuple):
+@lru_cache(maxsize=None)
+def _worker(path: str, overrides: tuple, backend: str):
+    """This process's RTL engine and reference simulator for a machine: built once, never
+    evicted (a process sees few machines; freeing a Verilated model mid-run is not safe)."""
     from rtlgen.engine import RtlEngine
-    return RtlEngine(_machine(path, overrides))
+    machine = _machine(path, overrides)
+    return RtlEngine(machine), make_simulator(machine, backend)
 
 
-def measure_sample(task: SampleTask) -> dict:
-    """Cycles of the unit after warm-up, and whether the RTL's state matches the reference."""
+def prepare_worker(path: str, overrides: tuple, backend: str):
+    """Load this worker's models before its first sample arrives."""
+    _worker(path, overrides, backend)
+
+
+def _engine(path: str, overrides: tuple):
+    return _worker(path, overrides, "c")[0]
+
+
+def measure_sample(task: SampleTask, base: dict | None = None) -> dict:
+    """Cycles of the unit after warm-up, and whether the RTL's state matches the reference.
+
+    `base` is the campaign's base state (Dask passes it, scattered once per worker);
+    otherwise the one installed in this process."""
     t0 = time.perf_counter()
-    machine = _machine(task.machine_path, task.overrides)
     unit = task.unit
-    reference = make_simulator(machine, task.backend)
-    reference.restore(task.snapshot)
-    reference.push(task.commands)
-    reference.run()
+    base = base if base is not None else _BASES.get(task.state.base_key)
+    if base is None:
+        raise RuntimeError(f"worker has no base state {task.state.base_key} (install_base was not run)")
+    rtl, reference = _worker(task.machine_path, task.overrides, task.backend)
+    reference.restore(Snapshot("", reference.machine.digest, {}, task.retired,
+                               np.zeros_like(reference.counts), False, None, ()))
+    apply_delta(reference.state, base, task.state)
+    t_restore = time.perf_counter()
 
-    rtl = _engine(task.machine_path, task.overrides)
     rtl.reset()
-    rtl.inject(task.snapshot.arrays, retired=unit.detail_start)
+    rtl.inject(reference.state, retired=unit.detail_start)
     rtl.push(task.commands)
     begin = rtl.cycles
     rtl.run_until_retired(unit.start, WATCHDOG)
@@ -61,12 +168,21 @@ def measure_sample(task: SampleTask) -> dict:
     rtl.run_until_retired(unit.start + unit.length, WATCHDOG)
     measured_to = rtl.cycles
     rtl.run_until_quiescent(WATCHDOG)                       # reach a correspondence point
-    diverged = diff_states(reference.state, rtl.extract())
+    t_rtl = time.perf_counter()
+
+    reference.push(task.commands)
+    reference.run()
+    got = rtl.extract()
+    t_extract = time.perf_counter()
+    diverged = [] if states_equal(reference.state, got) else diff_states(reference.state, got)
+    t_end = time.perf_counter()
     return {"index": unit.index, "start": unit.start, "length": unit.length, "warmup": unit.warmup,
             "stratum": unit.stratum, "warmup_cycles": measured_from - begin,
             "cycles": measured_to - measured_from, "drain_cycles": rtl.cycles - measured_to,
             "state_ok": not diverged, "divergence": [d.describe() for d in diverged],
-            "seconds": time.perf_counter() - t0}
+            "seconds": t_end - t0,
+            "time": {"restore": t_restore - t0, "rtl": t_rtl - t_restore, "reference_extract": t_extract - t_rtl,
+                     "compare": t_end - t_extract}}
 
 
 def ground_truth(machine_path: str, overrides: tuple, initial: Snapshot, commands: tuple, unit: int,
@@ -74,7 +190,7 @@ def ground_truth(machine_path: str, overrides: tuple, initial: Snapshot, command
     """The whole workload in RTL: total cycles and the true cycles of every unit."""
     rtl = _engine(machine_path, overrides)
     rtl.reset()
-    rtl.inject(initial.arrays, retired=0)
+    rtl.inject(getattr(initial, "arrays", initial), retired=0)     # a Snapshot or its arrays
     rtl.push(commands)
     start = last = rtl.cycles
     per_unit = []
@@ -82,7 +198,7 @@ def ground_truth(machine_path: str, overrides: tuple, initial: Snapshot, command
         rtl.run_until_retired(min(boundary, len(commands)), WATCHDOG)
         per_unit.append(rtl.cycles - last)
         last = rtl.cycles
-        if progress is not None:
+        if progress is not None and len(per_unit) % 64 == 0:
             progress(min(boundary, len(commands)))
     rtl.run_until_quiescent(WATCHDOG)
     per_unit[-1] += rtl.cycles - last                    # the final drain belongs to the last unit

@@ -1,6 +1,7 @@
 """Spec IR -> FSMD IR: a simple, correct scheduler.
 
-One FSM executes commands one at a time. Each instruction body is executed symbolically:
+Each instruction goes to its `hls.unit` (or `main`), gets a hazard footprint
+(`footprint.py`), and is scheduled into the states its unit's FSM walks through. Each instruction body is executed symbolically:
 straight-line statements accumulate into the open state (an environment maps every
 register to its new value in terms of start-of-state values) until a memory port runs
 out, a memory is read after being written, or control flow needs a new state. Then:
@@ -13,7 +14,9 @@ out, a memory is read after being written, or control flow needs a new state. Th
 * `if` without loops inside is if-converted (muxes, guarded memory writes) when it fits in
   one state, otherwise it becomes a branch.
 
-Unroll directives and banking are not honoured yet: they change timing, not results.
+Memories get their `hls.banks` (rows interleaved over banks; the Verilog stalls a unit on a
+bank conflict) and external memories a DRAM timing model from `hls.dram`. Unroll directives
+are not honoured yet: they change timing, not results.
 """
 from __future__ import annotations
 

@@ -58,20 +58,19 @@ class RtlEngine:
         self.manifest = self.artifacts.manifest
         self.library_path = verilator.build(self.artifacts.verilog, self.artifacts.shim, self.artifacts.top)
         self._lib = _load(self.library_path)
-        self._h = ctypes.c_void_p(self._lib.dcsim_new())
+        spare = _SPARE.get(self.library_path)
+        self._h = spare.pop() if spare else ctypes.c_void_p(self._lib.dcsim_new())
         self._limbs = limbs(self.manifest["command"]["width"])
         self._retired_base = 0
         self._lib.dcsim_reset(self._h)
         self.inject({e["name"]: np.zeros(e["shape"], e["dtype"]) for e in self.manifest["state"]})
 
     def __del__(self):
-        # At interpreter exit the Verilated runtime's globals may already be gone, and
-        # freeing a model then crashes the process; the OS reclaims it anyway.
-        if sys.is_finalizing():
-            return
-        h, lib = getattr(self, "_h", None), getattr(self, "_lib", None)
-        if h is not None and lib is not None:
-            lib.dcsim_free(h)
+        # Models are recycled, never deleted: tearing a Verilated model down while another
+        # model of the same library lives can deadlock in Verilator's runtime (scope registry).
+        h = getattr(self, "_h", None)
+        if h is not None and not sys.is_finalizing():
+            _SPARE.setdefault(self.library_path, []).append(h)
             self._h = None
 
     # ------------------------------------------------------------ host side
@@ -167,6 +166,7 @@ class RtlEngine:
 
 
 _LIBS: dict[Path, ctypes.CDLL] = {}
+_SPARE: dict[Path, list] = {}          # library -> model handles of dropped engines, for reuse
 
 
 def _load(path: Path) -> ctypes.CDLL:

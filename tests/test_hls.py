@@ -144,3 +144,36 @@ def test_manifest_maps_every_state_element(machine):
     assert manifest["quiescence"]["signal"] == "idle"
     shim = generate_shim(manifest)
     assert "dcsim_inject" in shim and "dcsim_extract" in shim
+
+
+def _npu_schedules():
+    return {s.instruction: s for s in schedule_machine(machines()[-1][1]).schedules}
+
+
+def test_units_and_barrier_come_from_the_hls_directives():
+    m = schedule_machine(machines()[-1][1])
+    assert [u.name for u in m.units] == ["load", "execute", "store", "main"]
+    assert {u.name: u.queue_depth for u in m.units}["load"] == 8
+    sch = _npu_schedules()
+    assert sch["FENCE"].barrier and sch["FENCE"].footprint == ()
+    assert (sch["MVIN"].unit, sch["COMPUTE"].unit, sch["MVOUT"].unit) == ("load", "execute", "store")
+    assert all(s.unit == "main" and not s.barrier for s in schedule_machine(load_machine(CATALOGUE[0])).schedules)
+
+
+def test_footprints_are_row_ranges_derived_from_the_semantics():
+    sch = _npu_schedules()
+    fp = {(a.state, a.write): a for a in sch["COMPUTE"].footprint}
+    assert set(fp) == {("sp", False), ("acc", False), ("acc", True), ("w", False)}
+    assert fp[("sp", False)].exact and fp[("acc", True)].exact
+    fields = {n.field.name for b in (fp[("sp", False)].lo, fp[("sp", False)].hi) for n in fsmd.walk(b)
+              if isinstance(n, fsmd.CmdField)}
+    assert fields == {"a_row", "rows"}
+    mvin = {(a.state, a.write): a for a in sch["MVIN"].footprint}
+    assert mvin[("sp", True)].exact and not mvin[("dram", False)].exact      # the stride is state
+    assert mvin[("ld_stride", False)].lo is None                             # registers are whole
+
+
+def test_bank_counts_must_interleave_rows():
+    text = (ROOT / "hw" / "npu.yaml").read_text().replace("banks: {sp: 4, acc: 2}", "banks: {sp: 3, acc: 2}")
+    with pytest.raises(SpecError, match="power-of-two bank count"):
+        schedule_machine(load_machine_text(text, "npu.yaml", SMALL_NPU))

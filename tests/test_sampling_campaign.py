@@ -57,15 +57,15 @@ def test_full_plan_reproduces_ground_truth_per_unit(small_npu, gemm):
 
 
 def test_campaign_resumes_from_store_without_remeasuring(small_npu, gemm, tmp_path):
-    path = tmp_path / "samples.jsonl"
+    path = tmp_path / "samples.db"
     plan = systematic(len(gemm.commands), unit=6, warmup=3, every=4)
     first_seen, second_seen = [], []
-    first = _campaign(small_npu, gemm, plan, SampleStore(path, {"id": 1}), first_seen)
-    with open(path, "a") as f:
-        f.write('{"index": 99, "tor')                       # a torn write from a killed run
-    second = _campaign(small_npu, gemm, plan, SampleStore(path, {"id": 1}), second_seen)
+    with SampleStore(path, {"id": 1}) as store:
+        first = _campaign(small_npu, gemm, plan, store, first_seen)
+    with SampleStore(path, {"id": 1}) as store:
+        second = _campaign(small_npu, gemm, plan, store, second_seen)
     assert len(first_seen) == len(plan.samples) and second_seen == []
-    assert second.estimate == first.estimate
+    assert second.estimate == first.estimate and second.reused == len(plan.samples)
     with pytest.raises(StoreError, match="different campaign"):
         SampleStore(path, {"id": 2})
 
@@ -78,3 +78,129 @@ def test_diff_states_names_elements_and_indices():
     assert diffs["acc"].count == 1 and diffs["acc"].first == (((2, 1), 0, 7),)
     assert "acc[2, 1] expected 0 got 7" in diffs["acc"].describe()
     assert diffs["r"].first == (((), 3, 4),)
+
+
+# ------------------------------------------------------------------ executors
+def _by_unit(result):
+    return {s["index"]: (s["cycles"], s["warmup_cycles"], s["state_ok"]) for s in result.samples}
+
+
+def test_local_pool_matches_inline(small_npu, gemm):
+    from cosim.campaign import make_executor, initial_state
+    plan = random_units(len(gemm.commands), unit=6, warmup=6, count=8, seed=3)
+    inline = _campaign(small_npu, gemm, plan)
+    base = initial_state(small_npu, gemm, "py").state
+    with make_executor("local:2", base) as pool:
+        assert pool.kind == "local" and pool.workers == 2
+        pooled = run_campaign(small_npu, gemm, plan, executor=pool, store=SampleStore(None, {}), backend="py")
+    assert _by_unit(pooled) == _by_unit(inline) and pooled.estimate == inline.estimate
+
+
+def test_dask_local_cluster_matches_inline(small_npu, gemm):
+    distributed = pytest.importorskip("distributed")
+    from cosim.campaign import make_executor, initial_state
+    plan = random_units(len(gemm.commands), unit=6, warmup=6, count=6, seed=4)
+    inline = _campaign(small_npu, gemm, plan)
+    base = initial_state(small_npu, gemm, "py").state
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=40) as cluster:
+        with make_executor("dask://" + cluster.scheduler_address.split("://")[1], base) as dask:
+            assert dask.kind == "dask"
+            remote = run_campaign(small_npu, gemm, plan, executor=dask, store=SampleStore(None, {}), backend="py")
+    assert _by_unit(remote) == _by_unit(inline)
+
+
+def test_bad_executor_is_a_user_error():
+    from cosim.campaign import parse_executor
+    from spec.errors import DcsimError
+    assert parse_executor("local:3") == ("local", 3)
+    assert parse_executor("dask://10.0.0.1:8786") == ("dask", "tcp://10.0.0.1:8786")
+    with pytest.raises(DcsimError, match="local:N"):
+        parse_executor("pool:2")
+
+
+# ------------------------------------------------------------------ state transport
+def test_delta_carries_only_dirty_pages_and_restores_exactly():
+    from cosim.sample import PAGE, apply_delta, make_delta
+    rng = np.random.default_rng(0)
+    base = {"dram": rng.integers(0, 256, 64 * PAGE, dtype=np.uint8), "r": np.array(3, np.uint32)}
+    now = {k: v.copy() for k, v in base.items()}
+    now["dram"][5 * PAGE + 7] ^= 1
+    now["dram"][-1] ^= 0xFF
+    now["r"][()] = 9
+    delta = make_delta(now, base, "k")
+    assert list(delta.pages["dram"][0]) == [5, 63] and delta.nbytes < 3 * PAGE
+    target = {k: np.zeros_like(v) for k, v in base.items()}
+    apply_delta(target, base, delta)
+    assert all(np.array_equal(target[k], now[k]) for k in now)
+
+
+# ------------------------------------------------------------------ the command
+SMALL = ["-D", "DIM=4", "-D", "SP_ROWS=64", "-D", "ACC_ROWS=32", "-D", "DRAM_BYTES=65536"]
+
+
+def _dcsim(*args):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "cosim.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_sample_command_json_with_truth_and_target_error(tmp_path):
+    import contextlib
+    import io
+    from cosim.cli import main
+    out = io.StringIO()
+    args = ["sample", "npu", *SMALL, "--workload", "gemm:24,24,24", "--unit", "4", "--warmup", "8", "--plan",
+            "random", "--target-error", "0.05", "--truth", "--no-truth-cache", "--executor", "inline", "--store",
+            str(tmp_path / "s.db"), "--json", "--report", str(tmp_path / "report")]
+    with contextlib.redirect_stdout(out):
+        assert main(args) == 0
+    r = json.loads(out.getvalue())
+    for key in ("estimate_cycles", "ci_low", "ci_high", "confidence", "samples", "divergences", "seconds",
+                "truth_cycles", "error", "speedup"):
+        assert key in r, key
+    assert r["divergences"] == 0 and r["ci_low"] <= r["estimate_cycles"] <= r["ci_high"]
+    assert abs(r["error"]) < 0.2 and r["speedup"] > 0
+    if len(r["passes"]) == 2:                       # the second pass reuses the first pass's units
+        assert r["passes"][1]["reused"] == r["passes"][0]["samples"]
+        assert r["samples"] >= r["passes"][0]["needed_samples"] or r["samples"] == r["population"]
+    assert (tmp_path / "report" / "report.md").exists() and (tmp_path / "report" / "report.json").exists()
+
+
+def test_sigkilled_campaign_resumes_without_losing_samples(tmp_path):
+    """Kill `dcsim sample` with SIGKILL mid-campaign, rerun with the same arguments: the
+    finished samples are kept, only the rest are measured, and the estimate equals an
+    uninterrupted run's."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+    store = tmp_path / "killed.db"
+    args = ["sample", "npu", *SMALL, "--workload", "gemm:48,48,48", "--unit", "4", "--warmup", "16", "--plan",
+            "random", "--samples", "300", "--executor", "inline", "--backend", "py", "--json"]
+    proc = subprocess.Popen([sys.executable, "-m", "cosim.cli", *args, "--store", str(store)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline, rows = time.time() + 120, 0
+    while time.time() < deadline and proc.poll() is None:
+        if store.exists():
+            try:
+                with sqlite3.connect(store, timeout=1) as db:
+                    rows = db.execute("SELECT count(*) FROM samples").fetchone()[0]
+            except sqlite3.OperationalError:
+                rows = 0
+            if rows >= 10:
+                break
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL, "the campaign finished before it could be killed"
+    with sqlite3.connect(store) as db:
+        kept = db.execute("SELECT count(*) FROM samples").fetchone()[0]
+    assert 10 <= kept < 300
+    resumed = _dcsim(*args, "--store", str(store))
+    fresh = _dcsim(*args, "--store", str(tmp_path / "fresh.db"))
+    assert resumed.returncode == 0 and fresh.returncode == 0, resumed.stderr + fresh.stderr
+    r, f = json.loads(resumed.stdout), json.loads(fresh.stdout)
+    assert r["passes"][0]["reused"] >= kept and f["passes"][0]["reused"] == 0
+    assert (r["estimate_cycles"], r["ci_low"], r["ci_high"]) == (f["estimate_cycles"], f["ci_low"], f["ci_high"])

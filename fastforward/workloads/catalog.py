@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from spec import ir
 
-from . import npu
+from . import npu, suite
 from .base import Workload, WorkloadError
 
 WORKLOAD_HELP: dict[str, str] = {
@@ -11,7 +11,14 @@ WORKLOAD_HELP: dict[str, str] = {
             "any sizes, int32 bias row by default",
     "mlp": "mlp:B,D0,D1,...  int8 MLP on a batch of B: layers D0->D1->..., each GEMM + bias + ReLU "
            "(none on the last) + shift, layer outputs stay in DRAM",
+    "transformer": "transformer:S,D[,F]  a transformer block's GEMMs (QKV, scores, scores x V, projection, FFN)",
+    "conv": "conv:H,W,C,K[,F]  FxF convolution (default 3) of an HxWxC image to K channels via im2col",
+    "bankconflict": "bankconflict:M,K,N  GEMM with scratchpad tiles spread to share SRAM banks",
+    "stream": "stream:M[,LDA]  DRAM-bound streaming of M rows LDA bytes apart (default 1024) through one tile",
+    "long": "long[:M,K,N]  a long GEMM (default 512,512,384; about 1.5e8 RTL cycles on the default NPU)",
 }
+DEFAULT_ARGS = {"long": ",".join(map(str, suite.LONG_DEFAULT))}
+ARITY = {"transformer": (2, 3), "conv": (4, 5), "bankconflict": (3, 3), "stream": (1, 2), "long": (3, 3)}
 GEMM_FLAGS = {"relu": ("relu", True), "nobias": ("bias", False), "fullbias": ("bias", "full")}
 
 
@@ -55,7 +62,17 @@ def _mlp(machine: ir.Machine, text: str, args: list[str], seed: int) -> Workload
     return npu.mlp(machine, batch, dims, seed=seed)
 
 
-BUILDERS = {"gemm": _gemm, "mlp": _mlp}
+def _suite(kind: str):
+    def build(machine: ir.Machine, text: str, args: list[str], seed: int) -> Workload:
+        lo, hi = ARITY[kind]
+        if not lo <= len(args) <= hi:
+            raise _usage(text, f"{kind} takes {lo}{'' if lo == hi else f' to {hi}'} integers")
+        return getattr(suite, kind)(machine, *(_int(text, a, f"argument {i + 1}") for i, a in enumerate(args)),
+                                    seed=seed)
+    return build
+
+
+BUILDERS = {"gemm": _gemm, "mlp": _mlp, **{k: _suite(k) for k in ARITY}}
 
 
 def build_workload(machine: ir.Machine, text: str, seed: int = 0) -> Workload:
@@ -64,7 +81,9 @@ def build_workload(machine: ir.Machine, text: str, seed: int = 0) -> Workload:
     builder = BUILDERS.get(name.strip().lower())
     if builder is None:
         raise _usage(text, f"unknown workload '{name.strip()}'")
-    if not sep or not rest.strip():
+    if (not sep or not rest.strip()) and name.strip().lower() in DEFAULT_ARGS:
+        rest = DEFAULT_ARGS[name.strip().lower()]
+    elif not sep or not rest.strip():
         raise _usage(text, f"{name.strip()} needs arguments after ':'")
     args = [a.strip().lower() for a in rest.split(",")]
     if "" in args:

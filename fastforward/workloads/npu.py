@@ -145,6 +145,11 @@ class GemmLayer:
     bias_kind: str | None
     shift: int
     relu: bool
+    lda: int | None = None  # bytes between rows of A (default K: packed); larger strides stream DRAM
+
+    @property
+    def a_stride(self) -> int:
+        return self.lda or self.K
 
 
 class Emitter:
@@ -163,7 +168,7 @@ class Emitter:
     def gemm(self, L: GemmLayer):
         d = self.geo.dim
         mtiles, ntiles, ktiles = tiles(L.M, d), tiles(L.N, d), tiles(L.K, d)
-        mb, nb = block_shape(self.geo, len(mtiles), len(ntiles))
+        mb, nb = self.block_shape(len(mtiles), len(ntiles))
         blocks = [(mtiles[i:i + mb], ntiles[j:j + nb])
                   for j in range(0, len(ntiles), nb) for i in range(0, len(mtiles), mb)]
         self.blocks += len(blocks)
@@ -176,6 +181,9 @@ class Emitter:
             self.compute(blocks[b], ktiles[kt], i % 2, b % 2, L.bias is not None or kt > 0)
             if kt == len(ktiles) - 1:
                 self.store(L, blocks[b], b % 2)
+
+    def block_shape(self, mt: int, nt: int) -> tuple[int, int]:
+        return block_shape(self.geo, mt, nt)
 
     # scratchpad / accumulator rows of a tile
     def sp_a(self, half: int, mi: int) -> int:
@@ -199,9 +207,9 @@ class Emitter:
                 for nj, (n0, nn) in enumerate(nts):
                     p.mvin_acc(rows=mn, cols=nn, row=self.acc_row(step[0] % 2, mi, nj, len(nts)),
                                addr=L.bias + 4 * ((m0 * L.N if full else 0) + n0))
-        self.ld_stride(L.K)
+        self.ld_stride(L.a_stride)
         for mi, (m0, mn) in enumerate(mts):
-            p.mvin(rows=mn, cols=kn, row=self.sp_a(half, mi), addr=L.a + m0 * L.K + k0)
+            p.mvin(rows=mn, cols=kn, row=self.sp_a(half, mi), addr=L.a + m0 * L.a_stride + k0)
         self.ld_stride(L.N)
         for nj, (n0, nn) in enumerate(nts):
             p.mvin(rows=kn, cols=nn, row=self.sp_b(half, nj, len(mts)), addr=L.b + k0 * L.N + n0)

@@ -1,0 +1,53 @@
+"""Sampled RTL vs full RTL on the sampling suite: error, interval and speedup per workload.
+
+    python benchmarks/bench_sampling_suite.py [--plan systematic|random|stratified] [--samples N]
+
+Runs `dcsim sample` (in process) on each suite workload on the suite NPU (1 MiB DRAM)
+with truth (cached by workload + design hash; the first run of `long` takes a minute or
+two of full RTL), and prints error, interval half-width, divergences and speedup, then the
+mean and max |error| over the suite.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cosim.cmd_demo import demo_args  # noqa: E402
+from cosim.cmd_sample import sample_workload  # noqa: E402
+from fastforward.workloads import build_workload  # noqa: E402
+from spec import load_machine  # noqa: E402
+
+SUITE = ["transformer:128,128", "conv:34,34,32,64", "bankconflict:128,128,128", "stream:4096,128",
+         "mlp:64,256,128,64", "mlp:256,64,64,64,10", "long"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--plan", default="systematic")
+    ap.add_argument("--samples", type=int, help="units to measure (default 30)")
+    ap.add_argument("--strata", type=int, default=8)
+    ap.add_argument("--workloads", default=",".join(SUITE), help="';'-separated list")
+    args = ap.parse_args()
+    machine = load_machine(ROOT / "hw" / "npu.yaml", {"DRAM_BYTES": 1 << 20})
+    errors = []
+    print(f"{'workload':>26} {'commands':>9} {'truth cycles':>13} {'error':>8} {'±CI':>7} {'n':>4} "
+          f"{'div':>4} {'sampled s':>9} {'full s':>7} {'speedup':>8}")
+    for name in args.workloads.split(";") if ";" in args.workloads else SUITE:
+        ns = demo_args(argparse.Namespace(workload=name, backend="c", seed=0, json=True))
+        ns.plan, ns.samples, ns.strata = args.plan, args.samples or 30, args.strata
+        w = build_workload(machine, name)
+        r = sample_workload(machine, w, ns)
+        errors.append(abs(r["error"]))
+        print(f"{w.name:>26} {r['commands']:>9,} {r['truth_cycles']:>13,} {100 * r['error']:>+7.2f}% "
+              f"{100 * r['relative_error']:>6.2f}% {r['samples']:>4} {r['divergences']:>4} {r['seconds']:>9.2f} "
+              f"{r['truth_seconds']:>7.1f} {r['speedup']:>7.1f}x", flush=True)
+    print(f"mean |error| {100 * sum(errors) / len(errors):.2f}%, max {100 * max(errors):.2f}% "
+          f"({args.plan}, {args.samples or 'default'} samples)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""`dcsim sample --report DIR`: report.md, report.json and cycles.png of one sampled run."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+WARMUP_NOTE = """\
+**Warm-up.** Every sample is injected at a correspondence point, where the RTL is
+quiescent: its command FIFO, load/execute/store queues and hazard scoreboards are empty
+and no DRAM transfer is in flight, and the DRAM model's open rows are whatever the
+previous sample left. The real machine at that command is busy: units overlap and the
+open rows reflect recent traffic. The detailed warm-up of W commands before the measured
+unit (not counted) refills the queues, restarts the overlap between units and reopens
+the rows the recent working set uses; the remaining bias is from the unit's first
+commands seeing less backlog, and it shrinks as W grows
+(`benchmarks/bench_sampling_warmup.py`). The machine is drained to the next
+correspondence point after the unit to extract and check the state; those cycles count
+only for the workload's last unit, as in the full run."""
+
+
+def write_report(directory: Path, report: dict) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    png = _plot(directory / "cycles.png", report)
+    (directory / "report.md").write_text(_markdown(report, png))
+    return directory
+
+
+def _markdown(r: dict, png: Path | None) -> str:
+    rows = [("estimated cycles", f"{r['estimate_cycles']:,.0f}"),
+            (f"{100 * r['confidence']:.1f}% interval", f"{r['ci_low']:,.0f} .. {r['ci_high']:,.0f} "
+                                                        f"(±{100 * r['relative_error']:.2f}%)"),
+            ("coefficient of variation", f"{r['cv']:.3f}"),
+            ("plan", r["plan"]), ("warm-up", f"{r['warmup']} commands"),
+            ("samples checked / diverged", f"{r['samples']} / {r['divergences']}"),
+            ("sampled run", f"{r['seconds']:.2f} s ({r['executor']['kind']}, {r['executor']['workers']} workers)"),
+            ("fast-forward", f"{r['functional_seconds']:.2f} s")]
+    if "truth_cycles" in r:
+        rows += [("full RTL cycles", f"{r['truth_cycles']:,}"),
+                 ("error vs full RTL", f"{100 * r['error']:+.3f}% ({'inside' if r['within_interval'] else 'outside'}"
+                                       " the interval)"),
+                 ("full RTL wall time", f"{r['truth_seconds']:.2f} s" + (" (cached)" if r["truth_cached"] else "")),
+                 ("speedup", f"{r['speedup']:.1f}x")]
+    split = r.get("sample_time") or {}
+    lines = [f"# Sampled co-simulation: {r['workload']} on {r['machine']}", "",
+             f"{r['commands']:,} commands in units of {r['unit']}.", "", "| quantity | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in rows]
+    if split:
+        lines += ["", "Mean seconds per sample: " + ", ".join(f"{k} {v * 1e3:.2f} ms" for k, v in split.items())]
+    if r.get("first_divergence"):
+        d = r["first_divergence"]
+        lines += ["", f"## First divergence: unit {d['unit']}", ""] + [f"- {e}" for e in d["elements"]]
+    if png is not None:
+        lines += ["", f"![cycles per unit]({png.name})"]
+    lines += ["", WARMUP_NOTE, ""]
+    return "\n".join(lines)
+
+
+def _plot(path: Path, r: dict) -> Path | None:
+    try:
+        import matplotlib
+    except ImportError:
+        return None                             # the report still has Markdown and JSON
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(9, 3.5))
+    if r.get("truth_per_unit"):
+        ax.plot(range(len(r["truth_per_unit"])), r["truth_per_unit"], lw=0.8, color="0.6", label="full RTL")
+    units = r["units"]
+    ax.scatter([u["index"] for u in units], [u["cycles"] for u in units], s=14, color="C3", zorder=3,
+               label=f"sampled units ({len(units)})")
+    ax.axhline(r["estimate_cycles"] / r["population"], color="C0", lw=1, ls="--", label="estimated mean")
+    ax.set_xlabel(f"unit ({r['unit']} commands)")
+    ax.set_ylabel("cycles per unit")
+    ax.set_title(f"{r['workload']}: cycles per unit")
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

