@@ -115,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     exo.add_argument("--lenient", action="store_true", help="skip inexpressible commands instead of failing")
     from .cmd_cluster import add_parser as add_cluster_parser
     add_cluster_parser(sub)
+    from .cmd_fit import add_parser as add_fit_parser
+    add_fit_parser(sub)
+    from .cmd_experiment import add_parser as add_experiment_parser
+    add_experiment_parser(sub)
     return parser
 
 
@@ -154,6 +158,12 @@ def dispatch(args) -> int:
     if args.command == "cluster":
         from .cmd_cluster import cluster_command
         return cluster_command(args)
+    if args.command == "fit":
+        from .cmd_fit import fit_command
+        return fit_command(args)
+    if args.command == "experiment":
+        from .cmd_experiment import experiment_command
+        return experiment_command(args)
     defines = dict(args.defines)
     if args.command == "run" and args.restore and not defines:
         defines = _checkpoint_defines(machine_path(args.spec), args)

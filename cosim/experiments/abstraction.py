@@ -1,0 +1,282 @@
+"""Experiment `abstraction`: curve-fitted compute vs sampled-RTL compute, both on a Mess network.
+
+Everything-Mess-style: kernel times from the GEMM curve fitted by `dcsim fit` (cosim/fit.py,
+refitted here from the sweep's cached RTL measurements), network from the Mess model.
+RTL-centric: kernel times from sampled RTL co-simulation of each kernel's NPU command
+stream (`cosim.nodemodel.sampled_rtl`, every kernel sampled, 99.7% intervals), same
+network. Every kernel is also run whole in RTL (ground truth), so both abstractions'
+errors are measured, not only their difference.
+
+Jobs (8 NPUs on one switch, Mess-style links, 1 GHz):
+* data-parallel training of an int8 MLP: forward GEMM (B, Din, Dout) per layer, backward
+  dX = (B, Dout, Din) and dW = (Din, B, Dout), gradients all-reduced in buckets during
+  backward;
+* pipeline-parallel inference: one stage per kernel class (transformer block, im2col
+  convolution, strided streaming, bank-conflict GEMM), micro-batches flowing stage to stage.
+
+Step times carry intervals: for sampled RTL, the kernels' sampling intervals resampled
+through the cluster simulation (`cosim.nodemodel.step_time_interval`); for the curve, its
+prediction interval the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from ..fit import fit, load_sweep_config, machine_dim, sweep
+from ..nodemodel import CurveModel, gemms_of, measure_kernel, npu_kernel, sampled_rtl, step_time_interval
+from ..paths import hw_dir
+from .report import Report, pct
+
+FLAG = 0.10                     # a kernel class is "off" when the curve misses truth by more
+NETWORK = """
+network:
+  topology: {kind: switch, nodes: 8, link: {bandwidth: 50 GB/s, latency: 500 ns}, switch_latency: 300 ns}
+  model: {kind: mess, curve: curve_50GBps_switch_port.csv, mix: poisson, mtu: 4 KiB}
+"""
+
+# (kernel class, workload) probes: each class next to the control it differs from
+PROBES = {
+    True: [("aligned GEMM", "gemm:64,64,64"), ("bank-conflict layout", "bankconflict:64,64,64"),
+           ("edge GEMM", "gemm:36,100,20"), ("small GEMM", "gemm:8,8,8"), ("small GEMM", "gemm:16,16,16"),
+           ("contiguous stream", "stream:256,8"), ("strided stream (DRAM row misses)", "stream:256,1024"),
+           ("skinny-K GEMM", "gemm:64,8,64"), ("layer chain (transformer)", "transformer:16,32"),
+           ("layer chain (conv via im2col)", "conv:10,10,8,16")],
+    False: [("aligned GEMM", "gemm:128,128,128"), ("bank-conflict layout", "bankconflict:128,128,128"),
+            ("edge GEMM", "gemm:36,100,20"), ("edge GEMM", "gemm:100,36,70"), ("small GEMM", "gemm:8,8,8"),
+            ("small GEMM", "gemm:16,16,16"), ("contiguous stream", "stream:1024,8"),
+            ("strided stream (DRAM row misses)", "stream:1024,1024"), ("skinny-K GEMM", "gemm:128,8,128"),
+            ("layer chain (transformer)", "transformer:32,64"), ("layer chain (conv via im2col)", "conv:16,16,16,32"),
+            ("layer chain (MLP)", "mlp:32,64,128,64")],
+}
+MLP = {True: (16, [32, 64, 64, 32]), False: (64, [128, 256, 256, 128])}
+STAGES = {True: ["transformer:16,32", "conv:10,10,8,16", "stream:256,1024", "bankconflict:64,64,64"],
+          False: ["transformer:32,64", "conv:16,16,16,32", "stream:1024,1024", "bankconflict:128,128,128"]}
+
+
+def run(out: Path, quick: bool, machine, log) -> Report:
+    cfg = load_sweep_config(hw_dir() / "curves" / ("npu_sweep_quick.yaml" if quick else "npu_sweep.yaml"))
+    clock = float(cfg.get("clock_hz", 1e9))
+    log("fitting the GEMM curve from the RTL sweep (cached measurements)")
+    curve = fit(sweep(machine, cfg), machine_dim(machine), "cycles", clock)
+    plan = {"unit": 10 if quick else 20, "warmup": 20 if quick else 40, "samples": 12 if quick else 30,
+            "truth_max_commands": 0}
+    models = {"curve": CurveModel(curve, clock), "sampled RTL": sampled_rtl(machine, clock, **plan)}
+    truth = _TruthModel(machine, clock)
+    models["full RTL"] = truth
+    kernels = _kernels(quick)
+    log(f"measuring {len(kernels)} kernels: whole in RTL (truth) and sampled")
+    rows = [_kernel_row(k, cls, models, clock, machine_dim(machine)) for cls, k in kernels]
+    network = _network()
+    jobs = {}
+    for name, build in (("data-parallel training", _dp), ("pipeline inference", _pipeline)):
+        log(f"{name}: three compute sources on the Mess network")
+        jobs[name] = {src: _step(build, quick, m, network) for src, m in models.items()}
+    return _report(quick, curve, rows, jobs)
+
+
+class _TruthModel:
+    """Kernel times from the whole kernel in RTL (exact; the reference of both abstractions)."""
+
+    def __init__(self, machine, clock):
+        self.machine, self.clock = machine, clock
+
+    def estimate(self, kernel):
+        from network.compute import Estimate
+        from ..nodemodel import workload_text
+        m = measure_kernel(self.machine, workload_text(kernel), truth_max_commands=10 ** 9)
+        return Estimate(m.cycles / self.clock, None, "rtl-truth")
+
+
+def _kernels(quick: bool) -> list[tuple[str, object]]:
+    seen, out = set(), []
+    batch, dims = MLP[quick]
+    mlp = []
+    for din, dout in zip(dims, dims[1:]):
+        mlp += [f"gemm:{batch},{din},{dout}", f"gemm:{batch},{dout},{din}", f"gemm:{din},{batch},{dout}"]
+    for cls, text in PROBES[quick] + [("MLP layer GEMM", t) for t in mlp] + [("pipeline stage", t)
+                                                                            for t in STAGES[quick]]:
+        if text not in seen:
+            seen.add(text)
+            out.append((cls, npu_kernel(text)))
+    return out
+
+
+def _kernel_row(kernel, cls, models, clock, dim) -> dict:
+    est = {src: m.estimate(kernel) for src, m in models.items()}
+    t = est["full RTL"].seconds
+    s, c = est["sampled RTL"], est["curve"]
+    return {"class": cls, "kernel": kernel.name, "gemms": len(gemms_of(kernel.name, dim)),
+            "truth_cycles": t * clock, "sampled_cycles": s.seconds * clock,
+            "sampled_ci": [s.ci[0] * clock, s.ci[1] * clock] if s.ci else None,
+            "curve_cycles": c.seconds * clock, "curve_error": c.seconds / t - 1, "sampled_error": s.seconds / t - 1,
+            "truth_in_ci": bool(s.ci and s.ci[0] <= t <= s.ci[1]), "flagged": abs(c.seconds / t - 1) > FLAG}
+
+
+def _network():
+    from network import parse_network
+    return parse_network(NETWORK, str(hw_dir() / "clusters" / "abstraction.yaml"))
+
+
+def _est(model, text):
+    return model.estimate(npu_kernel(text))
+
+
+def _dp(quick: bool, model):
+    from network import Layer, data_parallel_step
+    batch, dims = MLP[quick]
+    layers = []
+    for i, (din, dout) in enumerate(zip(dims, dims[1:])):
+        f = _est(model, f"gemm:{batch},{din},{dout}")
+        b = [_est(model, f"gemm:{batch},{dout},{din}"), _est(model, f"gemm:{din},{batch},{dout}")]
+        ci = (sum(e.ci[0] for e in b), sum(e.ci[1] for e in b)) if all(e.ci for e in b) else None
+        layers.append(Layer(f"fc{i}", f.seconds, sum(e.seconds for e in b), 4.0 * din * dout, f.ci, ci))
+    return data_parallel_step(layers, range(8), 8, bucket_bytes=64 * 1024, overlap=True)
+
+
+def _pipeline(quick: bool, model):
+    from network import pipeline_inference
+    stages = [_est(model, t) for t in STAGES[quick]]
+    job = pipeline_inference([e.seconds for e in stages], 64 * 1024, 4 if quick else 8, range(len(stages)), 8)
+    for i, task in enumerate(job.tasks):
+        if task.kind == "compute":
+            job.tasks[i] = replace(task, ci=stages[int(task.name.split()[1])].ci)
+    return job
+
+
+def _step(build, quick, model, network) -> dict:
+    job = build(quick, model)
+    r = step_time_interval(job, network.topology, network.model, draws=24 if quick else 64)
+    b = r["result"].breakdown()
+    return {"step_s": r["step_time_s"], "ci_s": r["ci_s"], "method": r["method"], "draws": r["draws"],
+            "compute_s": b["compute_s"], "exposed_comm_s": b["exposed_comm_s"]}
+
+
+# ------------------------------------------------------------------ report
+WHY = {
+    "small GEMM": "fixed cost dominates: the first DRAM access, filling the decoupled load/execute/store "
+                  "queues and draining the last MVOUT do not overlap with anything in a kernel of a few "
+                  "tiles; the curve's constant term is one average over the sweep",
+    "strided stream (DRAM row misses)": "rows LDA bytes apart fall in different DRAM rows, so every MVIN "
+                  "row is a row-buffer miss; the curve sees only M, K, N, identical to the contiguous stream",
+    "bank-conflict layout": "scratchpad tiles SPREAD tiles apart map to the same SRAM banks, so the load "
+                  "unit's writes and the execute unit's reads collide; the curve sees the same M, K, N",
+    "skinny-K GEMM": "with K = DIM every output tile is loaded, computed once and stored: the store unit "
+                  "and the bias loads bound the kernel, not the array",
+    "edge GEMM": "partial tiles: the array computes padded DIM-wide tiles but MVIN/MVOUT move only the "
+                 "valid rows and columns, so DRAM time scales with the true sizes, array time with padded",
+    "layer chain (transformer)": "a FENCE between layers drains the machine, so one layer's stores never "
+                 "overlap the next one's loads; the curve sums GEMMs each measured alone",
+    "layer chain (conv via im2col)": "one GEMM with a very deep K (F·F·C) and ReLU: long accumulation runs "
+                 "per output tile",
+    "layer chain (MLP)": "FENCE-separated layers, as for the transformer",
+    "MLP layer GEMM": "extrapolation: in the full run these shapes reach 256 in K or N, beyond the sweep's "
+                 "largest dimension, and cost more cycles per DIM³ tile step than any aligned shape the "
+                 "curve was fitted on, a growth its linear tile-count form cannot follow. The RTL cause "
+                 "is not isolated here; candidates are operand tiles re-loaded once per accumulator block "
+                 "(gemm:256,64,256 runs 16 blocks) and longer operand rows spanning more DRAM rows",
+}
+
+
+def _report(quick, curve, rows, jobs) -> Report:
+    cmd = "dcsim experiment abstraction --out DIR" + (" --quick" if quick else "")
+    r = Report("Abstraction: curve-fitted compute vs sampled-RTL compute (Mess network)", cmd)
+    flagged = [x for x in rows if x["flagged"]]
+    classes = sorted({x["class"] for x in flagged})
+    dp, pp = jobs["data-parallel training"], jobs["pipeline inference"]
+    r.headline = {
+        "DP step: curve vs full RTL": pct(dp["curve"]["step_s"] / dp["full RTL"]["step_s"] - 1, 1),
+        "DP step: sampled RTL vs full RTL": pct(dp["sampled RTL"]["step_s"] / dp["full RTL"]["step_s"] - 1, 2),
+        "pipeline: curve vs full RTL": pct(pp["curve"]["step_s"] / pp["full RTL"]["step_s"] - 1, 1),
+        "pipeline: sampled RTL vs full RTL": pct(pp["sampled RTL"]["step_s"] / pp["full RTL"]["step_s"] - 1, 2),
+        "kernel classes off by >10% (curve)": ", ".join(classes) or "none",
+        "curve held-out MAPE": pct(curve.report["holdout"]["mape"], 1) if "holdout" in curve.report else "–",
+    }
+    r.results = {"curve": curve.to_json(), "kernels": rows, "jobs": jobs, "flag_threshold": FLAG}
+    r.text(__doc__.split("\n\n", 1)[1])
+    r.text("### End to end (step time, 99.7% interval)")
+    r.table(["job", "compute source", "step time", "interval", "vs full RTL", "exposed comm"],
+            [[job, src, _ms(v["step_s"]), _ci(v["ci_s"]), pct(v["step_s"] / srcs["full RTL"]["step_s"] - 1, 2),
+              _ms(v["exposed_comm_s"])] for job, srcs in jobs.items() for src, v in srcs.items()])
+    r.text("### Per kernel (cycles)")
+    r.table(["class", "kernel", "full RTL", "sampled RTL [99.7% CI]", "curve", "curve err", "sampled err"],
+            [[x["class"], x["kernel"], f"{x['truth_cycles']:,.0f}", _cyc(x), f"{x['curve_cycles']:,.0f}",
+              pct(x["curve_error"], 1) + (" ⚠" if x["flagged"] else ""), pct(x["sampled_error"], 2)] for x in rows])
+    r.text("### Where the curve is off by more than 10%, and why")
+    if not flagged:
+        r.text("No kernel in this run: every class is within 10% of the full-RTL cycles.")
+    for cls in classes:
+        ks = [x for x in flagged if x["class"] == cls]
+        worst = max(ks, key=lambda x: abs(x["curve_error"]))
+        r.text(f"* **{cls}** ({', '.join(x['kernel'] for x in ks)}; worst {pct(worst['curve_error'], 1)}): "
+               f"{WHY.get(cls, 'outside the sweep the curve was fitted on')}.{_evidence(cls, rows)}")
+    r.text(_layout_note(rows))
+    r.plot("abstraction_kernels.png", "Per-kernel error against full RTL: curve (bars) and sampled RTL "
+           "(dots, with the 99.7% interval)", lambda fig: _draw_kernels(fig, rows), (10, 4.2))
+    return r
+
+
+def _evidence(cls: str, rows: list) -> str:
+    by = {x["kernel"]: x for x in rows}
+    pairs = {"strided stream (DRAM row misses)": ("stream", "contiguous stream"),
+             "bank-conflict layout": ("bankconflict", "aligned GEMM")}
+    if cls == "MLP layer GEMM":
+        per = lambda x: x["truth_cycles"] / np.prod([np.ceil(d / 8) for d in map(int, x["kernel"][5:].split(","))])
+        ks = [x for x in rows if x["class"] == cls and x["flagged"]]
+        ref = [x for x in rows if x["class"] == "aligned GEMM"]
+        if ks and ref:
+            return (f" Measured: {ks[0]['kernel']} costs {per(ks[0]):,.0f} cycles per tile step, "
+                    f"{ref[0]['kernel']} {per(ref[0]):,.0f}.")
+    if cls not in pairs:
+        return ""
+    a = [x for x in rows if x["class"] == cls]
+    b = [x for x in rows if x["class"] == pairs[cls][1]]
+    if not a or not b:
+        return ""
+    ratio = a[0]["truth_cycles"] / b[0]["truth_cycles"] - 1
+    return f" Measured: {a[0]['kernel']} takes {pct(ratio, 1)} cycles vs {b[0]['kernel']} in full RTL."
+
+
+def _layout_note(rows) -> str:
+    by = {x["class"]: x for x in rows}
+    if "bank-conflict layout" in by and "aligned GEMM" in by:
+        d = by["bank-conflict layout"]["truth_cycles"] / by["aligned GEMM"]["truth_cycles"] - 1
+        if abs(d) < 0.01:
+            return (f"Note: the bank-conflict layout costs {pct(d, 2)} against the same GEMM with packed tiles "
+                    "in this RTL: the generated microarchitecture does not (yet) stall on these conflicts, so "
+                    "the curve is right there for the wrong reason.")
+    return ""
+
+
+def _cyc(x) -> str:
+    ci = x["sampled_ci"]
+    return f"{x['sampled_cycles']:,.0f}" + (f" [{ci[0]:,.0f}, {ci[1]:,.0f}]" if ci else "")
+
+
+def _ms(s: float) -> str:
+    return f"{s * 1e3:,.3f} ms"
+
+
+def _ci(ci) -> str:
+    return f"[{ci[0] * 1e3:,.3f}, {ci[1] * 1e3:,.3f}] ms" if ci else "–"
+
+
+def _draw_kernels(fig, rows) -> None:
+    ax = fig.subplots()
+    x = np.arange(len(rows))
+    ax.bar(x, [100 * r["curve_error"] for r in rows], color=["#C44E52" if r["flagged"] else "#4C72B0" for r in rows],
+           label="curve")
+    mid = np.array([100 * r["sampled_error"] for r in rows])
+    ci = np.array([r["sampled_ci"] or [r["sampled_cycles"]] * 2 for r in rows])
+    truth = np.array([r["truth_cycles"] for r in rows])
+    lo, hi = 100 * (ci[:, 0] / truth - 1), 100 * (ci[:, 1] / truth - 1)
+    ax.errorbar(x, mid, yerr=[np.maximum(0, mid - lo), np.maximum(0, hi - mid)], fmt="ko", ms=3,
+                label="sampled RTL")
+    for y in (-100 * FLAG, 100 * FLAG):
+        ax.axhline(y, color="0.5", ls=":", lw=0.8)
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set_xticks(x, [r["kernel"] for r in rows], rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("error vs full RTL (%)")
+    ax.legend()

@@ -1,0 +1,22 @@
+"""Run an experiment by name: each module's `run(out, quick, machine, log)` returns a Report."""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+NAMES = ("sampling", "network", "abstraction")
+MODULES = {"sampling": "sampling", "network": "network_fidelity", "abstraction": "abstraction"}
+
+
+def run_experiment(name: str, out, *, quick: bool = False, spec: str = "npu", show: bool = True) -> dict:
+    from spec import load_machine
+
+    from ..output import stderr
+    from ..paths import machine_path
+    module = importlib.import_module(f"{__package__}.{MODULES[name]}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    log = (lambda msg: stderr.print(f"[dim]{name}:[/] {msg}")) if show else (lambda msg: None)
+    report = module.run(out, quick, load_machine(machine_path(spec)), log)
+    report.results.setdefault("quick", quick)
+    return report.write(out)
