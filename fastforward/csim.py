@@ -165,14 +165,6 @@ class CSimulator(SimulatorBase):
         """The commands not yet executed (a copy)."""
         return self._pending[self._ctx.qpos:]
 
-    @property
-    def pc(self) -> int:
-        return int(self.state[self.machine.fetch.pc].reshape(-1)[0])
-
-    @pc.setter
-    def pc(self, value: int):
-        self.state[self.machine.fetch.pc].reshape(-1)[0] = value
-
     def set_env(self, env_call: Callable[[int], None]):
         self._env = env_call
 

@@ -54,14 +54,6 @@ class Simulator(SimulatorBase):
     def pending_count(self) -> int:
         return len(self._pushed) - self._pending_pos
 
-    @property
-    def pc(self) -> int:
-        return int(self.state[self.machine.fetch.pc].reshape(-1)[0])
-
-    @pc.setter
-    def pc(self, value: int):
-        self.state[self.machine.fetch.pc].reshape(-1)[0] = value
-
     def set_env(self, env_call: Callable[[int], None]):
         self.ctx.env_call = env_call
 

@@ -15,6 +15,15 @@ from .snapshot import Snapshot
 
 
 class SimulatorBase:
+    @property
+    def pc(self) -> int:
+        """Fetch machines: the address of the next instruction."""
+        return int(self.state[self.machine.fetch.pc].reshape(-1)[0])
+
+    @pc.setter
+    def pc(self, value: int):
+        self.state[self.machine.fetch.pc].reshape(-1)[0] = value
+
     def run_until(self, index: int) -> int:
         """Run until `retired == index` (or the machine halts or runs dry); returns how many retired."""
         if index < self.retired:
