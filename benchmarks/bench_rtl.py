@@ -4,7 +4,9 @@
 
 Builds (or reuses from the cache) the NPU's RTL, runs a GEMM workload to quiescence and
 prints the build time, RTL cycles, the reference's wall time for comparison, and the
-figures: RTL cycles per second, and inject + extract time of the full state. With
+figures: RTL cycles per second; the shim's run loop against a bare C++ loop clocking the
+same Verilated model through the same commands (ratio of speeds, target >= 0.9); inject +
+extract time of the full state (median of repeats; target <= 10 ms at 16 MiB DRAM). With
 `--context`, also how timing depends on the microarchitecture and the data's placement:
 decoupled units vs one sequential FSM, 1 vs 4 scratchpad/accumulator banks, and an MVIN
 whose rows hit one open DRAM row vs miss in the same DRAM bank (extra builds).
@@ -57,6 +59,25 @@ def gemm_cycles(machine, gemm: str) -> tuple[int, bool, float]:
     return cycles, all(np.array_equal(state[k], sim.state[k]) for k in state), build
 
 
+def shim_vs_bare(eng, state: dict, words: list, cycles: int, repeat: int = 3) -> tuple[float, float]:
+    """Best-of-`repeat` seconds for the shim's run loop and a bare C++ loop, same model and commands."""
+    shim, bare = [], []
+    for _ in range(repeat):
+        eng.reset()
+        eng.inject(state, retired=0)
+        eng.push(words)
+        t0 = time.perf_counter()
+        assert eng.run_until_quiescent() == cycles
+        shim.append(time.perf_counter() - t0)
+        eng.reset()
+        eng.inject(state, retired=0)
+        t0 = time.perf_counter()
+        assert eng.bare_run(words, cycles) == len(words)
+        bare.append(time.perf_counter() - t0)
+    eng.reset()
+    return min(shim), min(bare)
+
+
 def context(machine, gemm: str):
     from fastforward import Program
     for label, m in (("decoupled units, hw/npu.yaml banks", machine), ("one sequential FSM", variant(machine, False)),
@@ -79,6 +100,7 @@ def main() -> None:
     parser.add_argument("--gemm", default="32,32,32")
     parser.add_argument("--dram-bytes", type=int, default=1 << 24)
     parser.add_argument("--context", action="store_true", help="compare units, banks and DRAM patterns")
+    parser.add_argument("--repeat", type=int, default=20, help="repeats of the inject + extract timing")
     args = parser.parse_args()
     machine = load_machine(ROOT / "hw" / "npu.yaml", {"DIM": args.dim, "DRAM_BYTES": args.dram_bytes})
     t0 = time.perf_counter()
@@ -88,6 +110,7 @@ def main() -> None:
     work = build_workload(machine, f"gemm:{args.gemm}", seed=0)
     sim = Simulator(machine)
     work.prepare(sim)
+    sim0 = {k: v.copy() for k, v in sim.state.items()}
     t0 = time.perf_counter()
     eng.inject(sim.state, retired=0)
     t_inject = time.perf_counter() - t0
@@ -108,6 +131,18 @@ def main() -> None:
     print(f"inject {t_inject * 1e3:.1f} ms + extract {t_extract * 1e3:.1f} ms "
           f"(state {sum(a.nbytes for a in state.values()) / 2**20:.1f} MiB)")
     print(f"RTL cycles/s: {cycles / t_rtl:,.0f}")
+    shim, bare = shim_vs_bare(eng, sim0, work.commands, cycles)
+    print(f"shim run loop {cycles / shim:,.0f} cycles/s vs bare C++ loop {cycles / bare:,.0f} cycles/s: "
+          f"ratio {bare / shim:.3f}")
+    moves = []
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        eng.inject(sim0)
+        t1 = time.perf_counter()
+        eng.extract()
+        moves.append((t1 - t0, time.perf_counter() - t1))
+    inj, ext = (float(np.median([m[k] for m in moves])) for k in (0, 1))
+    print(f"inject + extract (median of {args.repeat}): {inj * 1e3:.2f} + {ext * 1e3:.2f} = {(inj + ext) * 1e3:.2f} ms")
     if args.context:
         context(machine, args.gemm)
 

@@ -19,6 +19,8 @@ examples:
   dcsim run rv32i --program prog.elf --checkpoint-at 1000000 --checkpoint-out p.ckpt
   dcsim run rv32i --restore p.ckpt                   continue from a checkpoint
   dcsim exo hw/npu.yaml -o npu_exo.py                Exo compiler stubs from the spec
+  dcsim hls hw/npu.yaml -o build/npu                 Verilog, correspondence manifest and shim
+  dcsim rtl hw/npu.yaml --workload gemm:64,64,64 --json   the whole workload on the RTL, state checked
   dcsim cluster hw/clusters/jobs/dp_switch8.yaml --network mess   a multi-node training step
 """
 
@@ -119,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_fit_parser(sub)
     from .cmd_experiment import add_parser as add_experiment_parser
     add_experiment_parser(sub)
+    from .cmd_hls import add_parser as add_hls_parser
+    add_hls_parser(sub, _add_machine_args)
+    from .cmd_rtl import add_parser as add_rtl_parser
+    add_rtl_parser(sub, _add_machine_args)
     return parser
 
 
@@ -173,6 +179,12 @@ def dispatch(args) -> int:
         return sample_command(machine, args)
     if args.command == "exo":
         return exo_command(machine, args)
+    if args.command == "hls":
+        from .cmd_hls import hls_command
+        return hls_command(machine, args)
+    if args.command == "rtl":
+        from .cmd_rtl import rtl_command
+        return rtl_command(machine, args)
     if args.command == "check":
         from .cmd_check import show
         show(machine, args.json, args.ir)

@@ -77,7 +77,15 @@ class Register:
 
 @dataclass(frozen=True)
 class Memory:
-    """A spec memory as an SRAM: `size` elements, `banks` banks, ports per bank per cycle."""
+    """A spec memory as an SRAM: `size` elements, `banks` banks, ports per cycle.
+
+    `port` is how wide one port access is, chosen by the HLS from the unroll directives:
+    'element' (one element), 'wide' (a whole row of a 2-D memory, the lanes of the row
+    partitioned over `lanes` SRAMs; for a 1-D memory such as DRAM, a burst of consecutive
+    elements from one base address) or 'full' (completely partitioned into registers: any
+    elements every cycle). A state reads at most `read_ports` distinct elements/rows/bursts
+    and writes at most `write_ports`. Banks interleave blocks of `bank_rows` rows
+    (bank = (row // bank_rows) mod banks); units touching one bank in a cycle conflict."""
     name: str
     state: str             # the spec state element it holds
     type: IntType
@@ -88,6 +96,9 @@ class Memory:
     read_ports: int
     write_ports: int
     loc: Loc
+    port: str = "element"  # 'element' | 'wide' | 'full'
+    lanes: int = 1         # elements one port access covers ('wide' 2-D: the row length)
+    bank_rows: int = 1     # rows per bank block
 
 
 @dataclass(frozen=True)
@@ -240,6 +251,20 @@ class Fsmd:
 def bound_type(rows: int) -> IntType:
     """The type of footprint bounds of a memory with `rows` rows: holds -1 .. rows."""
     return IntType(True, rows.bit_length() + 1)
+
+
+def affine(e) -> tuple:
+    """(terms, offset): `e` as a sum of opaque terms plus a constant, looking through `add`
+    and casts (casts are taken as modular, which is what a flat memory index is). Two
+    indices with equal terms and different offsets name different elements."""
+    if isinstance(e, ir.Const):
+        return (), e.value
+    if isinstance(e, ir.Binary) and e.op == "add":
+        (ta, ca), (tb, cb) = affine(e.a), affine(e.b)
+        return ta + tb, ca + cb
+    if isinstance(e, ir.Cast):
+        return affine(e.a)
+    return (e,), 0
 
 
 def children(e) -> tuple:

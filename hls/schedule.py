@@ -6,17 +6,24 @@ straight-line statements accumulate into the open state (an environment maps eve
 register to its new value in terms of start-of-state values) until a memory port runs
 out, a memory is read after being written, or control flow needs a new state. Then:
 
-* a memory allows one distinct read index and one write per state (`Memory.read_ports`,
-  `write_ports`, one bank); a statement that reads one memory at two indices latches the
-  extra reads into temporary registers in earlier states;
+* a memory port reads (writes) one element, one row, or one burst per state, as its
+  `Memory.port` says (see `port_plan`): a state reads at most `read_ports` distinct
+  elements/rows/bursts of a memory and writes at most `write_ports`; a statement that needs
+  more latches the extra reads into temporary registers in earlier states; a read after a
+  write of the same memory in one state is allowed only when it provably names another
+  element (same base, different constant offset), else the state splits;
+* `for` loops with an `hls.unroll` factor F are unrolled: a loop with a static trip count
+  <= F becomes F copies of its body with the loop variable a constant (a DIM-wide row
+  datapath for the NPU's COMPUTE); otherwise each state runs F iterations, copy i guarded
+  by `var + i < stop`;
 * `for` loops become counters: the entry state sets the counter and tests it, the last
   body state increments it and branches back; one iteration per cycle when the body fits;
 * `if` without loops inside is if-converted (muxes, guarded memory writes) when it fits in
   one state, otherwise it becomes a branch.
 
-Memories get their `hls.banks` (rows interleaved over banks; the Verilog stalls a unit on a
-bank conflict) and external memories a DRAM timing model from `hls.dram`. Unroll directives
-are not honoured yet: they change timing, not results.
+Memories get their `hls.banks` (blocks of `bank_rows` rows interleaved over banks; the
+Verilog stalls a unit on a bank conflict) and external memories a DRAM timing model from
+`hls.dram`.
 """
 from __future__ import annotations
 
@@ -47,17 +54,19 @@ class _Open:
     id: int
     loc: Loc
     env: dict = field(default_factory=dict)          # register -> value (FSMD expr)
-    reads: dict = field(default_factory=dict)        # memory -> reserved read index
-    written: set = field(default_factory=set)        # memories written in this state
+    reads: dict = field(default_factory=dict)        # memory -> set of port keys read
+    writes: dict = field(default_factory=dict)       # memory -> set of port keys written
+    cells: dict = field(default_factory=dict)        # memory -> list of affine indices written
     mem_writes: list = field(default_factory=list)
     checks: list = field(default_factory=list)
 
     def copy(self) -> "_Open":
-        return _Open(self.id, self.loc, dict(self.env), dict(self.reads), set(self.written),
+        return _Open(self.id, self.loc, dict(self.env), {k: set(v) for k, v in self.reads.items()},
+                     {k: set(v) for k, v in self.writes.items()}, {k: list(v) for k, v in self.cells.items()},
                      list(self.mem_writes), list(self.checks))
 
     def empty(self) -> bool:
-        return not (self.env or self.reads or self.written or self.checks)
+        return not (self.env or self.reads or self.writes or self.checks)
 
 
 # ------------------------------------------------------------ small IR builders
@@ -160,6 +169,60 @@ def _replace(e, old, new):
     return map_children(e, lambda c: _replace(c, old, new))
 
 
+def replace_slot(node, slot: int, expr):
+    """A statement or expression with every read of `slot` replaced by `expr` (an unrolled
+    copy of a loop body, `expr` being the iteration's value of the loop variable)."""
+    if isinstance(node, ir.SlotRef):
+        return expr if node.slot == slot else node
+    if isinstance(node, tuple):
+        return tuple(replace_slot(x, slot, expr) for x in node)
+    if not dataclasses.is_dataclass(node) or isinstance(node, (ir.Const, IntType, Loc, ir.SlotTarget, ir.FieldDef)):
+        return node
+    changes = {}
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        new = replace_slot(value, slot, expr)
+        if new is not value:
+            changes[f.name] = new
+    return dataclasses.replace(node, **changes) if changes else node
+
+
+def _wrap(value: int, t: IntType) -> int:
+    value &= (1 << t.width) - 1
+    return value - (1 << t.width) if t.signed and value >> (t.width - 1) else value
+
+
+_FOLD_BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+                "min": min, "max": max, "and": lambda a, b: a & b, "or": lambda a, b: a | b,
+                "xor": lambda a, b: a ^ b}
+_FOLD_COMPARE = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
+                 "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
+
+
+def fold(e):
+    """`e` with operators over constants evaluated (exact IR semantics; one level: the
+    children are already folded). Unrolled loop variables are constants, so indices fold."""
+    c = lambda x: isinstance(x, ir.Const)
+    if isinstance(e, ir.Select) and c(e.cond):
+        return e.a if e.cond.value else e.b
+    if isinstance(e, ir.Binary) and c(e.a) and c(e.b) and e.op in _FOLD_BINARY:
+        value = _FOLD_BINARY[e.op](e.a.value, e.b.value)
+    elif isinstance(e, ir.Compare) and c(e.a) and c(e.b):
+        value = int(_FOLD_COMPARE[e.op](e.a.value, e.b.value))
+    elif isinstance(e, ir.Logic) and c(e.a) and c(e.b):
+        a, b = bool(e.a.value), bool(e.b.value)
+        value = int(a and b if e.op == "and" else a or b)
+    elif isinstance(e, (ir.Cast, ir.Reinterpret)) and c(e.a):
+        value = e.a.value
+    elif isinstance(e, ir.Unary) and c(e.a):
+        value = {"neg": -e.a.value, "invert": ~e.a.value, "not": int(not e.a.value)}[e.op]
+    elif isinstance(e, ir.Slice) and c(e.a):
+        value = e.a.value >> e.lo
+    else:
+        return e
+    return ir.Const(_wrap(value, e.type), e.type, e.loc)
+
+
 # ------------------------------------------------------------ the scheduler
 
 class _Machine:
@@ -172,13 +235,20 @@ class _Machine:
         self.registers: dict[str, fsmd.Register] = {}
         self.memories: dict[str, fsmd.Memory] = {}
         banks = dict(machine.hls.banks)
+        ports = port_plan(machine)
         for s in machine.state:
             if s.kind == "reg":
                 self.registers[f"s_{s.name}"] = fsmd.Register(f"s_{s.name}", s.type, "state", s.loc)
             else:
-                self.memories[s.name] = fsmd.Memory(f"s_{s.name}", s.name, s.type, s.shape, s.size,
-                                                    _bits(s.size), _banks(machine, s, banks.get(s.name, 1)),
-                                                    1, 1, s.loc)
+                port, read_ports = ports.get(s.name, ("element", 1))
+                row = s.size // s.shape[0]
+                wide_rows = port == "wide" and len(s.shape) > 1
+                self.memories[s.name] = fsmd.Memory(
+                    f"s_{s.name}", s.name, s.type, s.shape, s.size, _bits(s.size),
+                    _banks(machine, s, banks.get(s.name, 1)), read_ports, 1, s.loc, port,
+                    row if wide_rows else s.size if port == "full" else 1,
+                    row if wide_rows else 1)
+        self.by_rtl = {x.name: x for x in self.memories.values()}
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -272,20 +342,28 @@ class _InstrScheduler:
         if isinstance(e, ir.PcRead):
             raise SpecError(e.loc, "the HLS does not support reading pc",
                             "the HLS builds queue machines (accelerators); processors are not supported yet")
-        return map_children(e, self.subst)
+        return fold(map_children(e, self.subst))
 
     def flat_index(self, element: ir.StateElement, indices: list, loc: Loc):
         """Row-major flat index, unsigned, `_bits(size)` wide (in-range indices keep their value)."""
-        flat = _cast(indices[0], IntType(False, _bits(element.shape[0])), loc)
+        flat = fold(_cast(indices[0], IntType(False, _bits(element.shape[0])), loc))
         for i, d in zip(indices[1:], element.shape[1:]):
-            flat = _add(_mul(flat, _const(d), loc), _cast(i, IntType(False, _bits(d)), loc), loc)
-        return _cast(flat, IntType(False, _bits(element.size)), loc)
+            flat = fold(_add(fold(_mul(flat, _const(d), loc)), fold(_cast(i, IntType(False, _bits(d)), loc)), loc))
+        return fold(_cast(flat, IntType(False, _bits(element.size)), loc))
 
-    def prepare(self, exprs: list, write_mem: str | None, loc: Loc) -> list:
-        """Substitute a statement's expressions, making room for its memory accesses."""
+    def port_key(self, mem: fsmd.Memory, index):
+        """What one port access of `mem` at `index` occupies: the element, or for a wide port
+        the row/burst (the index without its constant offset); None for a full partition."""
+        if mem.port == "full":
+            return None
+        return index if mem.port == "element" else fsmd.affine(index)[0]
+
+    def prepare(self, exprs: list, write: ir.StateTarget | None, loc: Loc) -> list:
+        """Substitute a statement's expressions, making room for its memory accesses. With
+        `write` (a memory target), the first expressions are the indices it writes."""
         exprs = self.hoist([expand_loads(e) for e in exprs], loc)
         values = [self.subst(e) for e in exprs]
-        if not self.fits(values, write_mem):
+        if not self.fits(values, write):
             if self.no_split:
                 raise _NeedSplit
             self.split(loc)
@@ -293,40 +371,55 @@ class _InstrScheduler:
         for v in values:
             for node in fsmd.walk(v):
                 if isinstance(node, MemRead):
-                    self.open.reads[node.mem] = node.index
+                    key = self.port_key(self.m.by_rtl[node.mem], node.index)
+                    if key is not None:
+                        self.open.reads.setdefault(node.mem, set()).add(key)
         return values
 
     def hoist(self, exprs: list, loc: Loc) -> list:
-        """Latch extra reads of a memory into temporaries until each memory is read at one index."""
+        """Latch extra reads of a memory into temporaries until each memory's reads fit its ports."""
         mems = {name for name in self.m.memories}
         while True:
             reads: list = []
             for e in exprs:
                 _spec_reads(e, mems, reads)
-            by_mem: dict[str, list] = {}
+            by_mem: dict[str, dict] = {}
             for r in reads:
-                keys = by_mem.setdefault(r.state, [])
-                if r not in keys:
-                    keys.append(r)
-            extra = next((keys[0] for keys in by_mem.values() if len(keys) > 1), None)
+                mem = self.m.memories[r.state]
+                if mem.port == "full":
+                    continue
+                key = self.port_key(mem, self.subst(r).index)
+                by_mem.setdefault(r.state, {}).setdefault(key, r)
+            extra = next((next(iter(keys.values())) for name, keys in by_mem.items()
+                          if len(keys) > self.m.memories[name].read_ports), None)
             if extra is None:
                 return exprs
             t = self.temp(extra.type, extra.loc)
             self.stmt_Assign(ir.Assign(ir.SlotTarget(t.name, t.slot, t.type, extra.loc), extra, extra.loc))
             exprs = [_replace(e, extra, t) for e in exprs]
 
-    def fits(self, values: list, write_mem: str | None) -> bool:
+    def fits(self, values: list, write: ir.StateTarget | None) -> bool:
         o = self.open
-        wanted: dict[str, object] = {}
+        reads = {k: set(v) for k, v in o.reads.items()}
         for v in values:
             for node in fsmd.walk(v):
-                if isinstance(node, MemRead):
-                    if node.mem in o.written or wanted.get(node.mem, node.index) != node.index:
+                if not isinstance(node, MemRead):
+                    continue
+                mem = self.m.by_rtl[node.mem]
+                cell = fsmd.affine(node.index)
+                if any(not _distinct(cell, w, mem.size // mem.shape[0]) for w in o.cells.get(node.mem, ())):
+                    return False                 # it may read what this state writes
+                key = self.port_key(mem, node.index)
+                if key is not None:
+                    reads.setdefault(node.mem, set()).add(key)
+                    if len(reads[node.mem]) > mem.read_ports:
                         return False
-                    if o.reads.get(node.mem, node.index) != node.index:
-                        return False
-                    wanted[node.mem] = node.index
-        return write_mem is None or self.m.memories[write_mem].name not in o.written
+        if write is None:
+            return True
+        mem = self.m.memories[write.state]
+        element = self.m.machine.state_element(write.state)
+        key = self.port_key(mem, self.flat_index(element, values[:len(write.indices)], write.loc))
+        return key is None or len(o.writes.get(mem.name, set()) | {key}) <= mem.write_ports
 
     # ---------------------------------------------------------- statements
     def block(self, stmts: tuple):
@@ -353,14 +446,19 @@ class _InstrScheduler:
             (value,) = self.prepare([s.value], None, s.loc)
             self.open.env[f"s_{t.state}"] = value
             return
-        *indices, value = self.prepare([*t.indices, s.value], t.state, s.loc)
+        *indices, value = self.prepare([*t.indices, s.value], t, s.loc)
         mem = self.m.memories[t.state]
         index = self.flat_index(element, indices, t.loc)
         guard = self.guard
         if element.zero_index is not None:
             guard = _and(guard, ir.Compare("ne", index, _const(element.zero_index, index.type), U1, t.loc))
+        if isinstance(guard, ir.Const) and not guard.value:
+            return                               # an unrolled copy that never writes
         self.open.mem_writes.append(fsmd.MemWrite(mem.name, index, value, guard or _ONE, s.loc))
-        self.open.written.add(mem.name)
+        key = self.port_key(mem, index)
+        if key is not None:
+            self.open.writes.setdefault(mem.name, set()).add(key)
+        self.open.cells.setdefault(mem.name, []).append(fsmd.affine(index))
 
     def stmt_Assert(self, s: ir.Assert):
         (cond,) = self.prepare([s.cond], None, s.loc)
@@ -385,20 +483,32 @@ class _InstrScheduler:
     def stmt_For(self, s: ir.For):
         if self.no_split:
             raise _NeedSplit
+        factor = dict(self.instr.unroll).get(s.var.name, 1)
         start, stop = self.prepare([s.start, s.stop], None, s.loc)
+        if factor > 1 and isinstance(start, ir.Const) and isinstance(stop, ir.Const) \
+                and stop.value - start.value <= factor:
+            for k in range(start.value, stop.value):          # fully unrolled: no loop state
+                self.block(replace_slot(s.body, s.var.slot, ir.Const(k, s.var.type, s.var.loc)))
+            return
         var = self.slot_reg(s.var.slot, s.var.loc)
         if not isinstance(stop, ir.Const):
             t = self.temp(stop.type, s.loc)
             self.open.env[self.slot_reg(t.slot, s.loc)] = stop
             stop_ref = RegRef(self.slot_reg(t.slot, s.loc), stop.type, s.loc)
+            stop_spec = t
         else:
-            stop_ref = stop
+            stop_ref = stop_spec = stop
         self.open.env[var] = _cast(start, s.var.type, s.loc)
         body, exit_ = self.m.new_id(), self.m.new_id()
         self.close(self._branch(ir.Compare("lt", start, stop, U1, s.loc), body, exit_))
         self.start(body, s.loc)
         self.block(s.body)
-        nxt = _add(self.env_get(var), _const(1), s.loc)
+        for k in range(1, factor):        # partly unrolled: copy k runs iteration var + k if it exists
+            ref = ir.SlotRef(s.var.name, s.var.slot, s.var.type, s.var.loc)
+            at = _add(ref, _const(k), s.loc)
+            copy = replace_slot(s.body, s.var.slot, _cast(at, s.var.type, s.loc))
+            self.stmt_If(ir.If(ir.Compare("lt", at, stop_spec, U1, s.loc), copy, (), s.loc))
+        nxt = _add(self.env_get(var), _const(factor), s.loc)
         self.open.env[var] = _cast(nxt, s.var.type, s.loc)
         self.close(self._branch(ir.Compare("lt", nxt, stop_ref, U1, s.loc), body, exit_))
         self.start(exit_, s.loc)
@@ -468,6 +578,17 @@ class _InstrScheduler:
         return base.get(reg) or RegRef(reg, r.type, r.loc)
 
 
+def _distinct(a: tuple, b: tuple, row: int) -> bool:
+    """Whether two affine flat indices (terms, offset) provably name different elements: the
+    same terms and different offsets, or (a memory with rows of `row` elements) terms that
+    are all multiples of the row length and offsets in different columns."""
+    if a[0] == b[0]:
+        return a[1] != b[1]
+    return row > 1 and (a[1] - b[1]) % row != 0 and all(
+        isinstance(t, ir.Binary) and t.op == "mul" and isinstance(t.b, ir.Const) and t.b.value % row == 0
+        for t in a[0] + b[0])
+
+
 def _convertible(s) -> bool:
     """An if whose branches hold only assignments, asserts and convertible ifs."""
     if isinstance(s, ir.If):
@@ -495,6 +616,95 @@ def schedule_machine(machine: ir.Machine) -> fsmd.Fsmd:
     return fsmd.Fsmd(machine.name, machine.digest, machine.path, machine.queue.width, depth,
                      tuple(registers.values()), tuple(m.memories.values()), tuple(schedules), states, machine.loc,
                      _units(machine, schedules), dram_timing(machine))
+
+
+_PORT_RANK = {"element": 0, "wide": 1, "full": 2}
+
+
+def port_plan(machine: ir.Machine) -> dict:
+    """Memory -> (port kind, read ports), from where unrolled loop variables index it.
+
+    A memory indexed by an unrolled variable in a column (or a 1-D memory, in its only
+    index) gets a wide port: a whole row per cycle, its lanes in separate SRAMs; one indexed
+    by an unrolled variable in its row index is partitioned completely (registers, e.g. the
+    NPU's stationary weights). External memories always move bursts (wide). A wide memory
+    has as many read ports as an unrolled loop body reads distinct rows of it (vadd's two
+    source rows); everything else has one read and one write port."""
+    plan: dict[str, list] = {s.name: ["wide" if s.external else "element", 1]
+                             for s in machine.state if s.kind != "reg"}
+    for instr in machine.instructions:
+        factors = dict(instr.unroll)
+        for loop in _loops(instr.body):
+            if factors.get(loop.var.name, 1) <= 1:
+                continue
+            rows: dict[str, set] = {}
+            for mem, indices, write in _accesses(loop.body):
+                if mem not in plan:
+                    continue
+                slots = [_slots(i) for i in indices]
+                if len(indices) > 1 and loop.var.slot in slots[0]:
+                    kind = "full"
+                elif any(loop.var.slot in sl for sl in slots):
+                    kind = "wide"
+                else:
+                    kind = "element"
+                if _PORT_RANK[kind] > _PORT_RANK[plan[mem][0]]:
+                    plan[mem][0] = kind
+                if not write and len(indices) > 1:
+                    rows.setdefault(mem, set()).add(_shape(indices[0]))
+            for mem, distinct in rows.items():
+                plan[mem][1] = max(plan[mem][1], len(distinct))
+    return {mem: (kind, ports if kind == "wide" else 1) for mem, (kind, ports) in plan.items()}
+
+
+def _loops(stmts):
+    for s in stmts:
+        if isinstance(s, ir.For):
+            yield s
+            yield from _loops(s.body)
+        elif isinstance(s, ir.If):
+            yield from _loops(s.then)
+            yield from _loops(s.orelse)
+
+
+def _accesses(node):
+    """(memory, indices, is_write) of every memory access under a statement or expression."""
+    if isinstance(node, tuple):
+        for x in node:
+            yield from _accesses(x)
+        return
+    if isinstance(node, ir.StateRead) and node.indices:
+        yield node.state, node.indices, False
+    elif isinstance(node, ir.StateTarget) and node.indices:
+        yield node.state, node.indices, True
+    elif isinstance(node, ir.Load):
+        yield node.mem, (node.addr,), False
+    elif isinstance(node, ir.Store):
+        yield node.mem, (node.addr,), True
+    if dataclasses.is_dataclass(node) and not isinstance(node, (ir.Const, IntType, Loc)):
+        for f in dataclasses.fields(node):
+            yield from _accesses(getattr(node, f.name))
+
+
+def _slots(e) -> set:
+    return {n.slot for n in _spec_nodes(e) if isinstance(n, ir.SlotRef)}
+
+
+def _spec_nodes(e):
+    yield e
+    for child in _spec_children(e):
+        yield from _spec_nodes(child)
+
+
+def _shape(e):
+    """`e` without source locations, for comparing index expressions."""
+    if isinstance(e, Loc):
+        return None
+    if isinstance(e, tuple):
+        return tuple(_shape(x) for x in e)
+    if dataclasses.is_dataclass(e) and not isinstance(e, IntType):
+        return (type(e).__name__,) + tuple(_shape(getattr(e, f.name)) for f in dataclasses.fields(e))
+    return e
 
 
 def _banks(machine: ir.Machine, s: ir.StateElement, n: int) -> int:

@@ -54,18 +54,19 @@ def _verify_state(s: fsmd.State, regs: dict, mems: dict, n: int):
         for node in fsmd.walk(root):
             _verify_node(node, where, regs, mems, reads)
     for mem, indices in reads.items():
-        _require(len(indices) <= mems[mem].read_ports * mems[mem].banks,
+        _require(_port_accesses(mems[mem], indices) <= mems[mem].read_ports,
                  f"{where}: {len(indices)} reads of {mem} exceed its read ports")
-    written: dict[str, int] = {}
+    written: dict[str, set] = {}
     for w in s.mem_writes:
         _require(w.mem in mems, f"{where}: write to unknown memory {w.mem}")
         mem = mems[w.mem]
         _require(w.value.type == mem.type, f"{where}: {w.mem} holds {mem.type}, value is {w.value.type}")
         _require(w.index.type == ir.IntType(False, mem.index_width), f"{where}: bad index type for {w.mem}")
         _require(w.guard.type == U1, f"{where}: write guard is not u1")
-        written[w.mem] = written.get(w.mem, 0) + 1
-    for mem, count in written.items():
-        _require(count <= mems[mem].write_ports * mems[mem].banks, f"{where}: {count} writes of {mem} exceed its write ports")
+        written.setdefault(w.mem, set()).add(w.index)
+    for mem, indices in written.items():
+        _require(_port_accesses(mems[mem], indices) <= mems[mem].write_ports,
+                 f"{where}: {len(indices)} writes of {mem} exceed its write ports")
     for c in s.checks:
         _require(c.cond.type == U1, f"{where}: check condition is not u1")
     nxt = s.next
@@ -75,6 +76,17 @@ def _verify_state(s: fsmd.State, regs: dict, mems: dict, n: int):
         _require(1 <= t <= n, f"{where}: transition to unknown state {t}")
     if isinstance(nxt, fsmd.Branch):
         _require(nxt.cond.type == U1, f"{where}: branch condition is not u1")
+
+
+def _port_accesses(mem: fsmd.Memory, indices: set) -> int:
+    """How many port accesses reading (writing) `indices` of `mem` in one state takes:
+    one per element, per row or burst (a wide port: the index without its constant
+    offset), none for a completely partitioned memory."""
+    if mem.port == "full":
+        return 0
+    if mem.port == "element":
+        return len(indices)
+    return len({fsmd.affine(i)[0] for i in indices})
 
 
 def _verify_node(node, where: str, regs: dict, mems: dict, reads: dict):

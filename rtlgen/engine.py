@@ -52,11 +52,17 @@ def generate_artifacts(machine: ir.Machine) -> Artifacts:
 
 
 class RtlEngine:
-    def __init__(self, machine: ir.Machine, artifacts: Artifacts | None = None):
+    """`trace=(path, first, last)` builds a traced model (a separate cached build) and writes a
+    waveform of cycles first..last-1 (counted from the last reset) to `path`: FST, or VCD when
+    Verilator's FST writer cannot be compiled here (no lz4.h); see `trace_format`."""
+
+    def __init__(self, machine: ir.Machine, artifacts: Artifacts | None = None, trace: tuple | None = None):
         self.machine = machine
         self.artifacts = artifacts or generate_artifacts(machine)
         self.manifest = self.artifacts.manifest
-        self.library_path = verilator.build(self.artifacts.verilog, self.artifacts.shim, self.artifacts.top)
+        self.trace_format = verilator.trace_format() if trace else None
+        shim = generate_shim(self.manifest, traced=self.trace_format) if trace else self.artifacts.shim
+        self.library_path = verilator.build(self.artifacts.verilog, shim, self.artifacts.top, traced=bool(trace))
         self._lib = _load(self.library_path)
         spare = _SPARE.get(self.library_path)
         self._h = spare.pop() if spare else ctypes.c_void_p(self._lib.dcsim_new())
@@ -64,24 +70,45 @@ class RtlEngine:
         self._retired_base = 0
         self._lib.dcsim_reset(self._h)
         self.inject({e["name"]: np.zeros(e["shape"], e["dtype"]) for e in self.manifest["state"]})
+        self._traced = bool(trace)
+        if trace:
+            path, first, last = trace
+            self._lib.dcsim_trace_open(self._h, str(path).encode(), ctypes.c_uint64(first), ctypes.c_uint64(last))
+
+    def close_trace(self):
+        """Finish the FST file (also done when the engine is dropped)."""
+        if getattr(self, "_traced", False) and self._h is not None:
+            self._lib.dcsim_trace_close(self._h)
 
     def __del__(self):
         # Models are recycled, never deleted: tearing a Verilated model down while another
         # model of the same library lives can deadlock in Verilator's runtime (scope registry).
         h = getattr(self, "_h", None)
         if h is not None and not sys.is_finalizing():
+            self.close_trace()
             _SPARE.setdefault(self.library_path, []).append(h)
             self._h = None
 
     # ------------------------------------------------------------ host side
     def push(self, words):
         words = list(words)
-        mask = (1 << 64) - 1
-        flat = np.array([(w >> (64 * k)) & mask for w in words for k in range(self._limbs)], dtype=np.uint64)
+        flat = self._limbs_of(words)
         self._lib.dcsim_push(self._h, flat.ctypes.data_as(ctypes.c_void_p), ctypes.c_int64(len(words)))
 
     def run(self, cycles: int) -> int:
         return self._lib.dcsim_run(self._h, ctypes.c_uint64(cycles))
+
+    def bare_run(self, words, cycles: int) -> int:
+        """Benchmark baseline: clock the same Verilated model `cycles` times in a bare C++
+        loop feeding it `words` (no queue, counters or checks); returns the commands it
+        accepted. The engine's cycle counter does not move; reset() before using it again."""
+        flat = self._limbs_of(words)
+        return self._lib.dcsim_bare_run(self._h, flat.ctypes.data_as(ctypes.c_void_p), ctypes.c_int64(len(words)),
+                                        ctypes.c_uint64(cycles))
+
+    def _limbs_of(self, words) -> np.ndarray:
+        mask = (1 << 64) - 1
+        return np.array([(w >> (64 * k)) & mask for w in words for k in range(self._limbs)], dtype=np.uint64)
 
     def reset(self):
         """Reset control (FIFO, queues, unit FSMs, counters); state is kept. Pending commands are dropped."""
@@ -159,7 +186,7 @@ class RtlEngine:
             self._retired_base = retired - self._lib.dcsim_retired(self._h)
 
     def extract(self) -> dict:
-        state = {e["name"]: np.zeros(e["shape"], e["dtype"]) for e in self.manifest["state"]}
+        state = {e["name"]: np.empty(e["shape"], e["dtype"]) for e in self.manifest["state"]}
         table, keep = self._buffers(state, writable=True)
         self._lib.dcsim_extract(self._h, table)
         return state
@@ -181,7 +208,11 @@ def _load(path: Path) -> ctypes.CDLL:
                   "dcsim_cycles": ([vp], u64), "dcsim_committed": ([vp], u64),
                   "dcsim_run_until_retired": ([vp, u64, u64], ctypes.c_int), "dcsim_retired": ([vp], u64), "dcsim_idle": ([vp], ctypes.c_int),
                   "dcsim_fault": ([vp], ctypes.c_int), "dcsim_inject": ([vp, vp], None),
+                  "dcsim_bare_run": ([vp, vp, i64, u64], u64),
                   "dcsim_extract": ([vp, vp], None)}
+    if hasattr(lib, "dcsim_trace_open"):            # traced builds
+        signatures.update({"dcsim_trace_open": ([vp, ctypes.c_char_p, u64, u64], ctypes.c_int),
+                           "dcsim_trace_close": ([vp], None)})
     for name, (args, res) in signatures.items():
         fn = getattr(lib, name)
         fn.argtypes, fn.restype = args, res

@@ -30,9 +30,10 @@ def build_manifest(machine: ir.Machine, m: fsmd.Fsmd) -> dict:
         else:
             mem = mems[s.name]
             entry["layout"] = {"form": "array", "order": "row-major", "depth": mem.size,
-                               "banks": mem.banks,
-                               "bank_of": "row mod banks (row-interleaved; timing only: one array)"
+                               "banks": mem.banks, "bank_rows": mem.bank_rows,
+                               "bank_of": f"(row // {mem.bank_rows}) mod {mem.banks} (timing only: one array)"
                                if mem.banks > 1 else "none (one bank)",
+                               "port": mem.port, "lanes": mem.lanes,
                                "read_ports": mem.read_ports, "write_ports": mem.write_ports}
         state.append(entry)
     return {

@@ -26,6 +26,28 @@ from spec.errors import DcsimError
 CXX_FLAGS = ("-std=c++17", "-O2", "-fPIC", "-w", "-DVM_COVERAGE=0", "-DVM_SC=0", "-DVM_TRACE=0")
 VERILATE_FLAGS = ("--cc", "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal")
 RUNTIME_SOURCES = ("verilated.cpp", "verilated_threads.cpp")
+
+
+def trace_format() -> str:
+    """'fst' when Verilator's FST writer can be compiled (it needs lz4.h and zlib.h), else 'vcd'."""
+    dirs = [Path("/usr/include"), Path("/usr/local/include"),
+            *(Path(d) for d in os.environ.get("CPATH", "").split(os.pathsep) if d)]
+    return "fst" if all(any((d / h).exists() for d in dirs) for h in ("lz4.h", "zlib.h")) else "vcd"
+
+
+def _trace_flags() -> tuple:      # traced builds are separate cache entries
+    return ("--trace-fst",) if trace_format() == "fst" else ("--trace",)
+
+
+def _trace_sources() -> tuple:
+    return ("verilated_fst_c.cpp",) if trace_format() == "fst" else ("verilated_vcd_c.cpp",)
+
+
+def cxx_flags(traced: bool = False) -> tuple:
+    if not traced:
+        return CXX_FLAGS
+    fst = ("-DVM_TRACE_FST=1",) if trace_format() == "fst" else ("-DVM_TRACE_VCD=1",)
+    return tuple(f for f in CXX_FLAGS if f != "-DVM_TRACE=0") + ("-DVM_TRACE=1", *fst)
 BUILD_RECIPE = 1          # bump when the build steps change, to invalidate cached builds
 
 
@@ -132,9 +154,9 @@ def _cxx() -> str:
     return cxx
 
 
-def _compile_all(jobs: list[tuple[Path, Path]], include: list[Path], log: Path):
+def _compile_all(jobs: list[tuple[Path, Path]], include: list[Path], log: Path, traced: bool = False):
     cxx = _cxx()
-    flags = [*CXX_FLAGS, *(f"-I{i}" for i in include)]
+    flags = [*cxx_flags(traced), *(f"-I{i}" for i in include)]
 
     def one(job):
         src, obj = job
@@ -143,17 +165,18 @@ def _compile_all(jobs: list[tuple[Path, Path]], include: list[Path], log: Path):
         list(pool.map(one, jobs))
 
 
-def _runtime_objects(v: Verilator) -> list[Path]:
+def _runtime_objects(v: Verilator, traced: bool = False) -> list[Path]:
     """Verilator's runtime compiled once per version and flags."""
-    key = hashlib.sha256(f"{v.version}|{v.root}|{CXX_FLAGS}|{_cxx()}".encode()).hexdigest()
+    key = hashlib.sha256(f"{v.version}|{v.root}|{cxx_flags(traced)}|{_cxx()}".encode()).hexdigest()
     out = cache_root() / f"runtime-{key[:32]}"
-    objs = [out / (Path(s).stem + ".o") for s in RUNTIME_SOURCES]
+    sources = RUNTIME_SOURCES + (_trace_sources() if traced else ())
+    objs = [out / (Path(s).stem + ".o") for s in sources]
     if all(o.exists() for o in objs):
         return objs
     tmp = Path(tempfile.mkdtemp(prefix="runtime-", dir=_mkdir(cache_root())))
     log = tmp / "build.log"
-    _compile_all([(v.include / s, tmp / (Path(s).stem + ".o")) for s in RUNTIME_SOURCES],
-                 [v.include, v.include / "vltstd"], log)
+    _compile_all([(v.include / s, tmp / (Path(s).stem + ".o")) for s in sources],
+                 [v.include, v.include / "vltstd"], log, traced)
     _publish(tmp, out)
     return objs
 
@@ -173,16 +196,18 @@ def _publish(tmp: Path, final: Path):
             raise
 
 
-def build_key(verilog: str, shim: str, top: str) -> str:
+def build_key(verilog: str, shim: str, top: str, traced: bool = False) -> str:
     v = require_verilator()
-    text = "\0".join([str(BUILD_RECIPE), v.version, " ".join(VERILATE_FLAGS), " ".join(CXX_FLAGS), top, verilog, shim])
+    flags = VERILATE_FLAGS + (_trace_flags() if traced else ())
+    text = "\0".join([str(BUILD_RECIPE), v.version, " ".join(flags), " ".join(cxx_flags(traced)), top, verilog, shim])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def build(verilog: str, shim: str, top: str, extra_files: dict[str, str] | None = None) -> Path:
-    """The path of a shared library holding the Verilated `top` and `shim`, built if not cached."""
+def build(verilog: str, shim: str, top: str, extra_files: dict[str, str] | None = None, traced: bool = False) -> Path:
+    """The path of a shared library holding the Verilated `top` and `shim`, built if not cached.
+    `traced` builds with FST tracing (a different cache entry; slower to simulate)."""
     v = require_verilator()
-    key = build_key(verilog, shim, top)
+    key = build_key(verilog, shim, top, traced)
     final = cache_root() / key
     lib = final / "model.so"
     if lib.exists():
@@ -195,13 +220,13 @@ def build(verilog: str, shim: str, top: str, extra_files: dict[str, str] | None 
         (tmp / name).write_text(text)
     obj = tmp / "obj"
     try:
-        _run([v.executable, *VERILATE_FLAGS, "--prefix", "Vtop", "--top-module", top, "--Mdir", obj,
-              tmp / f"{top}.v"], log, "verilator", env=v.env, cwd=tmp)
+        _run([v.executable, *VERILATE_FLAGS, *(_trace_flags() if traced else ()), "--prefix", "Vtop",
+              "--top-module", top, "--Mdir", obj, tmp / f"{top}.v"], log, "verilator", env=v.env, cwd=tmp)
         sources = sorted(obj.glob("Vtop*.cpp")) + [tmp / "shim.cpp"]
-        _compile_all([(s, s.with_suffix(".o")) for s in sources], [obj, v.include, v.include / "vltstd"], log)
-        runtime = _runtime_objects(v)
+        _compile_all([(s, s.with_suffix(".o")) for s in sources], [obj, v.include, v.include / "vltstd"], log, traced)
+        runtime = _runtime_objects(v, traced)
         _run([_cxx(), "-shared", "-fPIC", "-o", tmp / "model.so", *(s.with_suffix(".o") for s in sources),
-              *runtime, "-pthread"], log, "linking model.so")
+              *runtime, "-pthread", *(["-lz", "-llz4"] if traced and trace_format() == "fst" else [])], log, "linking model.so")
     except RtlBuildError as exc:
         failed = cache_root() / f"failed-{key[:16]}"
         shutil.rmtree(failed, ignore_errors=True)

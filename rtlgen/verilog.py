@@ -405,7 +405,8 @@ class _Generator:
 
     # ------------------------------------------------------------ DRAM ports
     def dram_states(self, u: fsmd.Unit, mem: str) -> list[tuple]:
-        """(state id, address expression) of `u`'s states that access external memory `mem`."""
+        """(state id, lowest, highest index) of `u`'s states that access memory `mem`: a wide
+        port's burst spans the constant offsets around one base (reads, else writes)."""
         out = []
         for s in self.m.states:
             if s.instruction not in u.instructions:
@@ -413,8 +414,11 @@ class _Generator:
             reads = [n.index for root in fsmd.state_exprs(s) for n in fsmd.walk(root)
                      if isinstance(n, MemRead) and n.mem == mem]
             writes = [w.index for w in s.mem_writes if w.mem == mem]
-            if reads or writes:
-                out.append((s.id, (reads or writes)[0]))
+            indices = reads or writes
+            if indices:
+                base = fsmd.affine(indices[0])[0]
+                same = sorted((fsmd.affine(i)[1], k, i) for k, i in enumerate(indices) if fsmd.affine(i)[0] == base)
+                out.append((s.id, same[0][2], same[-1][2]))
         return out
 
     def dram_ports(self) -> list[tuple]:
@@ -436,56 +440,70 @@ class _Generator:
             n, p = u.name, f"d_{u.name}"
             rb, cb = d.row_bytes.bit_length() - 1, d.bytes_per_cycle.bit_length() - 1
             aw = self.m.memory(f"s_{d.mem}").index_width
-            chain = _literal(0, aw)
-            for sid, index in reversed(states):
-                chain = f"fsm_{n} == {self.code(sid)} ? {self.dp.emit(index)} : {chain}"
-            req = " || ".join(f"fsm_{n} == {self.code(sid)}" for sid, _ in states)
+            lo, hi = _literal(0, aw), _literal(0, aw)
+            for sid, first, last in reversed(states):
+                lo = f"fsm_{n} == {self.code(sid)} ? {self.dp.emit(first)} : {lo}"
+                hi = f"fsm_{n} == {self.code(sid)} ? {self.dp.emit(last)} : {hi}"
+            req = " || ".join(f"fsm_{n} == {self.code(sid)}" for sid, _, _ in states)
             bank = f"{p}_row[{d.banks.bit_length() - 2}:0]" if d.banks > 1 else "1'b0"
             earlier = issued.setdefault(d.mem, [])
+            ext = (lambda x: f"{{{64 - aw}'d0, {x}}}") if aw < 64 else (lambda x: x)
             out += [f"    wire {p}_req = {req};",
-                    f"    wire [{aw - 1}:0] {p}_addr = {chain};",
-                    f"    wire [63:0] {p}_a64 = {{{64 - aw}'d0, {p}_addr}};" if aw < 64 else f"    wire [63:0] {p}_a64 = {p}_addr;",
+                    f"    wire [{aw - 1}:0] {p}_addr = {lo};   // the burst's first and last byte",
+                    f"    wire [{aw - 1}:0] {p}_end = {hi};",
+                    f"    wire [63:0] {p}_a64 = {ext(f'{p}_addr')};",
+                    f"    wire [63:0] {p}_e64 = {ext(f'{p}_end')};",
                     f"    wire [{63 - rb}:0] {p}_row = {p}_a64[63:{rb}];",
                     f"    wire [{63 - cb}:0] {p}_chunk = {p}_a64[63:{cb}];",
-                    f"    wire {p}_new = {p}_req && !({p}_have && {p}_last == {p}_chunk);   // a burst it does not hold",
+                    f"    wire [{63 - cb}:0] {p}_chunk_end = {p}_e64[63:{cb}] < {p}_chunk ? {p}_chunk : {p}_e64[63:{cb}];",
+                    f"    wire [{63 - cb}:0] {p}_span = {p}_chunk_end - {p}_chunk;   // extra bursts after the first",
+                    f"    wire {p}_new = {p}_req && !({p}_have && {p}_last <= {p}_chunk && {p}_chunk_end <= {p}_last_end);"
+                    "   // bursts it does not hold",
                     f"    wire {p}_done = {p}_pend && {p}_cnt == 16'd0;",
                     f"    wire {p}_issue = {p}_new && !{p}_pend && !fault_q"
                     + "".join(f" && !{e}" for e in earlier) + ";   // one burst per cycle: bandwidth",
                     f"    wire {_range(max(1, d.banks.bit_length() - 1))} {p}_bank = {bank};",
                     f"    wire {p}_hit = {d.mem}_open[{p}_bank] && {d.mem}_row[{p}_bank] == {p}_row;"]
             earlier.append(f"{p}_issue")
-            self.dp.partial.add(f"{p}_a64")
+            self.dp.partial.update({f"{p}_a64", f"{p}_e64", f"{p}_span"})
             if d.banks > 1:
                 self.dp.partial.add(f"{p}_row")
             stalls[n].append(f"({p}_new && !{p}_done)")
         out += self.bank_wires(stalls)
         return out
 
+    def priority(self) -> list:
+        """Units in SRAM arbitration order: units without a DRAM port (the datapath, which
+        streams a row every cycle) before the DMA units (whose transfers wait on DRAM anyway),
+        then in `hls.units` order."""
+        dma = {u.name for u, _, _ in self.dram_ports()}
+        return sorted(self.m.units, key=lambda u: u.name in dma)
+
     def bank_wires(self, stalls: dict) -> list[str]:
         """Banked SRAMs: units that touch the same bank of a memory in one cycle conflict;
-        the later unit (in `hls.units` order) stalls. Bank = row mod banks."""
-        out = ["", "    // ---- SRAM bank conflicts (row-interleaved banks; earlier units win)"]
+        the unit later in `priority()` stalls. Bank = (row / bank_rows) mod banks."""
+        out = ["", "    // ---- SRAM bank conflicts (blocks of rows interleaved over banks; datapath before DMA)"]
         users: dict[str, list] = {}
         for x in self.m.memories:
-            touching = [(u, self.dram_states(u, x.name)) for u in self.m.units]
+            touching = [(u, self.dram_states(u, x.name)) for u in self.priority()]
             touching = [(u, st) for u, st in touching if st]
-            if x.state in self.timing or len(touching) < 2:
-                continue
             rowlen = x.size // x.shape[0]
-            lo, bb = rowlen.bit_length() - 1, max(1, x.banks.bit_length() - 1)
+            lo, bb = (rowlen * x.bank_rows).bit_length() - 1, max(1, x.banks.bit_length() - 1)
+            if x.state in self.timing or len(touching) < 2 or lo + bb > x.index_width:
+                continue
             for u, states in touching:
                 p = f"b_{u.name}_{x.state}"
                 chain = _literal(0, bb)
-                for sid, index in reversed(states):
+                for sid, index, _ in reversed(states):
                     idx = self.dp.emit(index)
                     bank = f"{idx}[{lo + bb - 1}:{lo}]" if x.banks > 1 else _literal(0, 1)
                     if x.banks > 1:
                         self.dp.partial.add(idx)
                     chain = f"fsm_{u.name} == {self.code(sid)} ? {bank} : {chain}"
-                out += [f"    wire {p}_req = {' || '.join(f'fsm_{u.name} == {self.code(sid)}' for sid, _ in states)};",
+                out += [f"    wire {p}_req = {' || '.join(f'fsm_{u.name} == {self.code(sid)}' for sid, _, _ in states)};",
                         f"    wire {_range(bb)} {p}_bank = {chain};"]
                 users.setdefault(x.state, []).append(u)
-        for u in self.m.units:
+        for u in self.priority():           # a unit's stall depends on those that win over it
             for state, us in users.items():
                 if u not in us:
                     continue
@@ -506,7 +524,8 @@ class _Generator:
         for u, d, _ in self.dram_ports():
             p, cb = f"d_{u.name}", d.bytes_per_cycle.bit_length() - 1
             out += [f"    reg {p}_pend;   // a burst request in flight", f"    reg [15:0] {p}_cnt;",
-                    f"    reg {p}_have;   // the port holds burst {p}_last", f"    reg [{63 - cb}:0] {p}_last;"]
+                    f"    reg {p}_have;   // the port holds bursts {p}_last .. {p}_last_end",
+                    f"    reg [{63 - cb}:0] {p}_last;", f"    reg [{63 - cb}:0] {p}_last_end;"]
         return out
 
     def dram_control(self, reset: bool) -> list[str]:
@@ -518,11 +537,12 @@ class _Generator:
             return out
         out = []
         for u, d, _ in self.dram_ports():
-            p = f"d_{u.name}"
+            p, cb = f"d_{u.name}", d.bytes_per_cycle.bit_length() - 1
             out += [f"{ind}// DRAM port of unit '{u.name}'",
                     f"{ind}if ({p}_issue) begin",
                     f"{ind}    {p}_pend <= 1'b1;",
-                    f"{ind}    {p}_cnt <= {p}_hit ? 16'd{d.t_hit - 1} : 16'd{d.t_miss - 1};",
+                    f"{ind}    {p}_cnt <= ({p}_hit ? 16'd{d.t_hit - 1} : 16'd{d.t_miss - 1})"
+                    f" + ({p}_span > {63 - cb + 1}'d255 ? 16'd255 : {p}_span[15:0]);   // one more cycle per burst",
                     f"{ind}    {d.mem}_row[{p}_bank] <= {p}_row;",
                     f"{ind}    {d.mem}_open[{p}_bank] <= 1'b1;",
                     f"{ind}end else if ({p}_pend && !{p}_done) begin",
@@ -531,6 +551,7 @@ class _Generator:
                     f"{ind}    {p}_pend <= 1'b0;",
                     f"{ind}    {p}_have <= 1'b1;",
                     f"{ind}    {p}_last <= {p}_chunk;",
+                    f"{ind}    {p}_last_end <= {p}_chunk_end;",
                     f"{ind}end"]
         return out
 

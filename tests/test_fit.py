@@ -85,5 +85,8 @@ def test_rtl_sweep_fits_held_out_shapes(tmp_path, capsys):
     assert main(["fit", "npu", "--sweep", "hw/curves/npu_sweep_quick.yaml", "-o", str(out), "--json",
                  "--plot", str(tmp_path / "fit.png")]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["train"]["mape"] < 0.05 and info["holdout"]["mape"] < 0.25
+    # the tile-count model leaves ~8% on the training shapes of the unrolled, DRAM-bound NPU
+    # (was ~3% when COMPUTE did one MAC per cycle and dominated): the curve's blind spots
+    # (DRAM bursts, partial tiles) are what the abstraction experiment reports
+    assert info["train"]["mape"] < 0.10 and info["holdout"]["mape"] < 0.25
     assert (tmp_path / "fit.png").stat().st_size > 1000

@@ -266,7 +266,7 @@ def test_compute_waits_for_a_conflicting_mvin_but_overlaps_an_independent_one():
 
     raw = _run_from(machine, eng, state, program(0))           # COMPUTE reads the rows MVIN writes
     independent = _run_from(machine, eng, state, program(8))   # COMPUTE reads other rows
-    assert raw > independent + 10
+    assert raw >= independent + 4                               # COMPUTE's 4 row cycles no longer hide
 
 
 def test_dram_row_misses_cost_more_than_row_hits():
@@ -302,3 +302,74 @@ def test_double_buffered_gemm_overlaps_load_and_execute():
         cycles[name] = e.run_until_quiescent()
         assert_same_state(e.extract(), sim.state)
     assert cycles["decoupled"] < 0.97 * cycles["single"], cycles
+
+
+def test_scratchpad_bank_conflicts_cost_cycles():
+    """MVIN (load unit) writes a tile while COMPUTE (execute unit) streams another: in the
+    same SRAM bank (bank = (row // DIM) mod banks) the DMA write waits for the datapath;
+    in another bank the two overlap freely. Same commands, same results, different layout."""
+    from fastforward import Program
+    machine, eng = engine_for("npu")
+    state = random_state(machine, np.random.default_rng(6))
+    sp = engine_for("npu")[1].manifest["state"]
+    banks = next(e["layout"]["banks"] for e in sp if e["name"] == "sp")
+    assert banks == 4
+
+    def program(mvin_tile: int):
+        p = Program(machine).config_ld(stride=64).preload(rows=4, a_row=4)
+        for k in range(4):
+            p.mvin(rows=4, cols=4, row=4 * mvin_tile, addr=256 * k)
+            for _ in range(10):
+                p.compute(rows=4, a_row=8, c_row=0, accumulate=1)      # tile 2: bank 2
+        return p.words
+
+    conflicting = _run_from(machine, eng, state, program(6))       # tile 6: bank 2 as well
+    free = _run_from(machine, eng, state, program(7))              # tile 7: bank 3
+    assert conflicting > free + 10, (conflicting, free)
+
+
+def test_reset_starts_cold_whatever_ran_before():
+    """Sampling assumes a reset engine is cold and identical every time: open DRAM rows,
+    held bursts, unit queues and in-flight commands must not leak into the next interval."""
+    from fastforward import Program
+    machine, eng = engine_for("npu")
+    state = random_state(machine, np.random.default_rng(8))
+    words = (Program(machine).config_ld(stride=16).mvin(rows=4, cols=4, row=0, addr=0)
+             .preload(rows=4, a_row=0).compute(rows=4, a_row=0, c_row=0, accumulate=0)
+             .config_st(stride=16, shift=0, relu=0).mvout(rows=4, cols=4, row=0, addr=512).words)
+    other = (Program(machine).config_ld(stride=4096).mvin(rows=4, cols=4, row=8, addr=8192)
+             .mvin_acc(rows=4, cols=4, row=4, addr=12288).words)
+
+    def cold_run() -> int:
+        eng.reset()
+        assert eng.cycles == 0 and eng.idle
+        eng.inject(state, retired=0)
+        eng.push(words)
+        return eng.run_until_quiescent()
+
+    first = cold_run()
+    eng.push(words)                                  # warm: the same stream again, rows open
+    warm = eng.run_until_quiescent()
+    again = cold_run()
+    eng.push(other)                                  # other DRAM rows, left in flight
+    eng.run(25)
+    assert not eng.idle
+    after_other = cold_run()
+    assert first == again == after_other, (first, again, after_other)
+    assert warm < first                              # there was warm state to clear
+
+
+def test_dropped_engines_recycle_their_models_cleanly():
+    """Verilated models are never freed (freeing one while another of the same library
+    lives can hang); a dropped engine's model is reused, reset and zeroed."""
+    import gc
+    machine, eng = engine_for("counter")
+    a = RtlEngine(machine)
+    a.inject(random_state(machine, np.random.default_rng(1)))
+    handle = a._h.value
+    del a
+    gc.collect()
+    b = RtlEngine(machine)
+    assert b._h.value == handle and b.cycles == 0 and b.idle
+    assert all(not v.any() for v in b.extract().values())
+    assert eng.extract() is not None                 # the other live engine is unaffected

@@ -1,0 +1,47 @@
+"""`dcsim hls SPEC -o DIR`: write the generated Verilog, correspondence manifest and C++ shim."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from spec import ir
+
+from .output import emit_json, stdout
+
+EPILOG = """\
+example:
+  dcsim hls hw/npu.yaml -D DIM=16 -o build/npu16
+writes DIR/<top>.v (lint-clean Verilog-2005), DIR/<top>.manifest.json (where every state
+element lives, banking, quiescence) and DIR/<top>_shim.cpp (the C ABI around the Verilated model)
+"""
+
+
+def add_parser(sub, add_machine_args) -> None:
+    p = sub.add_parser("hls", help="write Verilog, correspondence manifest and shim for a machine",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+                       description="Schedule the machine's instructions into units (HLS), and write the "
+                                   "Verilog, the correspondence manifest and the native shim.")
+    add_machine_args(p)
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="directory to write into")
+
+
+def hls_command(machine: ir.Machine, args) -> int:
+    from hls import schedule_machine
+    from rtlgen.engine import generate_artifacts
+    art = generate_artifacts(machine)
+    out = Path(args.output)
+    art.write(out)
+    m = schedule_machine(machine)
+    files = [str(out / f"{art.top}{suffix}") for suffix in (".v", ".manifest.json", "_shim.cpp")]
+    info = {"machine": machine.name, "top": art.top, "files": files,
+            "verilog_lines": len(art.verilog.splitlines()), "states": len(m.states),
+            "units": [{"name": u.name, "queue_depth": u.queue_depth, "instructions": list(u.instructions)}
+                      for u in m.units],
+            "memories": [{"state": x.state, "port": x.port, "lanes": x.lanes, "read_ports": x.read_ports,
+                          "banks": x.banks, "bank_rows": x.bank_rows} for x in m.memories]}
+    if args.json:
+        emit_json(info)
+    else:
+        stdout.print(f"wrote {', '.join(files)}: {info['states']} FSM states, "
+                     f"units {', '.join(u['name'] for u in info['units'])}", markup=False, highlight=False)
+    return 0

@@ -1,0 +1,96 @@
+"""`dcsim rtl SPEC --workload W`: the whole workload on the generated RTL (Verilator), its
+final architectural state checked against the functional model element by element."""
+from __future__ import annotations
+
+import argparse
+import time
+
+from spec import ir
+from spec.errors import DcsimError
+
+from .output import emit_json, stdout
+
+EPILOG = """\
+examples:
+  dcsim rtl hw/npu.yaml --workload gemm:64,64,64 --json
+  dcsim rtl npu --workload gemm:64,64,64 -D DIM=16 -D DRAM_BYTES=65536
+  dcsim rtl npu --workload gemm:32,32,32 --trace g.fst --trace-window 1000:3000
+prints cycles, instructions (commands), seconds (RTL run), cycles_per_second and
+state_match (the RTL's final state equals the functional model's; else the first difference)
+"""
+
+
+def _window(text: str) -> tuple[int, int]:
+    a, sep, b = text.partition(":")
+    try:
+        lo, hi = int(a), int(b)
+        if not sep or lo < 0 or hi <= lo:
+            raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a cycle window A:B with 0 <= A < B") from None
+    return lo, hi
+
+
+def add_parser(sub, add_machine_args) -> None:
+    p = sub.add_parser("rtl", help="run a workload on the generated RTL and check it against the functional model",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+                       description="HLS -> Verilog -> Verilator (cached build), then the whole workload on the "
+                                   "RTL; its final state is compared with the functional model's.")
+    add_machine_args(p)
+    p.add_argument("--workload", required=True, metavar="NAME[:ARGS]", help="built-in workload, e.g. gemm:64,64,64")
+    p.add_argument("--seed", type=int, default=0, help="workload data seed")
+    p.add_argument("--backend", help="functional model: c or py (default: c when a C compiler exists)")
+    p.add_argument("--watchdog", type=int, default=1 << 40, help="give up after this many cycles")
+    p.add_argument("--trace", metavar="FILE.fst", help="write an FST waveform of --trace-window (a separate, "
+                   "traced Verilator build; VCD when Verilator's FST writer cannot be built: no lz4.h)")
+    p.add_argument("--trace-window", type=_window, metavar="A:B", help="cycles A..B to trace (default 0:10000)")
+
+
+def rtl_command(machine: ir.Machine, args) -> int:
+    from cosim.compare import diff_states, states_equal
+    from fastforward.backends import make_simulator
+    from fastforward.workloads import build_workload
+    from rtlgen.engine import RtlEngine
+
+    from .cmd_run import backend_of
+    if machine.queue is None:
+        raise DcsimError(f"{machine.name} fetches instructions; the HLS builds queue machines (accelerators)")
+    if args.trace_window and not args.trace:
+        raise DcsimError("--trace-window A:B needs --trace FILE.fst")
+    work = build_workload(machine, args.workload, seed=args.seed)
+    sim = make_simulator(machine, backend_of(args))
+    work.prepare(sim)
+    start = {k: v.copy() for k, v in sim.state.items()}
+    sim.run()
+    t0 = time.perf_counter()
+    trace = (args.trace, *(args.trace_window or (0, 10_000))) if args.trace else None
+    eng = RtlEngine(machine, trace=trace) if trace else RtlEngine(machine)
+    build = time.perf_counter() - t0
+    eng.inject(start, retired=0)
+    eng.push(work.commands)
+    t0 = time.perf_counter()
+    cycles = eng.run_until_quiescent(watchdog=args.watchdog)
+    seconds = time.perf_counter() - t0
+    final = eng.extract()
+    if trace:
+        eng.close_trace()
+    expected = {k: sim.state[k] for k in final}
+    match = states_equal(expected, final)
+    diffs = [] if match else diff_states(expected, final)
+    info = {"machine": machine.name, "workload": work.name, "cycles": cycles, "instructions": eng.retired,
+            "seconds": seconds, "cycles_per_second": cycles / seconds if seconds > 0 else None,
+            "state_match": match, "output_correct": bool(work.verify(sim)),
+            "first_difference": None if match else {
+                "state": diffs[0].state, "index": list(diffs[0].first[0][0]), "reference": diffs[0].first[0][1],
+                "rtl": diffs[0].first[0][2], "differing_elements": diffs[0].count},
+            "build_seconds": build, "library": str(eng.library_path),
+            "trace": {"file": args.trace, "window": list(trace[1:]), "format": eng.trace_format} if trace else None}
+    if args.json:
+        emit_json(info)
+    else:
+        stdout.print(f"{work.name} on {machine.name} RTL: {cycles} cycles, {eng.retired} commands, "
+                     f"{seconds:.3f} s ({info['cycles_per_second'] or 0:,.0f} cycles/s); state_match={match}",
+                     markup=False, highlight=False)
+        for d in diffs:
+            stdout.print(f"  differs: {d.describe()}", markup=False, highlight=False)
+    return 0 if match else 1
