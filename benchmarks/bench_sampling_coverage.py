@@ -32,31 +32,35 @@ from spec import load_machine  # noqa: E402
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workload", default="transformer:64,64")
-    ap.add_argument("--unit", type=int, default=20)
-    ap.add_argument("--warmup", type=int, default=40)
-    ap.add_argument("--samples", type=int, default=30)
+    ap.add_argument("--unit", type=int, default=100)
+    ap.add_argument("--warmup", type=int, help="default: the in-flight window (dcsim sample's default)")
+    ap.add_argument("--samples", type=int, default=32)
+    ap.add_argument("--strata", type=int, default=16)
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--executor", default="local")
     args = ap.parse_args()
     machine = load_machine(ROOT / "hw" / "npu.yaml", SUITE_PARAMS)
     workload = build_workload(machine, args.workload)
+    from cosim.sample import in_flight_window
+    args.warmup = in_flight_window(machine) if args.warmup is None else args.warmup
     truth = full_rtl(machine, workload, 0, args.unit)["cycles"]
     measured = measure_all(machine, workload, args.unit, args.warmup, args.executor)
     cycles = {s["index"]: s["cycles"] for s in measured.samples}
     total, population = len(workload.commands), units_in(len(workload.commands), args.unit)
     every = max(1, population // args.samples)
     rng = np.random.default_rng(12345)
-    labels = kmeans(kind_histograms(machine, workload.commands, args.unit), 8, seed=0)
+    labels = kmeans(kind_histograms(machine, workload.commands, args.unit), args.strata, seed=0)
+    from cosim.estimate import MEASUREMENT_BIAS
     plans = {"systematic, random offset": [systematic(total, args.unit, args.warmup, every, int(rng.integers(every)))
                                            for _ in range(args.runs)],
              "random": [random_units(total, args.unit, args.warmup, args.samples, seed=int(rng.integers(1 << 30)))
                         for _ in range(args.runs)],
-             "stratified (8 strata)": [stratified(labels, total, args.unit, args.warmup, args.samples,
+             f"stratified ({args.strata} strata)": [stratified(labels, total, args.unit, args.warmup, args.samples,
                                                   seed=int(rng.integers(1 << 30))) for _ in range(args.runs)]}
     print(f"{workload.name}: {total:,} commands, {population} units of {args.unit}, W={args.warmup}, "
           f"full RTL {truth:,} cycles; sum of all sampled units {sum(cycles.values()):,}")
     for kind, runs in plans.items():
-        ests = [estimate(p, cycles) for p in runs]
+        ests = [estimate(p, cycles, bias_allowance=MEASUREMENT_BIAS) for p in runs]
         inside = sum(e.low <= truth <= e.high for e in ests)
         err = np.array([(e.cycles - truth) / truth for e in ests])
         print(f"{kind:>28}: {inside}/{len(ests)} intervals (99.7%) contain the truth; "

@@ -27,26 +27,28 @@ SUITE = ["transformer:128,128", "conv:34,34,32,64", "bankconflict:128,128,128", 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--plan", default="systematic")
-    ap.add_argument("--samples", type=int, help="units to measure (default 30)")
-    ap.add_argument("--strata", type=int, default=8)
+    ap.add_argument("--plan", default="stratified")
+    ap.add_argument("--samples", type=int, help="units to measure (default: dcsim sample's two-pass plan to +-1%%)")
+    ap.add_argument("--strata", type=int, help="strata (default: dcsim sample's, 16)")
+    ap.add_argument("--unit", type=int, help="commands per unit (default: dcsim sample's, 100)")
     ap.add_argument("--workloads", default=",".join(SUITE), help="';'-separated list")
     args = ap.parse_args()
     machine = load_machine(ROOT / "hw" / "npu.yaml", {"DRAM_BYTES": 1 << 20})
-    errors = []
+    errors, inside = [], 0
     print(f"{'workload':>26} {'commands':>9} {'truth cycles':>13} {'error':>8} {'±CI':>7} {'n':>4} "
           f"{'div':>4} {'sampled s':>9} {'full s':>7} {'speedup':>8}")
     for name in args.workloads.split(";") if ";" in args.workloads else SUITE:
         ns = demo_args(argparse.Namespace(workload=name, backend="c", seed=0, json=True))
-        ns.plan, ns.samples, ns.strata = args.plan, args.samples or 30, args.strata
+        ns.plan, ns.samples, ns.strata, ns.unit = args.plan, args.samples, args.strata, args.unit
         w = build_workload(machine, name)
         r = sample_workload(machine, w, ns)
         errors.append(abs(r["error"]))
+        inside += bool(r["within_interval"])
         print(f"{w.name:>26} {r['commands']:>9,} {r['truth_cycles']:>13,} {100 * r['error']:>+7.2f}% "
               f"{100 * r['relative_error']:>6.2f}% {r['samples']:>4} {r['divergences']:>4} {r['seconds']:>9.2f} "
               f"{r['truth_seconds']:>7.1f} {r['speedup']:>7.1f}x", flush=True)
     print(f"mean |error| {100 * sum(errors) / len(errors):.2f}%, max {100 * max(errors):.2f}% "
-          f"({args.plan}, {args.samples or 'default'} samples)")
+          f"({args.plan}, {args.samples or 'default'} samples); {inside}/{len(errors)} intervals contain the truth")
 
 
 if __name__ == "__main__":

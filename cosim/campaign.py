@@ -23,9 +23,10 @@ from fastforward.backends import make_simulator
 from spec import ir
 from spec.errors import DcsimError
 
-from .estimate import Estimate, estimate
+from .estimate import MEASUREMENT_BIAS, Estimate, estimate
 from .plan import SamplePlan, SampleUnit
-from .sample import SampleTask, base_key, install_base, make_delta, measure_sample, prepare_worker
+from .sample import (SampleTask, base_key, in_flight_window, install_base, make_delta, measure_sample,
+                     prepare_worker)
 from .store import SampleStore
 
 
@@ -94,10 +95,22 @@ def make_executor(text: str | None, base: dict) -> SampleExecutor:
     if kind == "inline" or arg == 1:
         install_base(key, base)
         return SampleExecutor("inline", 1, InlineExecutor())
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["cosim.sample"])
+    context = _pool_context()
     pool = ProcessPoolExecutor(max_workers=arg, mp_context=context, initializer=install_base, initargs=(key, base))
     return SampleExecutor("local", arg, pool)
+
+
+def _pool_context():
+    """`fork` when this process runs no other thread (starting a worker then costs ~10 ms and
+    the workers inherit the imported modules), else `forkserver` (a fork of a threaded
+    process may inherit held locks); a forkserver's first worker waits ~0.2 s per worker for
+    the server's imports, a tenth of the long workload's sampled run."""
+    import threading
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["cosim.sample"])
+    return context
 
 
 def warm_up_workers(executor: SampleExecutor, machine: ir.Machine, backend: str):
@@ -186,11 +199,13 @@ def initial_state(machine: ir.Machine, workload, backend: str):
 
 def run_campaign(machine: ir.Machine, workload, plan: SamplePlan, *, executor, store: SampleStore,
                  backend: str = "c", confidence: float = 0.997, on_sample=None, on_progress=None,
-                 in_flight: int | None = None) -> CampaignResult:
+                 in_flight: int | None = None, lookahead: int | None = None, verify: bool = True) -> CampaignResult:
     """Measure every unit of `plan` not already in `store`, then estimate total cycles.
 
     `executor` is a `SampleExecutor` or a plain `concurrent.futures.Executor` (then the
-    workload's base state is installed in this process: inline executors only)."""
+    workload's base state is installed in this process: inline executors only).
+    `lookahead` commands after each unit are pushed too (default: the RTL's in-flight window,
+    see `sample.in_flight_window`), so that the unit's end sees the full run's younger traffic."""
     start = time.perf_counter()
     sim = initial_state(machine, workload, backend)
     base = {k: v.copy() for k, v in sim.state.items()}
@@ -200,6 +215,7 @@ def run_campaign(machine: ir.Machine, workload, plan: SamplePlan, *, executor, s
         executor = SampleExecutor("inline", 1, executor)
     in_flight = in_flight or 2 * executor.workers
     commands = tuple(workload.commands)
+    lookahead = in_flight_window(machine) if lookahead is None else lookahead
     overrides = tuple(sorted(machine.params))
     reused = sum(u.index in store.done for u in plan.samples)
     tracker = _Tracker(plan, store, confidence, on_sample, on_progress)
@@ -210,24 +226,29 @@ def run_campaign(machine: ir.Machine, workload, plan: SamplePlan, *, executor, s
         t0 = time.perf_counter()
         sim.run(unit.detail_start - sim.retired)
         functional += time.perf_counter() - t0
-        pending.add(executor.submit(_task(machine, overrides, unit, sim, base, key, commands, backend)))
+        pending.add(executor.submit(_task(machine, overrides, unit, sim, base, key, commands, backend,
+                                               lookahead)))
         tracker.position = sim.retired
         while len(pending) >= in_flight:
             pending = tracker.collect(pending, FIRST_COMPLETED)
     tracker.collect(pending, None)
-    t0 = time.perf_counter()
-    sim.run()
-    functional += time.perf_counter() - t0
-    verified = bool(workload.verify(sim)) if hasattr(workload, "verify") else None
+    verified = None
+    if verify:                                  # the functional run to the end, checked (a first pass skips it)
+        t0 = time.perf_counter()
+        sim.run()
+        functional += time.perf_counter() - t0
+        verified = bool(workload.verify(sim)) if hasattr(workload, "verify") else None
     samples = [_with_final_drain(store.done[u.index], plan.total) for u in plan.samples]
-    est = estimate(plan, {s["index"]: s["cycles"] for s in samples}, confidence)
+    # units injected mid-run (warm-up not reaching back to the start) carry the warm-up's bias
+    allowance = MEASUREMENT_BIAS if any(u.warmup < u.start for u in plan.samples) else 0.0
+    est = estimate(plan, {s["index"]: s["cycles"] for s in samples}, confidence, allowance)
     detailed = sum(s["seconds"] for s in samples)
     return CampaignResult(plan, samples, est, functional, detailed, time.perf_counter() - start, verified, reused)
 
 
-def _task(machine, overrides, unit: SampleUnit, sim, base, key, commands, backend) -> SampleTask:
+def _task(machine, overrides, unit: SampleUnit, sim, base, key, commands, backend, lookahead: int) -> SampleTask:
     return SampleTask(str(machine.path), overrides, unit, make_delta(sim.state, base, key), sim.retired,
-                      commands[unit.detail_start:unit.start + unit.length], backend)
+                      commands[unit.detail_start:unit.start + unit.length + lookahead], backend)
 
 
 class _Tracker:

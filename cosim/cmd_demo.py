@@ -2,7 +2,9 @@
 
 A sampled RTL co-simulation of a bundled NPU workload (a transformer block's GEMMs) on
 the suite NPU (the default NPU with a 1 MiB DRAM, so that each sample moves little
-state), 60 units stratified by command mix (8 strata), with the full RTL run as ground truth: it prints the estimate, its 99.7%
+state) with `dcsim sample`'s default plan (units of 100 commands stratified by command mix
+into 16 strata, warm-up and look-ahead of the RTL's in-flight window, a second pass to
+±1% at 99.7%), with the full RTL run as ground truth: it prints the estimate, its 99.7%
 interval, the real error and the speedup. On a fresh machine this builds the C
 functional model and the Verilated NPU first (cached afterwards) and finishes well
 under two minutes; `--workload` picks another workload.
@@ -24,8 +26,8 @@ DEMO_PARAMS = {"DRAM_BYTES": 1 << 20}
 def demo_args(args) -> argparse.Namespace:
     """The `dcsim sample` arguments of the demo's sampled run."""
     return argparse.Namespace(
-        workload=args.workload or DEMO_WORKLOAD, plan="stratified", unit=20, warmup=40, interval=None, samples=60,
-        target_error=None, strata=8, confidence=0.997, truth=True, no_truth_cache=False, executor=None,
+        workload=args.workload or DEMO_WORKLOAD, plan="stratified", unit=None, warmup=None, lookahead=None,
+        interval=None, samples=None, target_error=None, strata=None, confidence=0.997, truth=True, no_truth_cache=False, executor=None,
         workers=None, scheduler=None, store=None, report=None, backend="c" if args.backend != "py" else "py",
         seed=args.seed, json=args.json)
 

@@ -2,9 +2,23 @@
 
 Plan size: `--interval K` measures one unit in K; `--samples N` measures N units;
 `--target-error E` measures a first pass of DEFAULT_SAMPLES units, computes from its
-coefficient of variation how many units reach ±E at the chosen confidence, and runs a
-second pass of that many (units measured in the first pass are reused from the store).
-Without any of them the plan measures DEFAULT_SAMPLES units.
+interval how many units reach ±E at the chosen confidence, and runs a second pass of that
+many (units measured in the first pass are reused from the store). Without any of them
+the plan is the default: DEFAULT_SAMPLES units, then a second pass to ±DEFAULT_TARGET_ERROR.
+
+Defaults, chosen by measurement (benchmarks/bench_sampling_suite.py, the offline plan
+study in benchmarks/bench_sampling_plans.py, and the coverage benchmark):
+- units of DEFAULT_UNIT=100 commands. Every sample costs W + U + look-ahead commands of
+  RTL; with W and the look-ahead at the in-flight window (40 on the NPU) larger units
+  amortise them, and they average the fine-grained alternation of MVIN/COMPUTE/MVOUT
+  (per-unit CV 0.1-0.2 at U=100 against 0.3-0.6 at U=20).
+- stratified plans, DEFAULT_STRATA=16 strata from k-means of the units' command-kind mix
+  (known from the command stream without running anything), random units inside each.
+  Systematic plans alias with GEMM loop periods; plain random plans need ~10x the units.
+- warm-up W and look-ahead: the RTL's in-flight window (`sample.in_flight_window`), below
+  which a DRAM-bound stream's run-ahead stores are counted twice (stream:256,8 at W=20:
+  +4.0%); beyond it the bias is < 0.1% (benchmarks/bench_sampling_warmup.py).
+- target ±1% at 99.7% confidence (mean |error| ~0.2-0.3% over the suite).
 """
 from __future__ import annotations
 
@@ -24,11 +38,15 @@ from .output import emit_json, stderr, stdout
 from .store import SampleStore
 from .strata import kind_histograms, kmeans
 
-DEFAULT_SAMPLES = 30
+DEFAULT_SAMPLES = 32
+DEFAULT_UNIT = 100
+DEFAULT_STRATA = 16
+DEFAULT_TARGET_ERROR = 0.01
 
 EXAMPLES = """\
 examples:
-  dcsim sample npu --workload gemm:64,64,64 --unit 20 --warmup 40 --samples 10 --truth
+  dcsim sample npu --workload gemm:64,64,64 --truth          (defaults: stratified, U=100, to +-1%)
+  dcsim sample npu --workload gemm:64,64,64 --unit 20 --warmup 40 --samples 10 --plan random --truth
   dcsim sample npu --workload mlp:32,128,128,64 --plan stratified --samples 12 --json
   dcsim sample npu --workload gemm:128,128,128 --target-error 0.01 --store runs/g128.db   (resumable)
   dcsim sample npu --workload transformer:64,128 --executor dask://10.0.0.1:8786 --report out/
@@ -45,15 +63,23 @@ def add_parser(sub):
     from .cli import _add_machine_args
     _add_machine_args(p)
     p.add_argument("--workload", required=True, metavar="NAME:ARGS", help="built-in workload, e.g. gemm:64,64,64")
-    p.add_argument("--plan", default="systematic", choices=("systematic", "random", "stratified"))
-    p.add_argument("--unit", type=int, default=20, metavar="U", help="commands per sample unit (default 20)")
-    p.add_argument("--warmup", type=int, default=40, metavar="W", help="detailed warm-up commands (default 40)")
+    p.add_argument("--plan", default="stratified", choices=("systematic", "random", "stratified"),
+                   help="stratified (default: random units inside strata of like command mix), random, or "
+                        "systematic (one unit every K, random offset per --seed)")
+    p.add_argument("--unit", type=int, default=DEFAULT_UNIT, metavar="U",
+                   help=f"commands per sample unit (default {DEFAULT_UNIT})")
+    p.add_argument("--warmup", type=int, metavar="W", help="detailed warm-up commands before each unit "
+                   "(default: the RTL's in-flight window, 40 on the NPU)")
+    p.add_argument("--lookahead", type=int, metavar="L", help="commands pushed after each unit so that its end "
+                   "sees the full run's younger traffic (default: the in-flight window)")
     size = p.add_mutually_exclusive_group()
     size.add_argument("--interval", "--every", type=int, metavar="K", help="measure one unit in K")
     size.add_argument("--samples", type=int, metavar="N", help=f"measure N units (default {DEFAULT_SAMPLES})")
     size.add_argument("--target-error", type=float, metavar="E", help="two passes: the second measures the units "
-                      "needed for a relative half-width E (e.g. 0.01) at the chosen confidence")
-    p.add_argument("--strata", type=int, default=4, help="stratified: number of strata (default 4)")
+                      f"needed for a relative half-width E at the chosen confidence (default {DEFAULT_TARGET_ERROR} "
+                      "unless --interval or --samples is given; 0: one pass)")
+    p.add_argument("--strata", type=int, default=DEFAULT_STRATA,
+                   help=f"stratified: number of strata (default {DEFAULT_STRATA})")
     p.add_argument("--confidence", type=float, default=0.997, help="interval confidence (default 0.997)")
     p.add_argument("--truth", "--ground-truth", action="store_true", help="also run the whole workload in RTL "
                    "(cached by workload + design hash) and report the real error and the speedup")
@@ -77,6 +103,9 @@ def executor_spec(args) -> str:
 
 
 # ------------------------------------------------------------------ plans
+_LABELS: dict = {}
+
+
 def build_plan(machine: ir.Machine, commands, args, count: int | None = None) -> plans.SamplePlan:
     total = len(commands)
     population = plans.units_in(total, args.unit)
@@ -86,10 +115,14 @@ def build_plan(machine: ir.Machine, commands, args, count: int | None = None) ->
     if args.plan == "systematic":
         every = args.interval if args.interval and count == population // args.interval else population // count
         every = max(1, every)
-        return plans.systematic(total, args.unit, args.warmup, every, offset=args.seed % every)
+        return plans.systematic(total, args.unit, args.warmup, every, offset=plans.random_offset(every, args.seed))
     if args.plan == "random":
         return plans.random_units(total, args.unit, args.warmup, count, seed=args.seed)
-    labels = kmeans(kind_histograms(machine, commands, args.unit), args.strata, seed=args.seed)
+    key = (id(commands), len(commands), args.unit, args.strata, args.seed)
+    if key not in _LABELS:                      # both passes of a campaign stratify alike
+        _LABELS.clear()
+        _LABELS[key] = kmeans(kind_histograms(machine, commands, args.unit), args.strata, seed=args.seed)
+    labels = _LABELS[key]
     return plans.stratified(labels, total, args.unit, args.warmup, max(count, 2 * args.strata), seed=args.seed)
 
 
@@ -97,7 +130,32 @@ def identity(machine: ir.Machine, workload, args) -> dict:
     from .truth import design_hash
     return {"machine": machine.name, "digest": machine.digest, "design": design_hash(machine),
             "workload": workload.name, "seed": args.seed, "unit": args.unit, "warmup": args.warmup,
-            "backend": args.backend}
+            "lookahead": args.lookahead, "backend": args.backend}
+
+
+def resolve_defaults(machine: ir.Machine, args) -> argparse.Namespace:
+    """A copy of `args` with the automatic defaults filled in: warm-up and look-ahead (the
+    RTL's in-flight window) and the target error (when no plan size was given)."""
+    from .sample import in_flight_window
+    args = argparse.Namespace(**vars(args))
+    window = in_flight_window(machine)
+    if getattr(args, "warmup", None) is None:
+        args.warmup = window
+    if getattr(args, "lookahead", None) is None:
+        args.lookahead = window
+    if getattr(args, "unit", None) is None:
+        args.unit = DEFAULT_UNIT
+    if getattr(args, "strata", None) is None:
+        args.strata = DEFAULT_STRATA
+    if getattr(args, "target_error", None) is None and not getattr(args, "interval", None) \
+            and not getattr(args, "samples", None):
+        args.target_error = DEFAULT_TARGET_ERROR
+    if not args.target_error:
+        args.target_error = None
+    if args.warmup < 0 or args.lookahead < 0 or args.unit <= 0:
+        raise DcsimError(f"--unit must be positive and --warmup/--lookahead non-negative "
+                         f"(got {args.unit}, {args.warmup}, {args.lookahead})")
+    return args
 
 
 # ------------------------------------------------------------------ the command
@@ -121,6 +179,7 @@ def sample_command(machine: ir.Machine, args) -> int:
 
 def sample_workload(machine: ir.Machine, workload, args) -> dict:
     """The sampled run (one or two passes), then the truth if asked: the report dict."""
+    args = resolve_defaults(machine, args)
     show = not args.json
     with SampleStore(args.store, identity(machine, workload, args)) as store:
         base = base_state(machine, workload)
@@ -129,13 +188,15 @@ def sample_workload(machine: ir.Machine, workload, args) -> dict:
         first = build_plan(machine, workload.commands, args)
         with make_executor(executor_spec(args), base) as executor:
             warm_up_workers(executor, machine, args.backend)
-            result = _pass(machine, workload, first, executor, store, args, show, "pass 1" if args.target_error else "")
+            result = _pass(machine, workload, first, executor, store, args, show, "pass 1" if args.target_error else "",
+                           verify=not args.target_error)
             passes = [_pass_summary(result)]
             if args.target_error:
                 needed = passes[0]["needed_samples"] = result.estimate.needed_samples(args.target_error)
-                if needed > len(first.samples):
-                    second = build_plan(machine, workload.commands, args, count=needed)
-                    result = _pass(machine, workload, second, executor, store, args, show, "pass 2")
+                # the second pass reuses every unit of the first (plans of one seed are nested)
+                second = build_plan(machine, workload.commands, args, count=max(needed, len(first.samples)))
+                result = _pass(machine, workload, second, executor, store, args, show, "pass 2")
+                if len(second.samples) > len(first.samples):
                     passes.append(_pass_summary(result))
         seconds = time.perf_counter() - t0
         executor_info = {"kind": executor.kind, "workers": executor.workers}
@@ -146,7 +207,7 @@ def sample_workload(machine: ir.Machine, workload, args) -> dict:
     return report
 
 
-def _pass(machine, workload, plan, executor, store, args, show: bool, label: str):
+def _pass(machine, workload, plan, executor, store, args, show: bool, label: str, verify: bool = True):
     with _display(show) as bar:
         task = bar.add_task(label or "sampling", total=len(plan.samples), ff="", est="")
         bar.update(task, completed=sum(u.index in store.done for u in plan.samples))
@@ -156,7 +217,8 @@ def _pass(machine, workload, plan, executor, store, args, show: bool, label: str
             bar.update(task, completed=p.done, ff=f"ff {p.position:,}/{p.total:,}", est=est)
 
         return run_campaign(machine, workload, plan, executor=executor, store=store, backend=args.backend,
-                            confidence=args.confidence, on_progress=on_progress)
+                            confidence=args.confidence, on_progress=on_progress, lookahead=args.lookahead,
+                            verify=verify)
 
 
 def _display(show: bool) -> Progress:
@@ -178,7 +240,7 @@ def _report(machine, workload, args, result, seconds: float, passes: list, execu
            "samples": len(plan.samples), "divergences": len(result.diverged), "seconds": round(seconds, 3),
            "relative_error": est.relative_error, "cv": est.cv, "population": est.population,
            "machine": machine.name, "workload": workload.name, "commands": plan.total, "unit": plan.unit,
-           "warmup": args.warmup, "plan": plan.describe(), "plan_kind": plan.kind, "passes": passes,
+           "warmup": args.warmup, "lookahead": args.lookahead, "plan": plan.describe(), "plan_kind": plan.kind, "passes": passes,
            "executor": executor, "verified": result.verified,
            "functional_seconds": round(result.functional_seconds, 3),
            "detailed_seconds": round(result.detailed_seconds, 3), "sample_time": timing,

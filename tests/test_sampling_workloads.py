@@ -10,6 +10,13 @@ from fastforward.workloads.suite import im2col
 SMALL_SUITE = ["transformer:8,8", "conv:6,6,4,8", "bankconflict:16,12,20", "stream:24,64", "mlp:8,12,8,4"]
 
 
+@pytest.fixture(autouse=True)
+def _private_truth_cache(tmp_path, monkeypatch):
+    """Ground truth goes to a temporary cache, never the user's ~/.cache/dcsim/truth."""
+    from tests.sampling_cache import private_cache
+    private_cache(tmp_path, monkeypatch)
+
+
 @pytest.fixture(scope="module")
 def mid_npu():
     from spec import load_machine
