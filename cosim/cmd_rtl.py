@@ -15,6 +15,7 @@ examples:
   dcsim rtl hw/npu.yaml --workload gemm:64,64,64 --json
   dcsim rtl npu --workload gemm:64,64,64 -D DIM=16 -D DRAM_BYTES=65536
   dcsim rtl npu --workload gemm:32,32,32 --trace g.fst --trace-window 1000:3000
+  dcsim rtl hw/rv32i.yaml --program fib.elf --json      (a processor: an ELF or flat binary)
 prints cycles, instructions (commands), seconds (RTL run), cycles_per_second and
 state_match (the RTL's final state equals the functional model's; else the first difference)
 """
@@ -37,7 +38,10 @@ def add_parser(sub, add_machine_args) -> None:
                        description="HLS -> Verilog -> Verilator (cached build), then the whole workload on the "
                                    "RTL; its final state is compared with the functional model's.")
     add_machine_args(p)
-    p.add_argument("--workload", required=True, metavar="NAME[:ARGS]", help="built-in workload, e.g. gemm:64,64,64")
+    p.add_argument("--workload", metavar="NAME[:ARGS]", help="built-in workload, e.g. gemm:64,64,64 (queue machines)")
+    p.add_argument("--program", metavar="FILE", help="processors: an ELF or flat binary to run; env calls "
+                   "(exit, write) are serviced by the functional model's host, exit code and output compared")
+    p.add_argument("--max-instructions", type=int, help="processors: stop after this many instructions")
     p.add_argument("--seed", type=int, default=0, help="workload data seed")
     p.add_argument("--backend", help="functional model: c or py (default: c when a C compiler exists)")
     p.add_argument("--watchdog", type=int, default=1 << 40, help="give up after this many cycles")
@@ -53,8 +57,10 @@ def rtl_command(machine: ir.Machine, args) -> int:
     from rtlgen.engine import RtlEngine
 
     from .cmd_run import backend_of
-    if machine.queue is None:
-        raise DcsimError(f"{machine.name} fetches instructions; the HLS builds queue machines (accelerators)")
+    if machine.fetch is not None:
+        return _program_command(machine, args)
+    if args.workload is None:
+        raise DcsimError(f"{machine.name} is a queue machine: give --workload NAME[:ARGS]")
     if args.trace_window and not args.trace:
         raise DcsimError("--trace-window A:B needs --trace FILE.fst")
     work = build_workload(machine, args.workload, seed=args.seed)
@@ -94,3 +100,52 @@ def rtl_command(machine: ir.Machine, args) -> int:
         for d in diffs:
             stdout.print(f"  differs: {d.describe()}", markup=False, highlight=False)
     return 0 if match else 1
+
+
+def _program_command(machine: ir.Machine, args) -> int:
+    """A processor: the program on the functional model and on the RTL core; exit code,
+    output and the final architectural state must agree."""
+    from cosim.compare import diff_states, states_equal
+    from fastforward.backends import make_simulator
+    from fastforward.riscv import attach_host, load_program
+    from rtlgen.engine import RtlEngine
+
+    from .cmd_run import backend_of
+    from .rtl_program import run_program_rtl
+    if args.program is None:
+        raise DcsimError(f"{machine.name} is a processor: give --program FILE (an ELF or flat binary)")
+    if args.trace or args.trace_window:
+        raise DcsimError("--trace is not supported for processors yet")
+    sim = make_simulator(machine, backend_of(args))
+    host = attach_host(sim, load_program(sim, args.program))
+    sim.run(args.max_instructions)
+    t0 = time.perf_counter()
+    eng = RtlEngine(machine)
+    build = time.perf_counter() - t0
+    r = run_program_rtl(machine, args.program, engine=eng, max_instructions=args.max_instructions,
+                        watchdog=args.watchdog)
+    expected = {k: sim.state[k] for k in r.state}
+    match = states_equal(expected, r.state)
+    diffs = [] if match else diff_states(expected, r.state)
+    ref_exit = sim.exit_code if sim.halted else None
+    info = {"machine": machine.name, "program": str(args.program), "cycles": r.cycles,
+            "instructions": r.instructions, "cpi": r.cpi, "seconds": r.seconds,
+            "cycles_per_second": r.cycles / r.seconds if r.seconds > 0 else None,
+            "exit_code": r.exit_code, "reference_exit_code": ref_exit, "halted": r.halted,
+            "env_calls": r.env_calls, "stdout_match": r.stdout == host.stdout and r.stderr == host.stderr,
+            "reference_instructions": sim.retired, "state_match": match,
+            "first_difference": None if match else {
+                "state": diffs[0].state, "index": list(diffs[0].first[0][0]), "reference": diffs[0].first[0][1],
+                "rtl": diffs[0].first[0][2], "differing_elements": diffs[0].count},
+            "build_seconds": build, "library": str(eng.library_path)}
+    ok = match and r.exit_code == ref_exit and info["stdout_match"] and r.instructions == sim.retired
+    if args.json:
+        emit_json(info)
+    else:
+        stdout.print(f"{args.program} on {machine.name} RTL: exit {r.exit_code} (reference {ref_exit}), "
+                     f"{r.cycles} cycles, {r.instructions} instructions (CPI {r.cpi:.2f}), {r.seconds:.3f} s "
+                     f"({info['cycles_per_second'] or 0:,.0f} cycles/s); state_match={match}",
+                     markup=False, highlight=False)
+        for d in diffs:
+            stdout.print(f"  differs: {d.describe()}", markup=False, highlight=False)
+    return 0 if ok else 1

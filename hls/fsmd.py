@@ -13,6 +13,10 @@ the state) and `MemRead` (a read port of a memory at a flat row-major index). Ev
 state computes depends only on values at the start of the state, so the state is a set of
 parallel transfers, exactly what an FSMD cycle does in hardware.
 
+A processor (`Fsmd.fetch`) has no command FIFO: its one unit fetches the instruction word
+from memory at pc, decodes it with the schedules' match masks and commits the next pc when
+the instruction retires (rtlgen/core.py).
+
 State ids are global: `Fsmd.states[i].id == i`; id 0 is reserved for IDLE (dispatch)
 by the code generator and never appears in `states`.
 
@@ -139,7 +143,12 @@ class Branch:
 
 @dataclass(frozen=True)
 class Retire:
-    """The instruction is done: count it and go back to dispatch."""
+    """The instruction is done: count it and go back to dispatch (a fetch machine: commit the
+    next pc and fetch). Fetch machines only: `halt` (an exit code expression) stops the core
+    after this instruction; `env_call` (a kind) stops it with an environment call pending,
+    which the host services before the core resumes."""
+    halt: "Expr | None" = None
+    env_call: int | None = None
 
 
 Transition = Union[Goto, Branch, Retire]
@@ -218,6 +227,20 @@ class DramTiming:
 
 
 @dataclass(frozen=True)
+class FetchPort:
+    """A processor's instruction fetch: at an instruction boundary the core reads `ilen`
+    consecutive elements of byte memory `memory` (one word-wide port) at `pc - base`, decodes
+    the word with the schedules' match masks and starts the instruction. Register `pc` is the
+    pc; `npc` (when live) carries the next pc between an instruction's states."""
+    pc: str
+    npc: str
+    memory: str
+    base: int
+    ilen: int
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class Fsmd:
     machine: str
     digest: str
@@ -231,6 +254,7 @@ class Fsmd:
     loc: Loc
     units: tuple = ()      # of Unit; every schedule's unit is one of them
     dram: tuple = ()       # of DramTiming (external memories with a timing model)
+    fetch: FetchPort | None = None   # a processor: instructions come from memory, not a queue
 
     def register(self, name: str) -> Register:
         return next(r for r in self.registers if r.name == name)
@@ -303,3 +327,5 @@ def state_exprs(s: State):
         yield c.cond
     if isinstance(s.next, Branch):
         yield s.next.cond
+    if isinstance(s.next, Retire) and s.next.halt is not None:
+        yield s.next.halt

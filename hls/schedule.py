@@ -21,6 +21,13 @@ out, a memory is read after being written, or control flow needs a new state. Th
 * `if` without loops inside is if-converted (muxes, guarded memory writes) when it fits in
   one state, otherwise it becomes a branch.
 
+Processors (a `fetch` machine) get one unit whose FSM starts each instruction from a fetch
+state (see `fsmd.FetchPort`): `pc` reads the pc register, a jump sets the next pc
+(`fetch_npc`, pc + ilen by default), the retiring state commits it; `halt(...)` and
+`env_call(...)` must end an instruction and become stops on its `Retire`; every memory access
+gets a bounds check (an out-of-range index faults, as in the functional model, instead of
+wrapping); register files get two read ports.
+
 Memories get their `hls.banks` (blocks of `bank_rows` rows interleaved over banks; the
 Verilog stalls a unit on a bank conflict) and external memories a DRAM timing model from
 `hls.dram`.
@@ -40,6 +47,8 @@ from .footprint import footprint
 from .fsmd import MemRead, RegRef
 
 DEFAULT_FIFO_DEPTH = 4
+REGFILE_READ_PORTS = 2      # a processor's register files: 2R1W, so rs1 and rs2 read in one cycle
+NPC = "fetch_npc"           # a processor's next-pc register (pc + ilen unless a jump sets it)
 MAIN_UNIT = "main"          # the unit of instructions without an `hls.unit` directive
 _ONE = ir.Const(1, U1, Loc("<hls>", 0, 0))
 
@@ -241,6 +250,8 @@ class _Machine:
                 self.registers[f"s_{s.name}"] = fsmd.Register(f"s_{s.name}", s.type, "state", s.loc)
             else:
                 port, read_ports = ports.get(s.name, ("element", 1))
+                if machine.fetch is not None and s.kind == "regfile":
+                    read_ports = REGFILE_READ_PORTS
                 row = s.size // s.shape[0]
                 wide_rows = port == "wide" and len(s.shape) > 1
                 self.memories[s.name] = fsmd.Memory(
@@ -320,12 +331,32 @@ class _InstrScheduler:
     def run(self) -> fsmd.Schedule:
         entry = self.m.new_id()
         self.start(entry, self.instr.loc)
-        self.block(self.instr.body)
-        self.close(fsmd.Retire())
+        fetch = self.m.machine.fetch
+        body, last = self.instr.body, None
+        if fetch is not None:
+            pc = self.m.registers[f"s_{fetch.pc}"]
+            self.m.register(NPC, pc.type, "temp", fetch.loc)
+            self.open.env[NPC] = _cast(_add(RegRef(pc.name, pc.type, pc.loc), _const(fetch.ilen), fetch.loc),
+                                       pc.type, fetch.loc)
+            if body and isinstance(body[-1], (ir.Halt, ir.EnvCall)):
+                body, last = body[:-1], body[-1]
+        self.block(body)
+        self.close(self._retire(last))
         latches = tuple(fsmd.FieldLatch(f"{self.prefix}_{f.name}", f) for f in self.instr.operands
                         if f"{self.prefix}_{f.name}" in self.m.registers)
         return fsmd.Schedule(self.instr.name, self.instr.opcode_index, match_mask(self.instr), latches,
                              entry, self.instr.loc)
+
+    def _retire(self, last) -> fsmd.Retire:
+        """The final transition; a processor commits its next pc (and stops on halt/env_call)."""
+        fetch = self.m.machine.fetch
+        if fetch is None:
+            return fsmd.Retire()
+        halt = None
+        if isinstance(last, ir.Halt):
+            (halt,) = self.prepare([last.code], None, last.loc)
+        self.open.env[f"s_{fetch.pc}"] = self.env_get(NPC)
+        return fsmd.Retire(halt=halt, env_call=last.kind if isinstance(last, ir.EnvCall) else None)
 
     # ---------------------------------------------------------- expressions
     def subst(self, e):
@@ -339,6 +370,9 @@ class _InstrScheduler:
             mem = self.m.memories[e.state]
             return MemRead(mem.name, self.flat_index(element, [self.subst(i) for i in e.indices], e.loc),
                            e.type, e.loc)
+        if isinstance(e, ir.PcRead) and self.m.machine.fetch is not None:
+            pc = self.m.registers[f"s_{self.m.machine.fetch.pc}"]
+            return RegRef(pc.name, pc.type, pc.loc)
         if isinstance(e, ir.PcRead):
             raise SpecError(e.loc, "the HLS does not support reading pc",
                             "the HLS builds queue machines (accelerators); processors are not supported yet")
@@ -428,12 +462,54 @@ class _InstrScheduler:
 
     def stmt(self, s):
         handler = getattr(self, f"stmt_{type(s).__name__}", None)
+        processor = self.m.machine.fetch is not None
+        if processor and isinstance(s, (ir.Halt, ir.EnvCall)):
+            what = "halt(...)" if isinstance(s, ir.Halt) else "env_call(...)"
+            raise SpecError(s.loc, f"the HLS supports '{what}' only as the last statement of an instruction",
+                            "the core stops at the instruction boundary after it; move it to the end of the "
+                            "semantics (outside any 'if' or 'for')")
+        if processor and handler is not None:
+            for check in self.bounds_checks(s):
+                self.stmt_Assert(check)
         if handler is None:
             what = {"Halt": "halt(...)", "EnvCall": "env_call(...)", "Jump": "assignment to pc"}.get(
                 type(s).__name__, type(s).__name__)
             raise SpecError(s.loc, f"the HLS does not support '{what}' statements",
                             "the HLS builds queue machines (accelerators); processors are not supported yet")
         handler(s)
+
+    def stmt_Jump(self, s: ir.Jump):
+        if self.m.machine.fetch is None:
+            raise SpecError(s.loc, "the HLS does not support 'assignment to pc' statements",
+                            "only fetch machines (processors) have a pc")
+        (target,) = self.prepare([s.target], None, s.loc)
+        npc = self.m.registers[NPC]
+        target = _cast(target, npc.type, s.loc)
+        if self.guard is not None:
+            target = ir.Select(self.guard, target, self.env_get(NPC), npc.type, s.loc)
+        self.open.env[NPC] = target
+
+    def bounds_checks(self, s) -> list:
+        """Processors: asserts that every memory access of statement `s` is inside its memory
+        (the functional model faults on an out-of-range index; the RTL must not wrap). A
+        statement's checks come before any of its writes."""
+        roots = (s.cond,) if isinstance(s, ir.If) else (s.start, s.stop) if isinstance(s, ir.For) else s
+        out = []                               # (the statements of a block are checked one by one)
+        for mem, indices, nbytes in _indexed(roots):
+            element = self.m.machine.state_element(mem)
+            if nbytes:                         # load()/store(): nbytes elements from addr
+                (addr,) = indices
+                last = _add(addr, _const(nbytes - 1), s.loc)
+                conds = [ir.Compare("ge", addr, _const(0), U1, s.loc),
+                         ir.Compare("lt", last, _const(element.size), U1, s.loc)]
+            else:
+                conds = [c for i, d in zip(indices, element.shape) for c in
+                         (ir.Compare("ge", i, _const(0), U1, s.loc), ir.Compare("lt", i, _const(d), U1, s.loc))
+                         if not _always(c)]
+            for cond in conds:
+                if not _always(cond):
+                    out.append(ir.Assert(cond, f"index of '{mem}' out of range", s.loc))
+        return out
 
     def stmt_Assign(self, s: ir.Assign):
         t = s.target
@@ -589,20 +665,47 @@ def _distinct(a: tuple, b: tuple, row: int) -> bool:
         for t in a[0] + b[0])
 
 
+def _indexed(node):
+    """(memory, indices, nbytes) of the memory accesses of one statement (nbytes: 0 for an
+    indexed read or write, n for load()/store() of n bytes), not looking into nested blocks."""
+    if isinstance(node, tuple):
+        for x in node:
+            yield from _indexed(x)
+        return
+    if isinstance(node, (ir.If, ir.For)):
+        return
+    if isinstance(node, ir.Load):
+        yield node.mem, (node.addr,), node.nbytes
+    elif isinstance(node, ir.Store):
+        yield node.mem, (node.addr,), node.nbytes
+    elif isinstance(node, (ir.StateRead, ir.StateTarget)) and node.indices:
+        yield node.state, node.indices, 0
+    if dataclasses.is_dataclass(node) and not isinstance(node, (ir.Const, IntType, Loc, ir.FieldDef)):
+        for f in dataclasses.fields(node):
+            yield from _indexed(getattr(node, f.name))
+
+
+def _always(c: ir.Compare) -> bool:
+    """Whether `0 <= e` or `e < n` holds for every value of e's type."""
+    t = c.a.type
+    lo = -(1 << (t.width - 1)) if t.signed else 0
+    hi = (1 << (t.width - 1)) - 1 if t.signed else (1 << t.width) - 1
+    n = c.b.value
+    return lo >= n if c.op == "ge" else hi < n
+
+
 def _convertible(s) -> bool:
-    """An if whose branches hold only assignments, asserts and convertible ifs."""
+    """An if whose branches hold only assignments, asserts, jumps and convertible ifs."""
     if isinstance(s, ir.If):
         return all(_convertible(x) for x in (*s.then, *s.orelse))
-    return isinstance(s, (ir.Assign, ir.Assert))
+    return isinstance(s, (ir.Assign, ir.Assert, ir.Jump))
 
 
 # ------------------------------------------------------------ machine level
 
 def schedule_machine(machine: ir.Machine) -> fsmd.Fsmd:
-    """Schedule every instruction of a queue machine into FSMD units."""
-    if machine.fetch is not None:
-        raise SpecError(machine.fetch.loc, "the HLS does not support fetch machines (processors) yet",
-                        "the HLS builds queue machines: declare 'queue: {width: N}' instead of 'fetch'")
+    """Schedule every instruction of a machine into FSMD units (a processor: one unit, `main`,
+    whose instructions start from the fetch state)."""
     m = _Machine(machine)
     schedules = [_place(machine, _InstrScheduler(m, instr).run(), instr) for instr in machine.instructions]
     schedules.sort(key=lambda sch: -bin(sch.match[0]).count("1"))
@@ -613,9 +716,23 @@ def schedule_machine(machine: ir.Machine) -> fsmd.Fsmd:
     schedules = [dataclasses.replace(sch, fields=tuple(f for f in sch.fields if f.reg in registers))
                  for sch in schedules]
     depth = _pow2(max((u.queue_depth for u in machine.hls.units), default=DEFAULT_FIFO_DEPTH))
-    return fsmd.Fsmd(machine.name, machine.digest, machine.path, machine.queue.width, depth,
+    fetch = _fetch_port(machine, m, registers)
+    width = machine.queue.width if fetch is None else 8 * fetch.ilen
+    return fsmd.Fsmd(machine.name, machine.digest, machine.path, width, depth,
                      tuple(registers.values()), tuple(m.memories.values()), tuple(schedules), states, machine.loc,
-                     _units(machine, schedules), dram_timing(machine))
+                     _units(machine, schedules), dram_timing(machine), fetch)
+
+
+def _fetch_port(machine: ir.Machine, m: _Machine, registers: dict):
+    f = machine.fetch
+    if f is None:
+        return None
+    element = machine.state_element(f.memory)
+    if element.type.width != 8 or element.type.signed or len(element.shape) != 1:
+        raise SpecError(f.loc, f"the HLS fetches instructions from a 1-D u8 memory; '{f.memory}' is "
+                        f"{element.type}{list(element.shape)}", "declare the fetch memory as {mem: u8, shape: [N]}")
+    return fsmd.FetchPort(f"s_{f.pc}", NPC if NPC in registers else "", m.memories[f.memory].name,
+                          f.base, f.ilen, f.loc)
 
 
 _PORT_RANK = {"element": 0, "wide": 1, "full": 2}
@@ -726,7 +843,7 @@ def _place(machine: ir.Machine, sch: fsmd.Schedule, instr: ir.Instruction) -> fs
     """The schedule with its unit, barrier flag and hazard footprint."""
     barrier = instr.unit is None and bool(machine.hls.units)
     return dataclasses.replace(sch, unit=instr.unit or MAIN_UNIT, barrier=barrier,
-                               footprint=footprint(machine, instr))
+                               footprint=() if machine.fetch else footprint(machine, instr))
 
 
 def _units(machine: ir.Machine, schedules: list) -> tuple:

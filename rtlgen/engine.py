@@ -21,7 +21,7 @@ from spec.errors import MachineFault
 
 from . import verilator
 from .manifest import build_manifest, dumps
-from .shim import generate_shim, limbs
+from .shim import generate_core_shim, generate_shim, limbs
 from .verilog import generate, module_name
 
 DEFAULT_WATCHDOG = 10_000_000
@@ -45,10 +45,18 @@ class Artifacts:
 def generate_artifacts(machine: ir.Machine) -> Artifacts:
     m = verify(schedule_machine(machine))
     manifest = build_manifest(machine, m)
-    art = Artifacts(module_name(m), generate(m), manifest, generate_shim(manifest))
+    art = Artifacts(module_name(m), generate(m), manifest, _shim(manifest))
     if os.environ.get("DCSIM_DUMP"):
         art.write(Path(os.environ["DCSIM_DUMP"]))
     return art
+
+
+def _shim(manifest: dict, traced: bool | str = False) -> str:
+    return (generate_core_shim if manifest.get("fetch") else generate_shim)(manifest, traced=traced)
+
+
+#: run_until_retired statuses of a processor core's shim
+_CORE_STATUS = {0: "retired", 4: "env_call", 5: "halted"}
 
 
 class RtlEngine:
@@ -61,12 +69,13 @@ class RtlEngine:
         self.artifacts = artifacts or generate_artifacts(machine)
         self.manifest = self.artifacts.manifest
         self.trace_format = verilator.trace_format() if trace else None
-        shim = generate_shim(self.manifest, traced=self.trace_format) if trace else self.artifacts.shim
+        shim = _shim(self.manifest, traced=self.trace_format) if trace else self.artifacts.shim
         self.library_path = verilator.build(self.artifacts.verilog, shim, self.artifacts.top, traced=bool(trace))
         self._lib = _load(self.library_path)
         spare = _SPARE.get(self.library_path)
         self._h = spare.pop() if spare else ctypes.c_void_p(self._lib.dcsim_new())
-        self._limbs = limbs(self.manifest["command"]["width"])
+        self.is_core = bool(self.manifest.get("fetch"))
+        self._limbs = 1 if self.is_core else limbs(self.manifest["command"]["width"])
         self._retired_base = 0
         self._lib.dcsim_reset(self._h)
         self.inject({e["name"]: np.zeros(e["shape"], e["dtype"]) for e in self.manifest["state"]})
@@ -92,6 +101,8 @@ class RtlEngine:
     # ------------------------------------------------------------ host side
     def push(self, words):
         words = list(words)
+        if self.is_core and words:
+            raise MachineFault(f"{self.machine.name} fetches its instructions; put them in memory and inject")
         flat = self._limbs_of(words)
         self._lib.dcsim_push(self._h, flat.ctypes.data_as(ctypes.c_void_p), ctypes.c_int64(len(words)))
 
@@ -115,11 +126,57 @@ class RtlEngine:
         self._lib.dcsim_reset(self._h)
         self._retired_base = 0
 
+    # ------------------------------------------------------------ processors
+    def run_until_event(self, limit: int | None = None, watchdog: int = DEFAULT_WATCHDOG) -> str:
+        """Processors: run until the core stops at an instruction boundary: 'env_call' (an
+        env_call instruction retired; `env_kind` says which; service it, then `resume()`),
+        'halted' (a halt instruction retired; see `exit_code`) or 'retired' (`limit`
+        instructions, counted like `retired`, have retired). Faults and the watchdog raise."""
+        self._need_core("run_until_event")
+        target = (1 << 64) - 1 if limit is None else max(0, limit - self._retired_base)
+        status = self._lib.dcsim_run_until_retired(self._h, ctypes.c_uint64(target), ctypes.c_uint64(watchdog))
+        if status == 1:
+            raise MachineFault(f"{self.machine.name} RTL: no event after {watchdog} cycles (watchdog), "
+                               f"{self.retired} instructions retired")
+        if status == 2:
+            raise MachineFault(f"{self.machine.name} RTL faulted (a spec assert or bounds check failed, a fetch "
+                               f"outside memory or an illegal instruction) after {self.retired} instructions")
+        return _CORE_STATUS[status]
+
+    @property
+    def env_kind(self) -> int | None:
+        """The kind of the pending env_call, or None."""
+        kind = self._lib.dcsim_env_kind(self._h) if self.is_core else -1
+        return None if kind < 0 else kind
+
+    @property
+    def halted(self) -> bool:
+        return self.is_core and bool(self._lib.dcsim_halted(self._h))
+
+    @property
+    def exit_code(self) -> int | None:
+        return self._lib.dcsim_exit_code(self._h) if self.halted else None
+
+    def resume(self):
+        """Clear a pending env_call (the host has serviced it); the core fetches on the next run."""
+        self._need_core("resume")
+        self._lib.dcsim_resume(self._h)
+
+    def _need_core(self, what: str):
+        if not self.is_core:
+            raise MachineFault(f"{what} is for processors; {self.machine.name} is a queue machine")
+
     def run_until_retired(self, k: int, watchdog: int = DEFAULT_WATCHDOG) -> int:
         """Run until the first `k` commands (numbered like `retired`) have all completed, in
         program order; returns the cycles this took. The cycle at which it returns is the one
         at which command k-1 (or an older one, if k-1 finished early on another unit) completed."""
         start = self.cycles
+        if self.is_core:
+            event = self.run_until_event(k, watchdog)
+            if event != "retired":
+                raise MachineFault(f"{self.machine.name} RTL stopped ({event}) after {self.retired} instructions, "
+                                   f"before instruction {k} retired")
+            return self.cycles - start
         target = max(0, k - self._retired_base)
         status = self._lib.dcsim_run_until_retired(self._h, ctypes.c_uint64(target), ctypes.c_uint64(watchdog))
         if status == 1:
@@ -160,6 +217,11 @@ class RtlEngine:
     def idle(self) -> bool:
         return bool(self._lib.dcsim_idle(self._h)) and self._lib.dcsim_pending(self._h) == 0
 
+    @property
+    def pending(self) -> int:
+        """Commands pushed but not yet accepted by the RTL's command FIFO."""
+        return self._lib.dcsim_pending(self._h)
+
     # ------------------------------------------------------ state exchange
     def _buffers(self, state: dict, writable: bool):
         arrays, keep = [], []
@@ -185,8 +247,10 @@ class RtlEngine:
         if retired is not None:
             self._retired_base = retired - self._lib.dcsim_retired(self._h)
 
-    def extract(self) -> dict:
-        state = {e["name"]: np.empty(e["shape"], e["dtype"]) for e in self.manifest["state"]}
+    def extract(self, out: dict | None = None) -> dict:
+        """The architectural state as numpy arrays (into the arrays of `out`, when given)."""
+        state = out if out is not None else {e["name"]: np.empty(e["shape"], e["dtype"])
+                                             for e in self.manifest["state"]}
         table, keep = self._buffers(state, writable=True)
         self._lib.dcsim_extract(self._h, table)
         return state
@@ -210,6 +274,9 @@ def _load(path: Path) -> ctypes.CDLL:
                   "dcsim_fault": ([vp], ctypes.c_int), "dcsim_inject": ([vp, vp], None),
                   "dcsim_bare_run": ([vp, vp, i64, u64], u64),
                   "dcsim_extract": ([vp, vp], None)}
+    if hasattr(lib, "dcsim_resume"):                # processor cores
+        signatures.update({"dcsim_halted": ([vp], ctypes.c_int), "dcsim_exit_code": ([vp], i64),
+                           "dcsim_env_kind": ([vp], i64), "dcsim_resume": ([vp], None)})
     if hasattr(lib, "dcsim_trace_open"):            # traced builds
         signatures.update({"dcsim_trace_open": ([vp, ctypes.c_char_p, u64, u64], ctypes.c_int),
                            "dcsim_trace_close": ([vp], None)})

@@ -36,6 +36,8 @@ def build_manifest(machine: ir.Machine, m: fsmd.Fsmd) -> dict:
                                "port": mem.port, "lanes": mem.lanes,
                                "read_ports": mem.read_ports, "write_ports": mem.write_ports}
         state.append(entry)
+    if m.fetch is not None:
+        return _core_manifest(machine, m, top, state)
     return {
         "version": VERSION, "machine": machine.name, "digest": machine.digest, "top": top,
         "clock": "clk", "reset": {"signal": "rst", "active": 1, "synchronous": True},
@@ -51,3 +53,25 @@ def build_manifest(machine: ir.Machine, m: fsmd.Fsmd) -> dict:
 
 def dumps(manifest: dict) -> str:
     return json.dumps(manifest, indent=2, sort_keys=False) + "\n"
+
+
+def _core_manifest(machine: ir.Machine, m: fsmd.Fsmd, top: str, state: list) -> dict:
+    """A processor core: no command port; it fetches from its memory while `enable` is high."""
+    f = m.fetch
+    return {
+        "version": VERSION, "machine": machine.name, "digest": machine.digest, "top": top,
+        "clock": "clk", "reset": {"signal": "rst", "active": 1, "synchronous": True},
+        "command": None,
+        "fetch": {"enable": "enable", "pc": f.pc, "memory": m.memory(f.memory).state, "base": f.base,
+                  "ilen": f.ilen, "port": f"{f.ilen} bytes per cycle (one word-wide instruction port)"},
+        "quiescence": {"signal": "idle", "active": 1,
+                       "condition": "the core is at an instruction boundary (FSM in IDLE, before the next fetch)"},
+        "fault": {"signal": "fault", "condition": "a spec assert or memory bounds check failed, a fetch "
+                                                  "outside the fetch memory, or an illegal instruction"},
+        "events": {"halted": {"signal": "halted", "flag": "halted_q", "exit_code": "exit_code"},
+                   "env_call": {"signal": "env_call", "flag": "env_q", "kind": "env_kind",
+                                "condition": "the env_call instruction has retired (pc is past it); "
+                                             "the host services it, then clears the flag to resume"}},
+        "counters": {"retired": {"signal": "retired", "width": 64}},
+        "state": state,
+    }

@@ -144,7 +144,10 @@ class _Datapath:
 
 
 def generate(m: fsmd.Fsmd) -> str:
-    """The Verilog text of the machine's top module."""
+    """The Verilog text of the machine's top module (a processor core for a fetch machine)."""
+    if m.fetch is not None:
+        from .core import generate_core
+        return generate_core(m)
     return _Generator(m).text()
 
 

