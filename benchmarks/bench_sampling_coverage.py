@@ -33,7 +33,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workload", default="transformer:64,64")
     ap.add_argument("--unit", type=int, default=100)
-    ap.add_argument("--warmup", type=int, help="default: the in-flight window (dcsim sample's default)")
+    ap.add_argument("--warmup", type=int, help="default: dcsim sample's (four in-flight windows)")
     ap.add_argument("--samples", type=int, default=32)
     ap.add_argument("--strata", type=int, default=16)
     ap.add_argument("--runs", type=int, default=100)
@@ -41,8 +41,8 @@ def main():
     args = ap.parse_args()
     machine = load_machine(ROOT / "hw" / "npu.yaml", SUITE_PARAMS)
     workload = build_workload(machine, args.workload)
-    from cosim.sample import in_flight_window
-    args.warmup = in_flight_window(machine) if args.warmup is None else args.warmup
+    from cosim.sample import default_warmup
+    args.warmup = default_warmup(machine) if args.warmup is None else args.warmup
     truth = full_rtl(machine, workload, 0, args.unit)["cycles"]
     measured = measure_all(machine, workload, args.unit, args.warmup, args.executor)
     cycles = {s["index"]: s["cycles"] for s in measured.samples}

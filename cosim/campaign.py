@@ -25,8 +25,8 @@ from spec.errors import DcsimError
 
 from .estimate import MEASUREMENT_BIAS, Estimate, estimate
 from .plan import SamplePlan, SampleUnit
-from .sample import (SampleTask, base_key, in_flight_window, install_base, make_delta, measure_sample,
-                     prepare_worker)
+from .sample import (LOOKAHEAD_BUDGET, LOOKAHEAD_STEP, SampleTask, base_key, in_flight_window, install_base,
+                     make_delta, measure_sample, prepare_worker)
 from .store import SampleStore
 
 
@@ -199,13 +199,18 @@ def initial_state(machine: ir.Machine, workload, backend: str):
 
 def run_campaign(machine: ir.Machine, workload, plan: SamplePlan, *, executor, store: SampleStore,
                  backend: str = "c", confidence: float = 0.997, on_sample=None, on_progress=None,
-                 in_flight: int | None = None, lookahead: int | None = None, verify: bool = True) -> CampaignResult:
+                 in_flight: int | None = None, lookahead: int | None = None, adaptive: bool = True,
+                 verify: bool = True) -> CampaignResult:
     """Measure every unit of `plan` not already in `store`, then estimate total cycles.
 
     `executor` is a `SampleExecutor` or a plain `concurrent.futures.Executor` (then the
     workload's base state is installed in this process: inline executors only).
     `lookahead` commands after each unit are pushed too (default: the RTL's in-flight window,
-    see `sample.in_flight_window`), so that the unit's end sees the full run's younger traffic."""
+    see `sample.in_flight_window`), so that the unit's end sees the full run's younger traffic;
+    a sample extends it until the RTL has not yet accepted all of it when the unit ends (then it
+    is exact, see `sample`). A task carries LOOKAHEAD_BUDGET times the first look-ahead; a
+    sample that exhausts that is sent again with four times the budget. `adaptive=False`
+    pushes exactly `lookahead` commands (for studying the look-ahead itself)."""
     start = time.perf_counter()
     sim = initial_state(machine, workload, backend)
     base = {k: v.copy() for k, v in sim.state.items()}
@@ -218,16 +223,17 @@ def run_campaign(machine: ir.Machine, workload, plan: SamplePlan, *, executor, s
     lookahead = in_flight_window(machine) if lookahead is None else lookahead
     overrides = tuple(sorted(machine.params))
     reused = sum(u.index in store.done for u in plan.samples)
-    tracker = _Tracker(plan, store, confidence, on_sample, on_progress)
-    pending, functional = set(), 0.0
+    budget = LOOKAHEAD_BUDGET * max(lookahead, LOOKAHEAD_STEP) if adaptive else lookahead
+    tracker = _Tracker(plan, store, confidence, on_sample, on_progress, executor, commands)
+    pending, functional = {}, 0.0
     for unit in plan.samples:
         if unit.index in store.done:
             continue
         t0 = time.perf_counter()
         sim.run(unit.detail_start - sim.retired)
         functional += time.perf_counter() - t0
-        pending.add(executor.submit(_task(machine, overrides, unit, sim, base, key, commands, backend,
-                                               lookahead)))
+        task = _task(machine, overrides, unit, sim, base, key, commands, backend, lookahead, budget, adaptive)
+        pending[executor.submit(task)] = task
         tracker.position = sim.retired
         while len(pending) >= in_flight:
             pending = tracker.collect(pending, FIRST_COMPLETED)
@@ -246,23 +252,40 @@ def run_campaign(machine: ir.Machine, workload, plan: SamplePlan, *, executor, s
     return CampaignResult(plan, samples, est, functional, detailed, time.perf_counter() - start, verified, reused)
 
 
-def _task(machine, overrides, unit: SampleUnit, sim, base, key, commands, backend, lookahead: int) -> SampleTask:
+def _task(machine, overrides, unit: SampleUnit, sim, base, key, commands, backend, lookahead: int, budget: int,
+          adaptive: bool) -> SampleTask:
+    end = unit.start + unit.length + budget
     return SampleTask(str(machine.path), overrides, unit, make_delta(sim.state, base, key), sim.retired,
-                      commands[unit.detail_start:unit.start + unit.length + lookahead], backend)
+                      commands[unit.detail_start:end], backend, lookahead, end >= len(commands), adaptive)
 
 
 class _Tracker:
     """Stores finished samples and keeps the running estimate for progress displays."""
 
-    def __init__(self, plan, store, confidence, on_sample, on_progress):
+    def __init__(self, plan, store, confidence, on_sample, on_progress, executor=None, commands=()):
         self.plan, self.store, self.confidence = plan, store, confidence
         self.on_sample, self.on_progress = on_sample, on_progress
+        self.executor, self.commands = executor, commands
         self.position = 0
 
-    def collect(self, pending: set, return_when) -> set:
-        done, rest = wait(pending, return_when=return_when or "ALL_COMPLETED")
+    def collect(self, pending: dict, return_when) -> dict:
+        """Store finished samples; send again, with a larger look-ahead budget, those whose
+        look-ahead ran out before it was exact. Returns the futures still pending."""
+        while pending:
+            done, _ = wait(pending, return_when=return_when or "ALL_COMPLETED")
+            pending = self._finish(pending, done)
+            if return_when is not None:
+                break
+        return pending
+
+    def _finish(self, pending: dict, done) -> dict:
+        rest = {f: t for f, t in pending.items() if f not in done}
         for future in done:
-            record = future.result()
+            record, task = future.result(), pending[future]
+            if task.adaptive and not record.get("lookahead_exact", True):
+                again = task.extended(self.commands, LOOKAHEAD_BUDGET * task.budget)
+                rest[self.executor.submit(again)] = again
+                continue
             self.store.add(record)
             if self.on_sample is not None:
                 self.on_sample(record)

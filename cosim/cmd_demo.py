@@ -3,7 +3,7 @@
 A sampled RTL co-simulation of a bundled NPU workload (a transformer block's GEMMs) on
 the suite NPU (the default NPU with a 1 MiB DRAM, so that each sample moves little
 state) with `dcsim sample`'s default plan (units of 100 commands stratified by command mix
-into 16 strata, warm-up and look-ahead of the RTL's in-flight window, a second pass to
+into 16 strata, warm-up of four in-flight windows, adaptive look-ahead, a second pass to
 ±1% at 99.7%), with the full RTL run as ground truth: it prints the estimate, its 99.7%
 interval, the real error and the speedup. On a fresh machine this builds the C
 functional model and the Verilated NPU first (cached afterwards) and finishes well

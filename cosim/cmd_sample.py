@@ -9,15 +9,19 @@ the plan is the default: DEFAULT_SAMPLES units, then a second pass to ±DEFAULT_
 Defaults, chosen by measurement (benchmarks/bench_sampling_suite.py, the offline plan
 study in benchmarks/bench_sampling_plans.py, and the coverage benchmark):
 - units of DEFAULT_UNIT=100 commands. Every sample costs W + U + look-ahead commands of
-  RTL; with W and the look-ahead at the in-flight window (40 on the NPU) larger units
-  amortise them, and they average the fine-grained alternation of MVIN/COMPUTE/MVOUT
+  RTL; with W at 160 and the look-ahead from 40 on the NPU larger units amortise them,
+  and they average the fine-grained alternation of MVIN/COMPUTE/MVOUT
   (per-unit CV 0.1-0.2 at U=100 against 0.3-0.6 at U=20).
 - stratified plans, DEFAULT_STRATA=16 strata from k-means of the units' command-kind mix
   (known from the command stream without running anything), random units inside each.
   Systematic plans alias with GEMM loop periods; plain random plans need ~10x the units.
-- warm-up W and look-ahead: the RTL's in-flight window (`sample.in_flight_window`), below
-  which a DRAM-bound stream's run-ahead stores are counted twice (stream:256,8 at W=20:
-  +4.0%); beyond it the bias is < 0.1% (benchmarks/bench_sampling_warmup.py).
+- warm-up W: four in-flight windows (`sample.default_warmup`, 160 on the NPU). Commands
+  that completed but are not yet committed hold no queue slot, so the full run's younger
+  commands can be up to ~150 ahead of the oldest uncommitted one (146 measured); a warm-up
+  of one window re-counted their cycles (+2% to +8.5% on the suite's GEMM/MLP workloads),
+  four windows leave at most +0.13% (benchmarks/bench_sampling_warmup.py).
+- look-ahead: starts at the in-flight window and is extended by each sample until it is
+  exact (`sample.measure_sample`); --lookahead only sets the first try.
 - target ±1% at 99.7% confidence (mean |error| ~0.2-0.3% over the suite).
 """
 from __future__ import annotations
@@ -69,9 +73,10 @@ def add_parser(sub):
     p.add_argument("--unit", type=int, default=DEFAULT_UNIT, metavar="U",
                    help=f"commands per sample unit (default {DEFAULT_UNIT})")
     p.add_argument("--warmup", type=int, metavar="W", help="detailed warm-up commands before each unit "
-                   "(default: the RTL's in-flight window, 40 on the NPU)")
-    p.add_argument("--lookahead", type=int, metavar="L", help="commands pushed after each unit so that its end "
-                   "sees the full run's younger traffic (default: the in-flight window)")
+                   "(default: four in-flight windows, 160 on the NPU)")
+    p.add_argument("--lookahead", type=int, metavar="L", help="commands first pushed after each unit so that its "
+                   "end sees the full run's younger traffic; a sample extends it until the RTL has not accepted "
+                   "all of it when the unit ends, which makes it exact (default: the in-flight window)")
     size = p.add_mutually_exclusive_group()
     size.add_argument("--interval", "--every", type=int, metavar="K", help="measure one unit in K")
     size.add_argument("--samples", type=int, metavar="N", help=f"measure N units (default {DEFAULT_SAMPLES})")
@@ -130,17 +135,17 @@ def identity(machine: ir.Machine, workload, args) -> dict:
     from .truth import design_hash
     return {"machine": machine.name, "digest": machine.digest, "design": design_hash(machine),
             "workload": workload.name, "seed": args.seed, "unit": args.unit, "warmup": args.warmup,
-            "lookahead": args.lookahead, "backend": args.backend}
+            "lookahead": args.lookahead, "lookahead_rule": "extend-until-pending", "backend": args.backend}
 
 
 def resolve_defaults(machine: ir.Machine, args) -> argparse.Namespace:
-    """A copy of `args` with the automatic defaults filled in: warm-up and look-ahead (the
-    RTL's in-flight window) and the target error (when no plan size was given)."""
-    from .sample import in_flight_window
+    """A copy of `args` with the automatic defaults filled in: warm-up (`default_warmup`),
+    first look-ahead (the RTL's in-flight window) and the target error (when no plan size was given)."""
+    from .sample import default_warmup, in_flight_window
     args = argparse.Namespace(**vars(args))
     window = in_flight_window(machine)
     if getattr(args, "warmup", None) is None:
-        args.warmup = window
+        args.warmup = default_warmup(machine)
     if getattr(args, "lookahead", None) is None:
         args.lookahead = window
     if getattr(args, "unit", None) is None:

@@ -74,9 +74,10 @@ class Estimate:
         return d
 
 
-MEASUREMENT_BIAS = 0.001
-"""Relative bound on the bias of a unit measured after a warm-up of at least the in-flight
-window (benchmarks/bench_sampling_warmup.py: |bias| < 0.1% of the total on the suite). The
+MEASUREMENT_BIAS = 0.002
+"""Relative bound on the bias of a unit measured after the default warm-up of four in-flight
+windows (`sample.default_warmup`; every unit sampled on the suite NPU: at most +0.13% of the
+total, on bankconflict:128,128,128 and mlp:256,64,64,64,10). The
 sampling interval says nothing about it; without this allowance a plan that measures
 (nearly) every unit gets a (nearly) zero-width interval that misses the truth by it."""
 

@@ -27,30 +27,40 @@ is then drained to the next correspondence point to extract and check the state;
 drain cycles count only for the workload's last unit (as in the ground truth).
 
 Look-ahead (the end of the unit). The RTL is decoupled: while the unit's last commands
-are still in flight, up to `in_flight_window` younger commands have already entered the
-command FIFO and the unit queues, and they compete with the unit's own commands for the
-DRAM channel, the SRAM banks and the hazard scoreboard. A sample therefore pushes, after
-the measured unit, that many commands of *look-ahead* (not measured: the unit ends when its
-own last command commits, as in the full run), so that the unit's last commands see the
-same younger traffic as in the full run. Without it, a plan that measures every unit with
-warm-up covering the whole history came out 0.05% low on gemm:64,64,64; with it, it is
-exact (tests/test_sampling_bias.py). The look-ahead commands then drain with the rest
-and take part in the state check.
+are still in flight, younger commands have already entered the command FIFO and the unit
+queues, or even completed, and they compete with the unit's own commands for the DRAM
+channel, the SRAM banks and the hazard scoreboard. A sample therefore pushes, after the
+measured unit, commands of *look-ahead* (not measured: the unit ends when its own last
+command commits, as in the full run), so that the unit's last commands see the same
+younger traffic as in the full run. No fixed look-ahead is enough: a command that has
+completed but is not committed (an older one is still running) holds no queue slot, so
+younger commands can run arbitrarily far ahead of the oldest uncommitted one (146
+commands measured on the suite; a look-ahead of one in-flight window, 40, left every-unit
+sums of gemm:64,64,64 0.6% low, 80 still 0.06% low). The look-ahead is instead made exact
+by construction: a command the RTL has not accepted from the host cannot have influenced
+anything, so if at the unit's end some pushed command is still waiting to be accepted
+(`RtlEngine.pending` > 0), the host presented the same command stream on every cycle as
+in the full run, and the unit's cycles are those of the full run (given the same state at
+injection). Otherwise the sample runs again with twice the look-ahead (from
+`task.lookahead`, up to the `budget` the task carries; a look-ahead reaching the
+workload's end is exact too). A sample that exhausts its budget reports
+`lookahead_exact: False` and the campaign sends it again with a larger budget. The record
+keeps the look-ahead used and the number of tries. The look-ahead commands then drain
+with the rest and take part in the state check.
 
-Why W must exceed the in-flight window (the start of the unit). At commit point c of the
-full run, up to `in_flight_window` commands younger than c may already have *completed*
-on other units (e.g. stream:256,8: the store unit finishes 30 MVOUTs while the last
-COMPUTE is still waiting for its operands), so the full run charges their cycles to
-earlier units. An injected machine re-executes them; with W shorter than the window they
-fall inside the measured unit and are counted twice (stream:256,8 with W=20: +4.0%).
-With W at least the window they fall inside the warm-up. The default warm-up is a
-multiple of the window (`default_warmup`).
+Why W must be several in-flight windows (the start of the unit). For the same reason, at
+commit point c of the full run up to ~150 commands younger than c may already have
+*completed* on other units, so the full run charges their cycles to earlier units. An
+injected machine re-executes them; with W too short they fall inside the measured unit
+and are counted twice. With the unrolled, burst-DRAM NPU a warm-up of one window (40) came
+out +8.5% on gemm:64,64,64 (U=20); the default of four windows (`default_warmup`) leaves
+at most +0.13% on the suite (see there).
 """
 from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -65,6 +75,8 @@ from .plan import SampleUnit
 WATCHDOG = 50_000_000
 PAGE = 4096                       # bytes per page of a large state element's delta
 SMALL = 64 * 1024                 # elements up to this size travel whole
+LOOKAHEAD_STEP = 16               # the smallest look-ahead an adaptive sample extends to
+LOOKAHEAD_BUDGET = 4              # a task carries this many times its first look-ahead
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,20 @@ def in_flight_window(machine) -> int:
     return _WINDOWS[machine.digest]
 
 
+WARMUP_WINDOWS = 4
+
+
+def default_warmup(machine) -> int:
+    """The default detailed warm-up: WARMUP_WINDOWS in-flight windows (160 commands on the NPU).
+    Measured on the suite NPU, every unit sampled, adaptive look-ahead (sum of units against
+    the full run): at one window (40) +8.5% on gemm:64,64,64 (U=20), +7.0% on
+    mlp:64,256,128,64, +2.1% on bankconflict:128,128,128 and mlp:256,64,64,64,10 (U=100);
+    at two windows up to +1.2%; at four windows at most +0.13% (bankconflict and
+    mlp:256,64,64,64,10), +0.04% on gemm:64,64,64, exact on mlp:64,256,128,64 and
+    stream:4096,128."""
+    return WARMUP_WINDOWS * in_flight_window(machine)
+
+
 @dataclass(frozen=True)
 class SampleTask:
     machine_path: str
@@ -101,8 +127,23 @@ class SampleTask:
     unit: SampleUnit
     state: Delta                  # functional state at unit.detail_start, against the worker's base
     retired: int                  # = unit.detail_start
-    commands: tuple               # the warm-up's, the unit's and the look-ahead's commands
+    commands: tuple               # the warm-up's, the unit's and up to `budget` look-ahead commands
     backend: str                  # functional backend that computes the expected state
+    lookahead: int = 0            # look-ahead commands of the first try (at most the budget carried)
+    to_end: bool = False          # `commands` run to the workload's last command
+    adaptive: bool = True         # extend the look-ahead until it is exact (False: a fixed look-ahead)
+
+    @property
+    def budget(self) -> int:
+        """Look-ahead commands carried (pushing more needs a new task: `extended`)."""
+        return len(self.commands) - self.unit.warmup - self.unit.length
+
+    def extended(self, all_commands, budget: int) -> "SampleTask":
+        """The same sample carrying `budget` look-ahead commands of `all_commands`, starting
+        where this task's look-ahead ran out."""
+        end = self.unit.start + self.unit.length + budget
+        return replace(self, commands=tuple(all_commands[self.unit.detail_start:end]),
+                       lookahead=min(budget, max(2 * self.budget, LOOKAHEAD_STEP)), to_end=end >= len(all_commands))
 
 
 # ------------------------------------------------------------------ base + delta
@@ -193,25 +234,39 @@ def measure_sample(task: SampleTask, base: dict | None = None) -> dict:
     apply_delta(reference.state, base, task.state)
     t_restore = time.perf_counter()
 
-    rtl.reset()
-    rtl.inject(reference.state, retired=unit.detail_start)
-    rtl.push(task.commands)
-    begin = rtl.cycles
-    rtl.run_until_retired(unit.start, WATCHDOG)
-    measured_from = rtl.cycles
-    rtl.run_until_retired(unit.start + unit.length, WATCHDOG)
-    measured_to = rtl.cycles
+    lookahead, tries = min(task.lookahead, task.budget), 0
+    while True:                                 # extend the look-ahead until the unit's end provably saw it all
+        commands = task.commands[:unit.warmup + unit.length + lookahead]
+        rtl.reset()
+        rtl.inject(reference.state, retired=unit.detail_start)
+        rtl.push(commands)
+        begin = rtl.cycles
+        rtl.run_until_retired(unit.start, WATCHDOG)
+        measured_from = rtl.cycles
+        rtl.run_until_retired(unit.start + unit.length, WATCHDOG)
+        measured_to = rtl.cycles
+        tries += 1
+        # a command the RTL never accepted cannot have touched the unit's timing; and when the
+        # push covers the workload's end, the full run had no more commands either
+        exact = rtl.pending > 0 or (lookahead == task.budget and task.to_end)
+        if exact or not task.adaptive or lookahead == task.budget:
+            break
+        lookahead = min(task.budget, max(2 * lookahead, LOOKAHEAD_STEP))
+    if task.adaptive and not exact:             # the budget ran out: the campaign sends a longer task
+        return {"index": unit.index, "start": unit.start, "length": unit.length, "lookahead": lookahead,
+                "lookahead_exact": False, "lookahead_tries": tries, "seconds": time.perf_counter() - t0}
     rtl.run_until_quiescent(WATCHDOG)                       # reach a correspondence point
     t_rtl = time.perf_counter()
 
-    reference.push(task.commands)
+    reference.push(commands)
     reference.run()
     got = rtl.extract()
     t_extract = time.perf_counter()
     diverged = [] if states_equal(reference.state, got) else diff_states(reference.state, got)
     t_end = time.perf_counter()
     return {"index": unit.index, "start": unit.start, "length": unit.length, "warmup": unit.warmup,
-            "stratum": unit.stratum, "lookahead": len(task.commands) - unit.warmup - unit.length,
+            "stratum": unit.stratum, "lookahead": lookahead,
+            "lookahead_exact": exact, "lookahead_tries": tries,
             "warmup_cycles": measured_from - begin,
             "cycles": measured_to - measured_from, "drain_cycles": rtl.cycles - measured_to,
             "state_ok": not diverged, "divergence": [d.describe() for d in diverged],
