@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Sampled RTL co-simulation of a bundled NPU workload with the full RTL run "
                                       "as ground truth: estimate, 99.7% interval, error and speedup.",
                           epilog="example:\n  dcsim demo --json", formatter_class=argparse.RawDescriptionHelpFormatter)
-    demo.add_argument("--workload", help="override the demo workload (default transformer:128,128)")
+    demo.add_argument("--workload", help="override the demo workload (default long)")
     demo.add_argument("--backend", default="c", help="functional model backend: c (default) or py")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--json", action="store_true", help="print one JSON object on stdout")

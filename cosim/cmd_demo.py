@@ -1,6 +1,6 @@
 """`dcsim demo`: the main job on bundled defaults.
 
-A sampled RTL co-simulation of a bundled NPU workload (a transformer block's GEMMs) on
+A sampled RTL co-simulation of a bundled NPU workload (`long`: a 512×512×384 GEMM) on
 the suite NPU (the default NPU with a 1 MiB DRAM, so that each sample moves little
 state) with `dcsim sample`'s default plan (units of 100 commands stratified by command mix
 into 16 strata, warm-up of four in-flight windows, adaptive look-ahead, a second pass to
@@ -19,7 +19,7 @@ from spec import load_machine
 from .output import emit_json, stdout
 from .paths import machine_path
 
-DEMO_WORKLOAD = "transformer:128,128"
+DEMO_WORKLOAD = "long"
 DEMO_PARAMS = {"DRAM_BYTES": 1 << 20}
 
 
