@@ -80,14 +80,19 @@ def _cache_key(machine: ir.Machine, text: str, plan: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def measure_kernel(machine: ir.Machine, text: str, *, unit: int = 20, warmup: int = 40, samples: int = 30,
+def measure_kernel(machine: ir.Machine, text: str, *, unit: int = 20, warmup: int | None = None,
+                   samples: int = 30,
                    truth_max_commands: int = TRUTH_MAX_COMMANDS, confidence: float = 0.997,
                    use_cache: bool = True) -> Measurement:
     """Cycles of workload `text` ('gemm:M,K,N', 'bankconflict:...') on `machine`'s RTL.
 
     Whole kernel in RTL when it has at most `truth_max_commands` commands, else a systematic
-    sampled campaign of about `samples` units (unit U, warm-up W). Cached on disk."""
+    sampled campaign of about `samples` units (unit U, warm-up W, by default sampling's
+    measured default). Cached on disk."""
     from fastforward.workloads import build_workload
+
+    from .sample import default_warmup
+    warmup = default_warmup(machine) if warmup is None else warmup
     workload = build_workload(machine, text)
     method = "truth" if len(workload.commands) <= truth_max_commands else "sampled"
     plan = {"method": method, "unit": unit, "warmup": warmup, "samples": samples, "confidence": confidence}

@@ -26,21 +26,23 @@ SWEEP_WORKLOAD = {True: "gemm:64,64,64", False: "transformer:64,128"}
 COUNTS = {True: [4, 8, 16, 32], False: [5, 10, 20, 40, 80, 160]}
 UNITS = {True: [10, 20, 40], False: [5, 10, 20, 50, 100]}
 SEEDS = {True: 3, False: 8}
-WARMUP = 40
 
 
 def run(out: Path, quick: bool, machine, log) -> Report:
     from fastforward.workloads import build_workload
+
+    from ..sample import default_warmup
+    warmup = default_warmup(machine)
     samples = 10 if quick else 30
     suite = []
     for text in SUITE[quick]:
         log(f"{text}: full RTL and sampled ({samples} units)")
-        suite.append(_compare(machine, build_workload(machine, text), 20, WARMUP, samples))
+        suite.append(_compare(machine, build_workload(machine, text), 20, warmup, samples))
     wl = build_workload(machine, SWEEP_WORKLOAD[quick])
     log(f"{wl.name}: error vs sample count and unit size")
-    counts = _by_count(machine, wl, quick)
-    units = _by_unit(machine, wl, quick, samples=16 if quick else 30)
-    return _report(quick, suite, counts, units, wl.name)
+    counts = _by_count(machine, wl, quick, warmup)
+    units = _by_unit(machine, wl, quick, warmup, samples=16 if quick else 30)
+    return _report(quick, suite, counts, units, wl.name, warmup)
 
 
 def _truth(machine, wl, unit: int) -> dict:
@@ -72,7 +74,7 @@ def _compare(machine, wl, unit, warmup, samples) -> dict:
             "speedup": truth["seconds"] / seconds if seconds else None}
 
 
-def _by_count(machine, wl, quick) -> list[dict]:
+def _by_count(machine, wl, quick, warmup: int) -> list[dict]:
     from .. import plan as plans
     from ..store import SampleStore
     truth = _truth(machine, wl, 20)["cycles"]
@@ -82,7 +84,7 @@ def _by_count(machine, wl, quick) -> list[dict]:
     for n in [c for c in COUNTS[quick] if c <= population]:
         errs, widths, within = [], [], []
         for seed, store in stores.items():
-            r, _ = _campaign(machine, wl, plans.random_units(total, 20, WARMUP, n, seed=seed), store)
+            r, _ = _campaign(machine, wl, plans.random_units(total, 20, warmup, n, seed=seed), store)
             errs.append(r.estimate.cycles / truth - 1)
             widths.append(r.estimate.relative_error)
             within.append(r.estimate.low <= truth <= r.estimate.high)
@@ -92,20 +94,20 @@ def _by_count(machine, wl, quick) -> list[dict]:
     return rows
 
 
-def _by_unit(machine, wl, quick, samples: int) -> list[dict]:
+def _by_unit(machine, wl, quick, warmup: int, samples: int) -> list[dict]:
     from .. import plan as plans
     total, rows = len(wl.commands), []
     for unit in UNITS[quick]:
         truth = _truth(machine, wl, unit)["cycles"]
         every = max(1, plans.units_in(total, unit) // samples)
-        r, seconds = _campaign(machine, wl, plans.systematic(total, unit, WARMUP, every))
+        r, seconds = _campaign(machine, wl, plans.systematic(total, unit, warmup, every))
         rows.append({"unit": unit, "samples": r.estimate.samples, "error": r.estimate.cycles / truth - 1,
                      "halfwidth": r.estimate.relative_error, "cv": r.estimate.cv, "seconds": seconds,
-                     "detailed_commands": r.estimate.samples * (unit + WARMUP)})
+                     "detailed_commands": r.estimate.samples * (unit + warmup)})
     return rows
 
 
-def _report(quick, suite, counts, units, sweep_name) -> Report:
+def _report(quick, suite, counts, units, sweep_name, warmup: int) -> Report:
     cmd = "dcsim experiment sampling --out DIR" + (" --quick" if quick else "")
     r = Report("Sampled vs full RTL over the workload suite", cmd)
     errs = np.abs([s["error"] for s in suite])
@@ -117,7 +119,7 @@ def _report(quick, suite, counts, units, sweep_name) -> Report:
                   "divergences": sum(s["divergences"] for s in suite),
                   "best speedup": f"{best['speedup']:.1f}x ({best['workload']})"}
     r.results = {"suite": suite, "by_count": counts, "by_unit": units, "sweep_workload": sweep_name,
-                 "warmup": WARMUP}
+                 "warmup": warmup}
     r.text(__doc__.split("\n\n", 1)[1])
     r.text("Speedups below 1 are real: on these small workloads the whole kernel runs in RTL in well "
            "under a second and a sample's fixed cost (state restore, warm-up, state check) dominates; "
@@ -128,11 +130,11 @@ def _report(quick, suite, counts, units, sweep_name) -> Report:
               pct(s["error"]), f"{100 * s['halfwidth']:.2f}%",
               "census" if s["samples"] >= s["population"] else s["within"], f"{s['samples']}/{s['population']}",
               f"{s['truth_seconds']:.2f}", f"{s['sampled_seconds']:.2f}", f"{s['speedup']:.2f}x"] for s in suite])
-    r.text(f"### Error vs sample count ({sweep_name}, random plans, unit 20, warm-up {WARMUP})")
+    r.text(f"### Error vs sample count ({sweep_name}, random plans, unit 20, warm-up {warmup})")
     r.table(["samples", "mean abs error", "max abs error", "mean ±(99.7%)", "coverage", "seeds"],
             [[c["samples"], pct(c["mean_abs_error"]), pct(c["max_abs_error"]), f"{100 * c['mean_halfwidth']:.2f}%",
               f"{100 * c['coverage']:.0f}%", c["seeds"]] for c in counts])
-    r.text(f"### Error vs unit size ({sweep_name}, systematic, warm-up {WARMUP})")
+    r.text(f"### Error vs unit size ({sweep_name}, systematic, warm-up {warmup})")
     r.table(["unit", "samples", "error", "±(99.7%)", "CV", "detailed commands", "seconds"],
             [[u["unit"], u["samples"], pct(u["error"]), f"{100 * u['halfwidth']:.2f}%", f"{u['cv']:.3f}",
               u["detailed_commands"], f"{u['seconds']:.2f}"] for u in units])
