@@ -340,12 +340,12 @@ int dc_run(dc_ctx *ctx, int64_t n) {{
 """
 
     def api(self) -> str:
-        return f"""int64_t dc_ctx_size(void) {{ return (int64_t)sizeof(dc_ctx); }}
-int64_t dc_dentry_size(void) {{ return (int64_t)sizeof(struct dc_dentry); }}
-void dc_cache_reset(dc_ctx *ctx) {{
+        return """int64_t dc_ctx_size(void) { return (int64_t)sizeof(dc_ctx); }
+int64_t dc_dentry_size(void) { return (int64_t)sizeof(struct dc_dentry); }
+void dc_cache_reset(dc_ctx *ctx) {
     if (!ctx->dcache) return;
     for (int64_t i = 0; i <= ctx->dcache_mask; i++) ctx->dcache[i].op = -1;
-}}
+}
 """
 
 

@@ -61,7 +61,7 @@ from .job import ALGORITHMS, Job, Layer, colocate, data_parallel_step, pipeline_
     tensor_parallel_layers
 from .mess import MessModel
 from .packet import PacketModel
-from .units import BANDWIDTH, FLOPS, SIZE, TIME, parse_quantity
+from .units import BANDWIDTH, FLOPS, SIZE
 
 __all__ = ["ClusterConfig", "load_cluster", "parse_cluster", "with_model", "NETWORK_KINDS"]
 

@@ -219,7 +219,6 @@ def _report(quick, curve, rows, jobs) -> Report:
 
 
 def _evidence(cls: str, rows: list) -> str:
-    by = {x["kernel"]: x for x in rows}
     pairs = {"strided stream (DRAM row misses)": ("stream", "contiguous stream"),
              "bank-conflict layout": ("bankconflict", "aligned GEMM")}
     if cls == "MLP layer GEMM":
