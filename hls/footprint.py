@@ -19,6 +19,7 @@ from spec import ir
 from spec.errors import Loc
 from spec.types import IntType
 
+from .exprutil import map_children
 from .fsmd import Access, CmdField, bound_type
 
 
@@ -140,7 +141,6 @@ class _Collector:
 
 
 def _children(e) -> list:
-    from .schedule import map_children
     found: list = []
     map_children(e, lambda c: found.append(c) or c)
     return found

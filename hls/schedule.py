@@ -7,7 +7,7 @@ register to its new value in terms of start-of-state values) until a memory port
 out, a memory is read after being written, or control flow needs a new state. Then:
 
 * a memory port reads (writes) one element, one row, or one burst per state, as its
-  `Memory.port` says (see `port_plan`): a state reads at most `read_ports` distinct
+  `Memory.port` says (see `resources.port_plan`): a state reads at most `read_ports` distinct
   elements/rows/bursts of a memory and writes at most `write_ports`; a statement that needs
   more latches the extra reads into temporary registers in earlier states; a read after a
   write of the same memory in one state is allowed only when it provably names another
@@ -43,14 +43,13 @@ from spec.errors import Loc, SpecError
 from spec.types import U1, IntType
 
 from . import fsmd
-from .footprint import footprint
+from .exprutil import (_ONE, _add, _and, _bits, _cast, _const, _mul, _not, _replace, _spec_reads, expand_loads,
+                       fold, map_children, replace_slot, truth)
+from .resources import DEFAULT_FIFO_DEPTH, _banks, _place, _pow2, _units, dram_timing, port_plan
 from .fsmd import MemRead, RegRef
 
-DEFAULT_FIFO_DEPTH = 4
 REGFILE_READ_PORTS = 2      # a processor's register files: 2R1W, so rs1 and rs2 read in one cycle
 NPC = "fetch_npc"           # a processor's next-pc register (pc + ilen unless a jump sets it)
-MAIN_UNIT = "main"          # the unit of instructions without an `hls.unit` directive
-_ONE = ir.Const(1, U1, Loc("<hls>", 0, 0))
 
 
 class _NeedSplit(Exception):
@@ -80,159 +79,6 @@ class _Open:
 
 # ------------------------------------------------------------ small IR builders
 
-def _const(value: int, like: IntType | None = None) -> ir.Const:
-    t = like if like is not None and like.contains(value) else _fit_type(value)
-    return ir.Const(value, t, _ONE.loc)
-
-
-def _fit_type(value: int) -> IntType:
-    if value >= 0:
-        return IntType(False, max(1, value.bit_length()))
-    return IntType(True, (~value).bit_length() + 1)
-
-
-def _add(a, b, loc) -> ir.Binary:
-    signed = a.type.signed or b.type.signed
-    width = max(a.type.width + (signed and not a.type.signed), b.type.width + (signed and not b.type.signed)) + 1
-    return ir.Binary("add", a, b, IntType(signed, width), loc)
-
-
-def _mul(a, b, loc) -> ir.Binary:
-    return ir.Binary("mul", a, b, IntType(a.type.signed or b.type.signed, a.type.width + b.type.width), loc)
-
-
-def _cast(e, t: IntType, loc):
-    return e if e.type == t else ir.Cast(e, t, loc)
-
-
-def truth(e):
-    """A u1 that is 1 when `e` is nonzero."""
-    if e.type == U1:
-        return e
-    return ir.Compare("ne", e, _const(0, e.type), U1, e.loc)
-
-
-def _not(e):
-    return ir.Unary("not", e, U1, e.loc)
-
-
-def _and(a, b):
-    if a is None:
-        return b
-    return ir.Logic("and", a, b, U1, b.loc)
-
-
-def _bits(n: int) -> int:
-    """Bits of an unsigned index into `n` elements (at least 1)."""
-    return max(1, (n - 1).bit_length())
-
-
-# ------------------------------------------------------------ spec-level rewrites
-
-def map_children(e, fn):
-    """`e` with `fn` applied to each direct sub-expression (Spec IR or FSMD expressions)."""
-    if isinstance(e, (ir.Const, ir.SlotRef, ir.PcRead, RegRef)):
-        return e
-    if isinstance(e, (ir.StateRead,)):
-        return dataclasses.replace(e, indices=tuple(fn(i) for i in e.indices))
-    if isinstance(e, MemRead):
-        return dataclasses.replace(e, index=fn(e.index))
-    if isinstance(e, ir.Load):
-        return dataclasses.replace(e, addr=fn(e.addr))
-    if isinstance(e, ir.Concat):
-        return dataclasses.replace(e, parts=tuple(fn(p) for p in e.parts))
-    if isinstance(e, ir.Select):
-        return dataclasses.replace(e, cond=fn(e.cond), a=fn(e.a), b=fn(e.b))
-    if isinstance(e, (ir.Binary, ir.Compare, ir.Logic)):
-        return dataclasses.replace(e, a=fn(e.a), b=fn(e.b))
-    return dataclasses.replace(e, a=fn(e.a))     # Unary, Cast, Reinterpret, Slice
-
-
-def expand_loads(e):
-    """load(mem, addr, n) -> cat of n single-element reads, most significant byte first."""
-    e = map_children(e, expand_loads)
-    if not isinstance(e, ir.Load):
-        return e
-    parts = tuple(ir.StateRead(e.mem, (_add(e.addr, _const(k), e.loc) if k else e.addr,), IntType(False, 8), e.loc)
-                  for k in reversed(range(e.nbytes)))
-    return ir.Concat(parts, e.type, e.loc) if len(parts) > 1 else _cast(parts[0], e.type, e.loc)
-
-
-def _spec_reads(e, mems: set, out: list):
-    """Memory reads in `e`, innermost first."""
-    for child in _spec_children(e):
-        _spec_reads(child, mems, out)
-    if isinstance(e, ir.StateRead) and e.state in mems:
-        out.append(e)
-
-
-def _spec_children(e) -> list:
-    found = []
-    map_children(e, lambda c: found.append(c) or c)
-    return found
-
-
-def _replace(e, old, new):
-    if e == old:
-        return new
-    return map_children(e, lambda c: _replace(c, old, new))
-
-
-def replace_slot(node, slot: int, expr):
-    """A statement or expression with every read of `slot` replaced by `expr` (an unrolled
-    copy of a loop body, `expr` being the iteration's value of the loop variable)."""
-    if isinstance(node, ir.SlotRef):
-        return expr if node.slot == slot else node
-    if isinstance(node, tuple):
-        return tuple(replace_slot(x, slot, expr) for x in node)
-    if not dataclasses.is_dataclass(node) or isinstance(node, (ir.Const, IntType, Loc, ir.SlotTarget, ir.FieldDef)):
-        return node
-    changes = {}
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        new = replace_slot(value, slot, expr)
-        if new is not value:
-            changes[f.name] = new
-    return dataclasses.replace(node, **changes) if changes else node
-
-
-def _wrap(value: int, t: IntType) -> int:
-    value &= (1 << t.width) - 1
-    return value - (1 << t.width) if t.signed and value >> (t.width - 1) else value
-
-
-_FOLD_BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-                "min": min, "max": max, "and": lambda a, b: a & b, "or": lambda a, b: a | b,
-                "xor": lambda a, b: a ^ b}
-_FOLD_COMPARE = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
-                 "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
-
-
-def fold(e):
-    """`e` with operators over constants evaluated (exact IR semantics; one level: the
-    children are already folded). Unrolled loop variables are constants, so indices fold."""
-    c = lambda x: isinstance(x, ir.Const)
-    if isinstance(e, ir.Select) and c(e.cond):
-        return e.a if e.cond.value else e.b
-    if isinstance(e, ir.Binary) and c(e.a) and c(e.b) and e.op in _FOLD_BINARY:
-        value = _FOLD_BINARY[e.op](e.a.value, e.b.value)
-    elif isinstance(e, ir.Compare) and c(e.a) and c(e.b):
-        value = int(_FOLD_COMPARE[e.op](e.a.value, e.b.value))
-    elif isinstance(e, ir.Logic) and c(e.a) and c(e.b):
-        a, b = bool(e.a.value), bool(e.b.value)
-        value = int(a and b if e.op == "and" else a or b)
-    elif isinstance(e, (ir.Cast, ir.Reinterpret)) and c(e.a):
-        value = e.a.value
-    elif isinstance(e, ir.Unary) and c(e.a):
-        value = {"neg": -e.a.value, "invert": ~e.a.value, "not": int(not e.a.value)}[e.op]
-    elif isinstance(e, ir.Slice) and c(e.a):
-        value = e.a.value >> e.lo
-    else:
-        return e
-    return ir.Const(_wrap(value, e.type), e.type, e.loc)
-
-
-# ------------------------------------------------------------ the scheduler
 
 class _Machine:
     """What scheduling one machine shares across its instructions."""
@@ -733,154 +579,6 @@ def _fetch_port(machine: ir.Machine, m: _Machine, registers: dict):
                         f"{element.type}{list(element.shape)}", "declare the fetch memory as {mem: u8, shape: [N]}")
     return fsmd.FetchPort(f"s_{f.pc}", NPC if NPC in registers else "", m.memories[f.memory].name,
                           f.base, f.ilen, f.loc)
-
-
-_PORT_RANK = {"element": 0, "wide": 1, "full": 2}
-
-
-def port_plan(machine: ir.Machine) -> dict:
-    """Memory -> (port kind, read ports), from where unrolled loop variables index it.
-
-    A memory indexed by an unrolled variable in a column (or a 1-D memory, in its only
-    index) gets a wide port: a whole row per cycle, its lanes in separate SRAMs; one indexed
-    by an unrolled variable in its row index is partitioned completely (registers, e.g. the
-    NPU's stationary weights). External memories always move bursts (wide). A wide memory
-    has as many read ports as an unrolled loop body reads distinct rows of it (vadd's two
-    source rows); everything else has one read and one write port."""
-    plan: dict[str, list] = {s.name: ["wide" if s.external else "element", 1]
-                             for s in machine.state if s.kind != "reg"}
-    for instr in machine.instructions:
-        factors = dict(instr.unroll)
-        for loop in _loops(instr.body):
-            if factors.get(loop.var.name, 1) <= 1:
-                continue
-            rows: dict[str, set] = {}
-            for mem, indices, write in _accesses(loop.body):
-                if mem not in plan:
-                    continue
-                slots = [_slots(i) for i in indices]
-                if len(indices) > 1 and loop.var.slot in slots[0]:
-                    kind = "full"
-                elif any(loop.var.slot in sl for sl in slots):
-                    kind = "wide"
-                else:
-                    kind = "element"
-                if _PORT_RANK[kind] > _PORT_RANK[plan[mem][0]]:
-                    plan[mem][0] = kind
-                if not write and len(indices) > 1:
-                    rows.setdefault(mem, set()).add(_shape(indices[0]))
-            for mem, distinct in rows.items():
-                plan[mem][1] = max(plan[mem][1], len(distinct))
-    return {mem: (kind, ports if kind == "wide" else 1) for mem, (kind, ports) in plan.items()}
-
-
-def _loops(stmts):
-    for s in stmts:
-        if isinstance(s, ir.For):
-            yield s
-            yield from _loops(s.body)
-        elif isinstance(s, ir.If):
-            yield from _loops(s.then)
-            yield from _loops(s.orelse)
-
-
-def _accesses(node):
-    """(memory, indices, is_write) of every memory access under a statement or expression."""
-    if isinstance(node, tuple):
-        for x in node:
-            yield from _accesses(x)
-        return
-    if isinstance(node, ir.StateRead) and node.indices:
-        yield node.state, node.indices, False
-    elif isinstance(node, ir.StateTarget) and node.indices:
-        yield node.state, node.indices, True
-    elif isinstance(node, ir.Load):
-        yield node.mem, (node.addr,), False
-    elif isinstance(node, ir.Store):
-        yield node.mem, (node.addr,), True
-    if dataclasses.is_dataclass(node) and not isinstance(node, (ir.Const, IntType, Loc)):
-        for f in dataclasses.fields(node):
-            yield from _accesses(getattr(node, f.name))
-
-
-def _slots(e) -> set:
-    return {n.slot for n in _spec_nodes(e) if isinstance(n, ir.SlotRef)}
-
-
-def _spec_nodes(e):
-    yield e
-    for child in _spec_children(e):
-        yield from _spec_nodes(child)
-
-
-def _shape(e):
-    """`e` without source locations, for comparing index expressions."""
-    if isinstance(e, Loc):
-        return None
-    if isinstance(e, tuple):
-        return tuple(_shape(x) for x in e)
-    if dataclasses.is_dataclass(e) and not isinstance(e, IntType):
-        return (type(e).__name__,) + tuple(_shape(getattr(e, f.name)) for f in dataclasses.fields(e))
-    return e
-
-
-def _banks(machine: ir.Machine, s: ir.StateElement, n: int) -> int:
-    """The bank count of memory `s`: rows are interleaved over banks (bank = row mod n)."""
-    row = s.size // s.shape[0]
-    if n > 1 and (n & (n - 1) or row & (row - 1) or s.external):
-        raise SpecError(machine.hls.loc, f"hls.banks of '{s.name}': the HLS interleaves rows over banks and needs "
-                        f"a power-of-two bank count and row length (got {n} banks of {row}-element rows)"
-                        + (" on an external memory" if s.external else ""),
-                        "use 1, 2, 4, 8, ... banks")
-    return n
-
-
-def _pow2(n: int) -> int:
-    return 1 << max(1, (n - 1).bit_length())
-
-
-def _place(machine: ir.Machine, sch: fsmd.Schedule, instr: ir.Instruction) -> fsmd.Schedule:
-    """The schedule with its unit, barrier flag and hazard footprint."""
-    barrier = instr.unit is None and bool(machine.hls.units)
-    return dataclasses.replace(sch, unit=instr.unit or MAIN_UNIT, barrier=barrier,
-                               footprint=() if machine.fetch else footprint(machine, instr))
-
-
-def _units(machine: ir.Machine, schedules: list) -> tuple:
-    declared = {u.name: u for u in machine.hls.units}
-    names = [u.name for u in machine.hls.units]
-    if any(sch.unit == MAIN_UNIT for sch in schedules) and MAIN_UNIT not in declared:
-        names.append(MAIN_UNIT)
-    units = []
-    for name in names:
-        members = tuple(sch.instruction for sch in schedules if sch.unit == name)
-        if not members:
-            continue
-        decl = declared.get(name)
-        depth = decl.queue_depth if decl else DEFAULT_FIFO_DEPTH
-        units.append(fsmd.Unit(name, _pow2(depth), members, decl.loc if decl else machine.loc))
-    return tuple(units)
-
-
-DRAM_DEFAULTS = {"row_bytes": 2048, "t_hit": 14, "t_miss": 40, "bytes_per_cycle": 16, "banks": 8}
-
-
-def dram_timing(machine: ir.Machine) -> tuple:
-    """A timing model for each external memory, from `hls.dram` (defaults for missing keys)."""
-    given = dict(machine.hls.dram)
-    unknown = sorted(set(given) - set(DRAM_DEFAULTS))
-    if unknown:
-        raise SpecError(machine.hls.loc, f"unknown hls.dram parameter '{unknown[0]}'",
-                        f"allowed: {', '.join(DRAM_DEFAULTS)}")
-    p = {**DRAM_DEFAULTS, **given}
-    for key in ("row_bytes", "bytes_per_cycle", "banks"):
-        if p[key] < 1 or p[key] & (p[key] - 1):
-            raise SpecError(machine.hls.loc, f"hls.dram {key} must be a power of two (got {p[key]})")
-    if p["t_hit"] < 1 or p["t_miss"] < p["t_hit"]:
-        raise SpecError(machine.hls.loc, "hls.dram needs 1 <= t_hit <= t_miss")
-    return tuple(fsmd.DramTiming(s.name, p["row_bytes"], p["t_hit"], p["t_miss"], p["bytes_per_cycle"],
-                                 p["banks"], s.loc)
-                 for s in machine.state if s.kind == "mem" and s.external and len(s.shape) == 1)
 
 
 def _live_registers(registers: dict, states: tuple, schedules: list) -> dict:
