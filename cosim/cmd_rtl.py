@@ -40,7 +40,8 @@ def add_parser(sub, add_machine_args) -> None:
     add_machine_args(p)
     p.add_argument("--workload", metavar="NAME[:ARGS]", help="built-in workload, e.g. gemm:64,64,64 (queue machines)")
     p.add_argument("--program", metavar="FILE", help="processors: an ELF or flat binary to run; env calls "
-                   "(exit, write) are serviced by the functional model's host, exit code and output compared")
+                   "(exit, write) and HTIF tohost stores are serviced by the functional model's host, exit "
+                   "code and output compared")
     p.add_argument("--max-instructions", type=int, help="processors: stop after this many instructions")
     p.add_argument("--seed", type=int, default=0, help="workload data seed")
     p.add_argument("--backend", help="functional model: c or py (default: c when a C compiler exists)")

@@ -1,10 +1,11 @@
 """Programs on a generated processor core: load an ELF (or flat binary), run it on the RTL
 and service its environment calls in Python with the functional model's host
-(`fastforward.riscv.Host`: exit, write), one round trip per env_call.
+(`fastforward.riscv.Host`: exit, write, HTIF tohost), one round trip per event.
 
-The core stops at the boundary after an env_call instruction; the host reads the extracted
-registers and memory, its changes (a0, ...) are injected back and the core resumes. HTIF
-`tohost` stores are not watched on the RTL (a program that exits through tohost runs on).
+The core stops at the boundary after an env_call instruction, or after a store that wrote
+the program's HTIF `tohost` word (the core's store watch, set to the byte the host watches on
+the functional model); the host reads the extracted registers and memory, its changes (a0,
+tohost, ...) are injected back and the core resumes, or the run ends if the host halted.
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from spec import ir
-from spec.errors import MachineFault
 
 
 @dataclass
@@ -40,12 +40,13 @@ class _CoreView:
     def __init__(self, machine: ir.Machine, state: dict):
         self.machine, self.state = machine, state
         self.halted, self.exit_code, self.env = False, None, None
+        self.watch, self.on_watch = None, None
 
     def set_env(self, env_call):
         self.env = env_call
 
     def watch_store(self, index, callback):
-        raise MachineFault("the RTL core does not watch stores (HTIF tohost)")
+        self.watch, self.on_watch = index, callback
 
     def halt(self, code: int):
         self.halted, self.exit_code = True, code
@@ -53,11 +54,15 @@ class _CoreView:
 
 def initial_state(machine: ir.Machine, program: str | Path | bytes) -> dict:
     """The architectural state with `program` loaded (ram image, pc at its entry)."""
+    return _load(machine, program)[0]
+
+
+def _load(machine: ir.Machine, program: str | Path | bytes):
     from fastforward.riscv import load_program
     from fastforward.sim import Simulator
     sim = Simulator(machine)
-    load_program(sim, program)
-    return {k: v.copy() for k, v in sim.state.items()}
+    loaded = load_program(sim, program)
+    return {k: v.copy() for k, v in sim.state.items()}, loaded
 
 
 def run_program_rtl(machine: ir.Machine, program: str | Path | bytes, engine=None,
@@ -67,25 +72,34 @@ def run_program_rtl(machine: ir.Machine, program: str | Path | bytes, engine=Non
     from fastforward.riscv import Host
     from rtlgen.engine import RtlEngine
     eng = engine or RtlEngine(machine)
-    eng.reset()
-    view = _CoreView(machine, initial_state(machine, program))
+    eng.reset()                                          # also clears a previous run's store watch
+    state, loaded = _load(machine, program)
+    view = _CoreView(machine, state)
     eng.inject(view.state, retired=0)
-    host = Host(view, echo=echo)
+    host = Host(view, loaded.tohost, loaded.fromhost, echo=echo)   # watches tohost if the program has it
+    eng.watch_store(view.watch)
     start, calls = eng.cycles, 0
     t0 = time.perf_counter()
     while True:
         event = eng.run_until_event(max_instructions, watchdog)
-        if event != "env_call":
+        # at max_instructions, an event of the last instruction is still serviced (as the model does)
+        kind, hit = eng.env_kind, eng.watch_hit
+        if kind is None and not hit:
             break
-        calls += 1
         eng.extract(out=view.state)
-        host.env_call(eng.env_kind)
+        if kind is not None:
+            calls += 1
+            host.env_call(kind)
+        if hit:
+            view.on_watch(view.watch)
         if view.halted:
             break
         eng.inject(view.state)
         eng.resume()
+        if event == "retired":
+            break
     seconds = time.perf_counter() - t0
-    halted = view.halted or event == "halted"
-    code = view.exit_code if view.halted else eng.exit_code
+    halted = view.halted or eng.halted
+    code = eng.exit_code if eng.halted else view.exit_code      # a halt instruction's code wins, as in the model
     return RtlProgramResult(code if halted else None, host.stdout, host.stderr, eng.retired, eng.cycles - start,
                             halted, calls, seconds, eng.extract())

@@ -15,6 +15,12 @@ services it at this boundary and clears the flag to resume) and `fault` (an asse
 bounds check failed, a fetch outside the fetch memory, or a word that decodes to nothing;
 sticky until reset). The flags are public registers (`halted_q`, `env_q`) so a harness can
 clear them without a port.
+
+Store watch (HTIF `tohost`): while `watch_valid` is high, a store instruction that writes
+byte `watch_index` of the fetch memory sets `watch_q` (output `watch`); the instruction
+completes and retires, and the core stops at the next boundary like after an env_call (the
+host reads the watched word from the state, services it and clears the flag to resume).
+The functional model's `watch_store(index, callback)` calls back at the same instruction.
 """
 from __future__ import annotations
 
@@ -36,6 +42,7 @@ class CoreGenerator:
         self.sw = _bits(len(m.states) + 1)
         self.mem = m.memory(m.fetch.memory)
         self.pc = m.register(m.fetch.pc)
+        self.watched = 0                      # stores to the fetch memory compared with the watch
 
     def code(self, sid: int) -> str:
         return f"S{sid}"
@@ -50,6 +57,8 @@ class CoreGenerator:
                "    input  wire clk,",
                "    input  wire rst,",
                "    input  wire enable,          // fetch the next instruction at a boundary while high",
+               "    input  wire watch_valid,     // stop after a store that writes byte watch_index of the fetch memory",
+               f"    input  wire {_range(self.mem.index_width)} watch_index,",
                "    output wire idle,            // at an instruction boundary (the correspondence point)",
                "    output wire busy,",
                "    output wire fault,",
@@ -57,6 +66,7 @@ class CoreGenerator:
                "    output wire env_call,",
                "    output wire [31:0] env_kind,",
                "    output wire [63:0] exit_code,",
+               "    output wire watch,           // a store wrote the watched byte (the host clears watch_q)",
                "    output wire [63:0] retired,",
                "    output wire [63:0] committed",
                ");"]
@@ -71,6 +81,7 @@ class CoreGenerator:
                 "    assign env_call = env_q;",
                 "    assign env_kind = env_kind_q;",
                 "    assign exit_code = exit_q;",
+                "    assign watch = watch_q;",
                 "    assign retired = retired_q;",
                 "    assign committed = retired_q;   // in order, one instruction at a time",
                 "",
@@ -83,6 +94,7 @@ class CoreGenerator:
                 "            env_q <= 1'b0;",
                 "            env_kind_q <= 32'd0;",
                 "            exit_q <= 64'd0;",
+                "            watch_q <= 1'b0;",
                 "            retired_q <= 64'd0;",
                 "        end else if (!fault_q) begin",
                 "            case (fsm)"]
@@ -91,6 +103,8 @@ class CoreGenerator:
                 "            endcase",
                 "        end",
                 "    end"]
+        if not self.watched:                 # no store to the fetch memory: nothing compares the watch
+            self.dp.partial.update(("watch_valid", "watch_index"))
         names = sorted(self.dp.partial, key=lambda n: (len(n), n))
         if names:
             out += ["", "    // bits no logic needs (e.g. high bits of wide sums); kept for lint",
@@ -122,6 +136,7 @@ class CoreGenerator:
                 "    reg env_q /*verilator public*/;      // an env_call(...) retired; the host clears it",
                 "    reg [31:0] env_kind_q;",
                 "    reg [63:0] exit_q;",
+                "    reg watch_q /*verilator public*/;    // a store wrote the watched byte; the host clears it",
                 "    reg [63:0] retired_q;"]
         return out
 
@@ -144,7 +159,7 @@ class CoreGenerator:
             out.append(f"    wire d_{k} = (f_word & {_literal(mask, w)}) == {_literal(value, w)};   // {sch.instruction}")
             known.append(f"d_{k}")
         out += [f"    wire f_known = {' || '.join(known) or _literal(0, 1)};",
-                "    wire go = enable && !halted_q && !env_q;"]
+                "    wire go = enable && !halted_q && !env_q && !watch_q;"]
         return out
 
     def fetch_block(self) -> list[str]:
@@ -174,11 +189,19 @@ class CoreGenerator:
             out.append(f"{ind}{w.reg} <= {dp.emit(w.value)};")
         for w in s.mem_writes:
             assign = f"{w.mem}[{dp.emit(w.index)}] <= {dp.emit(w.value)};"
+            hit = None
+            if w.mem == self.mem.name and not (isinstance(w.guard, ir.Const) and not w.guard.value):
+                self.watched += 1
+                hit = f"watch_valid && {dp.ext(w.index, self.mem.index_width)} == watch_index"
             if isinstance(w.guard, ir.Const):
                 if w.guard.value:
                     out.append(f"{ind}{assign}")
+                    if hit:
+                        out.append(f"{ind}if ({hit}) watch_q <= 1'b1;   // store watch")
             else:
                 out.append(f"{ind}if ({dp.any(w.guard)}) {assign}")
+                if hit:
+                    out.append(f"{ind}if ({dp.any(w.guard)} && {hit}) watch_q <= 1'b1;   // store watch")
         out += self.transition(s.next, ind)
         if checks:
             out.append("                end")

@@ -56,7 +56,7 @@ def _shim(manifest: dict, traced: bool | str = False) -> str:
 
 
 #: run_until_retired statuses of a processor core's shim
-_CORE_STATUS = {0: "retired", 4: "env_call", 5: "halted"}
+_CORE_STATUS = {0: "retired", 4: "env_call", 5: "halted", 6: "watch"}
 
 
 class RtlEngine:
@@ -130,8 +130,10 @@ class RtlEngine:
     def run_until_event(self, limit: int | None = None, watchdog: int = DEFAULT_WATCHDOG) -> str:
         """Processors: run until the core stops at an instruction boundary: 'env_call' (an
         env_call instruction retired; `env_kind` says which; service it, then `resume()`),
-        'halted' (a halt instruction retired; see `exit_code`) or 'retired' (`limit`
-        instructions, counted like `retired`, have retired). Faults and the watchdog raise."""
+        'watch' (a store that wrote the byte set by `watch_store` retired; service it, then
+        `resume()`), 'halted' (a halt instruction retired; see `exit_code`) or 'retired'
+        (`limit` instructions, counted like `retired`, have retired; an env_call or watch of the
+        last one stays pending). Faults and the watchdog raise."""
         self._need_core("run_until_event")
         target = (1 << 64) - 1 if limit is None else max(0, limit - self._retired_base)
         status = self._lib.dcsim_run_until_retired(self._h, ctypes.c_uint64(target), ctypes.c_uint64(watchdog))
@@ -157,8 +159,28 @@ class RtlEngine:
     def exit_code(self) -> int | None:
         return self._lib.dcsim_exit_code(self._h) if self.halted else None
 
+    def watch_store(self, index: int | None):
+        """Processors: stop at the boundary after a store that writes byte `index` of the fetch
+        memory (HTIF tohost), like `fastforward.sim.Simulator.watch_store`; None: no watch.
+        `reset()` clears it."""
+        self._need_core("watch_store")
+        size = self._fetch_memory_size()
+        if index is not None and not 0 <= index < size:
+            raise ValueError(f"watched byte {index} is outside the fetch memory (0..{size - 1})")
+        self._lib.dcsim_watch(self._h, ctypes.c_int64(-1 if index is None else index))
+
+    def _fetch_memory_size(self) -> int:
+        name = self.manifest["fetch"]["memory"]
+        return next(e["elements"] for e in self.manifest["state"] if e["name"] == name)
+
+    @property
+    def watch_hit(self) -> bool:
+        """A store wrote the watched byte and the host has not resumed yet."""
+        return self.is_core and bool(self._lib.dcsim_watch_hit(self._h))
+
     def resume(self):
-        """Clear a pending env_call (the host has serviced it); the core fetches on the next run."""
+        """Clear a pending env_call or store watch (the host has serviced it); the core
+        fetches on the next run."""
         self._need_core("resume")
         self._lib.dcsim_resume(self._h)
 
@@ -276,7 +298,8 @@ def _load(path: Path) -> ctypes.CDLL:
                   "dcsim_extract": ([vp, vp], None)}
     if hasattr(lib, "dcsim_resume"):                # processor cores
         signatures.update({"dcsim_halted": ([vp], ctypes.c_int), "dcsim_exit_code": ([vp], i64),
-                           "dcsim_env_kind": ([vp], i64), "dcsim_resume": ([vp], None)})
+                           "dcsim_env_kind": ([vp], i64), "dcsim_resume": ([vp], None),
+                           "dcsim_watch": ([vp, i64], None), "dcsim_watch_hit": ([vp], ctypes.c_int)})
     if hasattr(lib, "dcsim_trace_open"):            # traced builds
         signatures.update({"dcsim_trace_open": ([vp, ctypes.c_char_p, u64, u64], ctypes.c_int),
                            "dcsim_trace_close": ([vp], None)})

@@ -212,10 +212,14 @@ def generate_core_shim(manifest: dict, traced: bool | str = False) -> str:
     an instruction boundary unless `dcsim_run(cycles)` stops it mid-instruction; and:
 
         int      dcsim_run_until_retired(void*, uint64_t k, uint64_t watchdog)
-                     0 k instructions retired, 1 watchdog, 2 fault, 4 env_call pending, 5 halted
+                     0 k instructions retired, 1 watchdog, 2 fault, 4 env_call pending, 5 halted,
+                     6 a store wrote the watched byte
         int64_t  dcsim_env_kind(void*)    the pending env_call's kind, or -1
         int      dcsim_halted(void*);     int64_t dcsim_exit_code(void*)
-        void     dcsim_resume(void*)      clear the pending env_call (after the host serviced it)
+        void     dcsim_watch(void*, int64_t index)   watch byte `index` of the fetch memory (-1: none;
+                                          reset clears it)
+        int      dcsim_watch_hit(void*)   a store wrote the watched byte (pending until resume)
+        void     dcsim_resume(void*)      clear a pending env_call or store watch (after the host serviced it)
     """
     cls = "VerilatedVcdC" if traced == "vcd" else "VerilatedFstC"
     top = manifest["top"]
@@ -248,7 +252,7 @@ def generate_core_shim(manifest: dict, traced: bool | str = False) -> str:
            "void dcsim_free(void* h) { Sim* s = (Sim*)h; s->top->final(); delete s->top; delete s; }",
            "void dcsim_reset(void* h) {",
            "    Sim* s = (Sim*)h; Vtop* t = s->top;",
-           "    t->rst = 1; t->enable = 0;",
+           "    t->rst = 1; t->enable = 0; t->watch_valid = 0; t->watch_index = 0;",
            "    for (int i = 0; i < 2; ++i) { t->clk = 0; t->eval(); t->clk = 1; t->eval(); }",
            "    t->rst = 0; t->clk = 0; t->eval();",
            "    s->cycles = 0;",
@@ -281,6 +285,7 @@ def generate_core_shim(manifest: dict, traced: bool | str = False) -> str:
            "            if (t->fault) { status = 2; break; }",
            "            if (t->retired >= k) { status = 0; break; }",
            "            if (t->env_call) { status = 4; break; }",
+           "            if (t->watch) { status = 6; break; }",
            "            if (t->halted) { status = 5; break; }",
            "        } else if (t->fault) { status = 2; break; }",
            "        if (i >= watchdog) break;",
@@ -304,7 +309,14 @@ def generate_core_shim(manifest: dict, traced: bool | str = False) -> str:
            "int dcsim_halted(void* h) { return ((Sim*)h)->top->halted; }",
            "int64_t dcsim_exit_code(void* h) { return (int64_t)((Sim*)h)->top->exit_code; }",
            "int64_t dcsim_env_kind(void* h) { Vtop* t = ((Sim*)h)->top; return t->env_call ? (int64_t)t->env_kind : -1; }",
-           "void dcsim_resume(void* h) { core(h)->env_q = 0; ((Sim*)h)->top->eval(); }",
+           "void dcsim_watch(void* h, int64_t index) {",
+           "    Vtop* t = ((Sim*)h)->top;",
+           "    t->watch_valid = index >= 0;",
+           "    t->watch_index = index >= 0 ? index : 0;",
+           "    t->eval();",
+           "}",
+           "int dcsim_watch_hit(void* h) { return ((Sim*)h)->top->watch; }",
+           "void dcsim_resume(void* h) { core(h)->env_q = 0; core(h)->watch_q = 0; ((Sim*)h)->top->eval(); }",
            ""]
     if traced:
         out += ["int dcsim_trace_open(void* h, const char* path, uint64_t lo, uint64_t hi) {",

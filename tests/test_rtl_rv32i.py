@@ -4,7 +4,8 @@ One Verilator build (MEM_BYTES = 64 KiB, cached by content hash) serves every te
 the CLI test: random straight-line and branch programs end in the model's exact
 architectural state (also after injecting a mid-program snapshot), faults leave the same
 state, and the C programs of tests/rv32i (linked for 64 KiB of ram) run to the same exit
-codes and output, their env calls serviced in Python by fastforward.riscv's host.
+codes and output, their env calls and HTIF tohost stores (the core's store watch) serviced
+in Python by fastforward.riscv's host.
 """
 import json
 import shutil
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cosim.rtl_program import run_program_rtl
-from fastforward.riscv import attach_host, load_binary, load_elf
+from fastforward.riscv import Host, attach_host, load_binary, load_elf
 from fastforward.sim import Simulator
 from hls import schedule_machine, verify
 from rtlgen.engine import RtlEngine
@@ -225,8 +226,50 @@ def test_env_calls_round_trip_through_python(rv, eng):
         np.testing.assert_array_equal(r.state[name], sim.state[name], err_msg=name)
 
 
+@pytest.mark.verilator
+@needs_verilator
+def test_store_watch_stops_after_the_store_that_writes_the_watched_byte(rv, eng):
+    tohost = RAM_BASE + 0x800
+    text = """
+        lui x1, 0x80001
+        addi x1, x1, -2048        # x1 = tohost
+        sw x0, 0(x1)              # 0: a watch event, nothing to do
+        sb x2, 1(x1)              # not the watched byte
+        sh x2, -2(x1)             # nor these
+        sw x2, 4(x1)
+        addi x3, x0, 7
+        sw x4, 0(x1)              # (21 << 1) | 1: exit 21
+        addi x3, x0, 8
+    spin:
+        jal x0, spin
+    """
+    sim = initial(rv, 3, Assembler(rv).assemble(text).words)
+    sim.state["x"][2], sim.state["x"][4] = 0xFF, (21 << 1) | 1
+    start = {k: v.copy() for k, v in sim.state.items()}
+    stops = []
+    host = Host(sim, tohost=tohost)
+    sim.watch_store(tohost - RAM_BASE, lambda index: (stops.append(sim.retired + 1), host._on_tohost(index)))
+    sim.run(100)
+    assert sim.halted and sim.exit_code == 21 and stops == [3, 8]
+    eng.inject(start, retired=0)
+    eng.watch_store(tohost - RAM_BASE)
+    events = []
+    for _ in stops:
+        events.append((eng.run_until_event(100), eng.retired, eng.watch_hit))
+        eng.resume()
+    assert events == [("watch", 3, True), ("watch", 8, True)]
+    assert not eng.watch_hit
+    assert_state(sim, eng)                                # the tohost store has retired, pc is past it
+    eng.reset()                                           # clears the watch: the same store runs on
+    eng.inject(start, retired=0)
+    assert eng.run_until_event(20) == "retired" and not eng.watch_hit
+    with pytest.raises(ValueError, match="outside the fetch memory"):
+        eng.watch_store(RAM)
+
+
 # ------------------------------------------------------------- C programs
-PROGRAMS = ("fib", "sort", "crc")
+PROGRAMS = ("fib", "sort", "crc", "tohost")
+EXIT = {"crc": 0, "tohost": 42}                 # tohost.c ends through HTIF tohost, not the exit call
 CFLAGS = ["-march=rv32i", "-mabi=ilp32", "-O2", "-ffreestanding", "-fno-builtin",
           "-fno-tree-loop-distribute-patterns", "-nostdlib", "-nostartfiles", "-Wl,--no-warn-rwx-segments"]
 gcc_programs = [pytest.mark.riscv_gcc, pytest.mark.skipif(GCC is None, reason="riscv64-unknown-elf-gcc is not installed")]
@@ -258,7 +301,7 @@ def test_c_programs_reach_the_models_exit_code_and_output(rv, eng, elves, name):
     sim.run(2_000_000)
     assert sim.halted
     r = run_program_rtl(rv, elves[name], engine=eng)
-    assert r.halted and r.exit_code == sim.exit_code
+    assert r.halted and r.exit_code == sim.exit_code == EXIT.get(name, sim.exit_code)
     assert (r.stdout, r.stderr) == (host.stdout, host.stderr)
     assert r.instructions == sim.retired and r.env_calls > 0
     assert 2.0 <= r.cpi < 3.5
@@ -270,12 +313,13 @@ def test_c_programs_reach_the_models_exit_code_and_output(rv, eng, elves, name):
 @needs_verilator
 @pytest.mark.riscv_gcc
 @pytest.mark.skipif(GCC is None, reason="riscv64-unknown-elf-gcc is not installed")
-def test_cli_runs_a_program_on_the_core(elves):
+@pytest.mark.parametrize("name", ["crc", "tohost"])
+def test_cli_runs_a_program_on_the_core(elves, name):
     proc = subprocess.run([sys.executable, "-m", "cosim.cli", "rtl", "hw/rv32i.yaml", "-D", f"MEM_BYTES={RAM}",
-                           "--program", str(elves["crc"]), "--json"], cwd=ROOT, capture_output=True, text=True,
+                           "--program", str(elves[name]), "--json"], cwd=ROOT, capture_output=True, text=True,
                           timeout=900)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert out["state_match"] and out["stdout_match"] and out["exit_code"] == out["reference_exit_code"] == 0
-    assert out["instructions"] == out["reference_instructions"] > 1000
+    assert out["state_match"] and out["stdout_match"] and out["exit_code"] == out["reference_exit_code"] == EXIT[name]
+    assert out["instructions"] == out["reference_instructions"] > (1000 if name == "crc" else 20)
     assert out["cycles"] > 2 * out["instructions"] - 1
