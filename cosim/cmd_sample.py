@@ -20,16 +20,21 @@ study in benchmarks/bench_sampling_plans.py, and the coverage benchmark):
   commands can be up to ~150 ahead of the oldest uncommitted one (146 measured); a warm-up
   of one window re-counted their cycles (+2% to +8.5% on the suite's GEMM/MLP workloads),
   four windows leave at most +0.13% (benchmarks/bench_sampling_warmup.py).
-- look-ahead: starts at the in-flight window and is extended by each sample until it is
-  exact (`sample.measure_sample`); --lookahead only sets the first try.
+- look-ahead: each sample keeps the RTL's host queue topped up until the unit's last
+  command commits, which makes it exact in one run (`sample.measure_sample`); --lookahead
+  sets the first push (capped at sample.TOPUP_HIGH) and a quarter of the task's budget.
+- second pass (stratified): Neyman allocation (units per stratum ∝ size × the first pass's
+  shrunk standard deviation, `neyman_second_pass`), at least the first pass's units in each.
 - target ±1% at 99.7% confidence (mean |error| ~0.2-0.3% over the suite).
 """
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
+import numpy as np
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -75,8 +80,9 @@ def add_parser(sub):
     p.add_argument("--warmup", type=int, metavar="W", help="detailed warm-up commands before each unit "
                    "(default: four in-flight windows, 160 on the NPU)")
     p.add_argument("--lookahead", type=int, metavar="L", help="commands first pushed after each unit so that its "
-                   "end sees the full run's younger traffic; a sample extends it until the RTL has not accepted "
-                   "all of it when the unit ends, which makes it exact (default: the in-flight window)")
+                   "end sees the full run's younger traffic (at most sample.TOPUP_HIGH; the sample then tops the "
+                   "queue up so that a command still waits when the unit ends, which makes it exact; the task "
+                   "carries 4x this, at least 4x16, before it is resent; default: the in-flight window)")
     size = p.add_mutually_exclusive_group()
     size.add_argument("--interval", "--every", type=int, metavar="K", help="measure one unit in K")
     size.add_argument("--samples", type=int, metavar="N", help=f"measure N units (default {DEFAULT_SAMPLES})")
@@ -111,7 +117,8 @@ def executor_spec(args) -> str:
 _LABELS: dict = {}
 
 
-def build_plan(machine: ir.Machine, commands, args, count: int | None = None) -> plans.SamplePlan:
+def build_plan(machine: ir.Machine, commands, args, count: int | None = None, weights=None,
+               floor=None) -> plans.SamplePlan:
     total = len(commands)
     population = plans.units_in(total, args.unit)
     if count is None:
@@ -126,9 +133,37 @@ def build_plan(machine: ir.Machine, commands, args, count: int | None = None) ->
     key = (id(commands), len(commands), args.unit, args.strata, args.seed)
     if key not in _LABELS:                      # both passes of a campaign stratify alike
         _LABELS.clear()
-        _LABELS[key] = kmeans(kind_histograms(machine, commands, args.unit), args.strata, seed=args.seed)
+        from .campaign import encoded_commands
+        limbs = encoded_commands(machine, commands) if machine.queue is not None else None
+        _LABELS[key] = kmeans(kind_histograms(machine, commands, args.unit, limbs), args.strata, seed=args.seed)
     labels = _LABELS[key]
-    return plans.stratified(labels, total, args.unit, args.warmup, max(count, 2 * args.strata), seed=args.seed)
+    return plans.stratified(labels, total, args.unit, args.warmup, max(count, 2 * args.strata), seed=args.seed,
+                            weights=weights, floor=floor)
+
+
+def neyman_second_pass(result, target_error: float) -> tuple[int, np.ndarray, np.ndarray]:
+    """Units and per-stratum weights of a second stratified pass that reaches ±`target_error`
+    with the fewest units (Neyman allocation: n_h ∝ N_h·S_h), from the first pass's samples.
+
+    S_h comes from two or three units per stratum, so it is shrunk towards the pooled
+    within-stratum deviation (S_h'² = ((n_h-1)·S_h² + S_p²)/n_h): a stratum whose few units
+    happened to agree still gets units in proportion to the pooled spread. The sampling
+    half-width aimed at is the target less the measurement-bias allowance the estimate adds.
+    Returns (units, weights N_h·S_h', the first pass's allocation as the floor)."""
+    from .estimate import MEASUREMENT_BIAS, z_value
+    plan, est = result.plan, result.estimate
+    sizes = np.array(plan.strata, dtype=np.float64)
+    strata = np.array([u.stratum for u in plan.samples])
+    cycles = np.array([s["cycles"] for s in result.samples], dtype=np.float64)   # sorted by start, as plan.samples
+    counts = np.bincount(strata, minlength=len(sizes))
+    var = np.array([cycles[strata == h].var(ddof=1) if counts[h] > 1 else 0.0 for h in range(len(sizes))])
+    pooled = float((sizes * var).sum() / sizes.sum())
+    shrunk = np.sqrt(((np.maximum(counts, 1) - 1) * var + pooled) / np.maximum(counts, 1))
+    allowance = MEASUREMENT_BIAS if any(u.warmup < u.start for u in plan.samples) else 0.0
+    half = max(target_error - allowance, target_error / 4) * est.cycles / z_value(est.confidence)
+    a, b = float((sizes * shrunk).sum()), float((sizes * shrunk ** 2).sum())
+    need = a * a / (half * half + b) if a > 0 else 0.0        # Neyman with the finite-population correction
+    return int(math.ceil(need)), sizes * shrunk, counts
 
 
 def identity(machine: ir.Machine, workload, args) -> dict:
@@ -194,13 +229,19 @@ def sample_workload(machine: ir.Machine, workload, args) -> dict:
         with make_executor(executor_spec(args), base) as executor:
             warm_up_workers(executor, machine, args.backend)
             result = _pass(machine, workload, first, executor, store, args, show, "pass 1" if args.target_error else "",
-                           verify=not args.target_error)
+                           verify=not args.target_error, base=base)
             passes = [_pass_summary(result)]
             if args.target_error:
-                needed = passes[0]["needed_samples"] = result.estimate.needed_samples(args.target_error)
+                weights = floor = None
+                if first.kind == "stratified":          # Neyman allocation from the first pass's spread
+                    needed, weights, floor = neyman_second_pass(result, args.target_error)
+                else:
+                    needed = result.estimate.needed_samples(args.target_error)
+                passes[0]["needed_samples"] = needed
                 # the second pass reuses every unit of the first (plans of one seed are nested)
-                second = build_plan(machine, workload.commands, args, count=max(needed, len(first.samples)))
-                result = _pass(machine, workload, second, executor, store, args, show, "pass 2")
+                second = build_plan(machine, workload.commands, args, count=max(needed, len(first.samples)),
+                                    weights=weights, floor=floor)
+                result = _pass(machine, workload, second, executor, store, args, show, "pass 2", base=base)
                 if len(second.samples) > len(first.samples):
                     passes.append(_pass_summary(result))
         seconds = time.perf_counter() - t0
@@ -212,7 +253,7 @@ def sample_workload(machine: ir.Machine, workload, args) -> dict:
     return report
 
 
-def _pass(machine, workload, plan, executor, store, args, show: bool, label: str, verify: bool = True):
+def _pass(machine, workload, plan, executor, store, args, show: bool, label: str, verify: bool = True, base=None):
     with _display(show) as bar:
         task = bar.add_task(label or "sampling", total=len(plan.samples), ff="", est="")
         bar.update(task, completed=sum(u.index in store.done for u in plan.samples))
@@ -223,7 +264,7 @@ def _pass(machine, workload, plan, executor, store, args, show: bool, label: str
 
         return run_campaign(machine, workload, plan, executor=executor, store=store, backend=args.backend,
                             confidence=args.confidence, on_progress=on_progress, lookahead=args.lookahead,
-                            verify=verify)
+                            verify=verify, base=base)
 
 
 def _display(show: bool) -> Progress:
@@ -259,11 +300,13 @@ def _report(machine, workload, args, result, seconds: float, passes: list, execu
 
 
 def _time_split(samples: list) -> dict:
-    """Mean seconds per sample in each phase (restore, rtl, reference + extract, compare)."""
+    """Mean seconds per sample in each phase (restore, inject, warmup, unit, drain, extract,
+    reference, compare)."""
     phases = [s["time"] for s in samples if "time" in s]
     if not phases:
         return {}
-    return {k: sum(p[k] for p in phases) / len(phases) for k in phases[0]}
+    keys = [k for k in phases[0] if all(k in p for p in phases)]   # a store resumed across versions
+    return {k: sum(p[k] for p in phases) / len(phases) for k in keys}
 
 
 def _divergence(sample: dict, workload) -> dict:

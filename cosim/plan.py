@@ -103,13 +103,17 @@ def random_units(total: int, unit: int, warmup: int, count: int, seed: int = 0) 
     return SamplePlan("random", total, unit, tuple(_unit(int(i), total, unit, warmup) for i in chosen))
 
 
-def stratified(labels: np.ndarray, total: int, unit: int, warmup: int, count: int, seed: int = 0) -> SamplePlan:
+def stratified(labels: np.ndarray, total: int, unit: int, warmup: int, count: int, seed: int = 0,
+               weights=None, floor=None) -> SamplePlan:
     """Random sampling inside strata given by a label per unit (e.g. clustered signatures).
 
     Samples are allocated to strata in proportion to their size, at least one each (two
     where the stratum allows, so that its variance can be estimated). Inside a stratum the
     units are the first k of one random permutation per (seed, stratum), so a larger plan
     with the same seed contains a smaller one (a second pass reuses the first's units).
+    `weights` (one per stratum, in label order) allocate in proportion to them instead of the
+    sizes (Neyman: size × standard deviation); `floor` is a least allocation per stratum
+    (a second pass: the first's, so that it stays nested).
     """
     _check(total, unit, warmup)
     labels = np.asarray(labels)
@@ -120,10 +124,27 @@ def stratified(labels: np.ndarray, total: int, unit: int, warmup: int, count: in
     sizes = np.array([(labels == s).sum() for s in strata])
     if count < len(strata):
         raise PlanError(f"{count} samples cannot cover {len(strata)} strata")
-    alloc = np.minimum(sizes, np.maximum(np.minimum(2, sizes), np.floor(count * sizes / n).astype(int)))
+    w = sizes.astype(np.float64) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != sizes.shape or not np.all(w >= 0) or w.sum() <= 0:
+        raise PlanError(f"need one non-negative weight per stratum ({len(sizes)}), not all zero")
+    least = np.minimum(2, sizes) if floor is None else np.minimum(sizes, np.maximum(np.minimum(2, sizes), floor))
+    share = count * w / w.sum()
+    bound = np.zeros(len(sizes), dtype=bool)           # strata held at their least or their size
+    for _ in range(len(sizes) if floor is not None else 0):   # shares of the others scaled to the units left
+        free = ~bound
+        left = count - least[bound & (share <= least)].sum() - sizes[bound & (share > least)].sum()
+        if not free.any() or w[free].sum() <= 0:
+            break
+        share = np.where(free, max(left, 0) * w / w[free].sum(), share)
+        newly = free & ((share < least) | (share > sizes))
+        if not newly.any():
+            break
+        share[newly] = np.where(share[newly] < least[newly], least[newly], sizes[newly])
+        bound |= newly
+    alloc = np.minimum(sizes, np.maximum(least, np.floor(share).astype(int)))
     rng = np.random.default_rng(seed)
     while alloc.sum() < min(count, n):                     # hand out the remainder to the largest gaps
-        alloc[np.argmax(sizes * count / n - alloc + (alloc >= sizes) * -1e18)] += 1
+        alloc[np.argmax(share - alloc + (alloc >= sizes) * -1e18)] += 1
     picked = []
     for h, (s, k) in enumerate(zip(strata, alloc)):
         members = np.flatnonzero(labels == s)

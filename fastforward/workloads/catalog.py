@@ -15,7 +15,7 @@ WORKLOAD_HELP: dict[str, str] = {
     "conv": "conv:H,W,C,K[,F]  FxF convolution (default 3) of an HxWxC image to K channels via im2col",
     "bankconflict": "bankconflict:M,K,N  GEMM with scratchpad tiles spread to share SRAM banks",
     "stream": "stream:M[,LDA]  DRAM-bound streaming of M rows LDA bytes apart (default 1024) through one tile",
-    "long": "long[:M,K,N]  a long GEMM (default 512,512,384; about 1.5e8 RTL cycles on the default NPU)",
+    "long": "long[:M,K,N]  a long GEMM (default 1024,1024,512; about 1.4e8 RTL cycles on the default NPU)",
 }
 DEFAULT_ARGS = {"long": ",".join(map(str, suite.LONG_DEFAULT))}
 ARITY = {"transformer": (2, 3), "conv": (4, 5), "bankconflict": (3, 3), "stream": (1, 2), "long": (3, 3)}

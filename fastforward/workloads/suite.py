@@ -14,8 +14,9 @@ that the im2col GEMM must equal):
   apart, so tiles that the load and execute units touch together share SRAM banks.
 - `stream:M[,LDA]`  a DRAM-bound streaming kernel: M rows of DIM int8 values LDA bytes
   apart (default 1024: every row in another DRAM row) through one DIM×DIM weight tile.
-- `long[:M,K,N]`  a long GEMM (default 512×512×384, about 1.5e8 RTL cycles on the
-  default NPU) for speedup measurements.
+- `long[:M,K,N]`  a long GEMM for speedup measurements (default 1024×1024×512: 3.2e6
+  commands, about 1.4e8 RTL cycles on the default NPU; its operands need 2.1 MB of DRAM,
+  so it runs on the default 16 MiB NPU, not the 1 MiB suite NPU).
 MLPs of different shapes come from `mlp:B,D0,D1,...`.
 """
 from __future__ import annotations
@@ -31,7 +32,7 @@ from .npu import (Emitter, Geometry, GemmLayer, Layout, as_bytes, block_shape, c
                   geometry, random_bias, reference_layer)
 from . import npu
 
-LONG_DEFAULT = (512, 512, 384)
+LONG_DEFAULT = (1024, 1024, 512)
 SPREAD = 8                  # bankconflict: tiles this many tiles apart
 
 
