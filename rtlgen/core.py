@@ -27,7 +27,7 @@ from __future__ import annotations
 from hls import fsmd
 from spec import ir
 
-from .verilog import _Datapath, _literal, _range, field_bits, module_name
+from .verilog import _Datapath, _literal, _range, field_bits, module_name, register_declarations
 
 
 def _bits(n: int) -> int:
@@ -114,17 +114,8 @@ class CoreGenerator:
 
     def declarations(self) -> list[str]:
         m, sw = self.m, self.sw
-        out = ["", "    // ---- architectural state (public: injected and extracted at instruction boundaries)"]
-        for r in m.registers:
-            if r.kind == "state":
-                out.append(f"    reg {_range(r.type.width)} {r.name} /*verilator public*/;   // {r.type}")
-        for x in m.memories:
-            out.append(f"    reg {_range(x.type.width)} {x.name} [0:{x.size - 1}] /*verilator public*/;"
-                       f"   // {x.type} {list(x.shape)}, row-major, {x.read_ports}R1W")
-        out += ["", "    // ---- instruction registers (fields, locals, temporaries, next pc)"]
-        for r in m.registers:
-            if r.kind != "state":
-                out.append(f"    reg {_range(r.type.width)} {r.name};   // {r.kind} {r.type}")
+        out = register_declarations(m, "instruction boundaries", lambda x: f"{x.read_ports}R1W",
+                                    "fields, locals, temporaries, next pc")
         out += ["", "    // ---- FSM states",
                 f"    localparam {_range(sw)} S_IDLE = {_literal(0, sw)};   // fetch + decode"]
         for s in m.states:

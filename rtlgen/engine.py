@@ -204,12 +204,15 @@ class RtlEngine:
         if status == 1:
             raise MachineFault(f"{self.machine.name} RTL: command {k} not retired after {watchdog} cycles (watchdog)")
         if status == 2:
-            raise MachineFault(f"{self.machine.name} RTL faulted (a spec assert failed or a command did not "
-                               f"decode) after {self.retired} commands")
+            raise self._queue_fault()
         if status == 3:
             raise MachineFault(f"{self.machine.name} RTL quiescent after {self.retired} commands, "
                                f"before command {k} retired (push more commands)")
         return self.cycles - start
+
+    def _queue_fault(self) -> MachineFault:
+        return MachineFault(f"{self.machine.name} RTL faulted (a spec assert failed or a command did not "
+                            f"decode) after {self.retired} commands")
 
     @property
     def committed(self) -> int:
@@ -223,8 +226,7 @@ class RtlEngine:
         if status == 1:
             raise MachineFault(f"{self.machine.name} RTL not quiescent after {watchdog} cycles (watchdog)")
         if status == 2:
-            raise MachineFault(f"{self.machine.name} RTL faulted (a spec assert failed or a command did not "
-                               f"decode) after {self.retired} commands")
+            raise self._queue_fault()
         return self.cycles - start
 
     @property

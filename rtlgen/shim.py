@@ -155,6 +155,13 @@ def generate_shim(manifest: dict, traced: bool | str = False) -> str:
             "int dcsim_idle(void* h) { return ((Sim*)h)->top->idle; }",
             "int dcsim_fault(void* h) { return ((Sim*)h)->top->fault; }",
             ""]
+    out += _common_tail(manifest, top, traced, cls)
+    return "\n".join(out)
+
+
+def _common_tail(manifest: dict, top: str, traced, cls: str) -> list[str]:
+    """What every shim ends with: trace window control (traced builds) and bulk inject/extract."""
+    out = []
     if traced:
         out += ["int dcsim_trace_open(void* h, const char* path, uint64_t lo, uint64_t hi) {",
                 "    Sim* s = (Sim*)h;",
@@ -173,7 +180,7 @@ def generate_shim(manifest: dict, traced: bool | str = False) -> str:
     out += _copy_function("inject", manifest, top)
     out += _copy_function("extract", manifest, top)
     out += ["}  // extern \"C\"", ""]
-    return "\n".join(out)
+    return out
 
 
 def _copy_function(kind: str, manifest: dict, top: str) -> list[str]:
@@ -318,22 +325,5 @@ def generate_core_shim(manifest: dict, traced: bool | str = False) -> str:
            "int dcsim_watch_hit(void* h) { return ((Sim*)h)->top->watch; }",
            "void dcsim_resume(void* h) { core(h)->env_q = 0; core(h)->watch_q = 0; ((Sim*)h)->top->eval(); }",
            ""]
-    if traced:
-        out += ["int dcsim_trace_open(void* h, const char* path, uint64_t lo, uint64_t hi) {",
-                "    Sim* s = (Sim*)h;",
-                "    if (s->fst) return 1;",
-                "    s->ctx.traceEverOn(true);",
-                f"    s->fst = new {cls};",
-                "    s->top->trace(s->fst, 99);",
-                "    s->fst->open(path);",
-                "    s->trace_lo = lo; s->trace_hi = hi;",
-                "    return 0;",
-                "}",
-                "void dcsim_trace_close(void* h) {",
-                "    Sim* s = (Sim*)h;",
-                "    if (s->fst) { s->fst->close(); delete s->fst; s->fst = nullptr; }",
-                "}", ""]
-    out += _copy_function("inject", manifest, top)
-    out += _copy_function("extract", manifest, top)
-    out += ["}  // extern \"C\"", ""]
+    out += _common_tail(manifest, top, traced, cls)
     return "\n".join(out)

@@ -19,6 +19,23 @@ from hls.fsmd import MemRead, RegRef
 _FALSE, _TRUE = "1'b0", "1'b1"
 
 
+def register_declarations(m: fsmd.Fsmd, exchanged_at: str, memory_note, kinds: str) -> list[str]:
+    """Architectural state (public, for inject/extract through the manifest), then the
+    instruction-private registers; `memory_note(memory)` ends each memory's comment."""
+    out = ["", f"    // ---- architectural state (public: injected and extracted at {exchanged_at})"]
+    for r in m.registers:
+        if r.kind == "state":
+            out.append(f"    reg {_range(r.type.width)} {r.name} /*verilator public*/;   // {r.type}")
+    for x in m.memories:
+        out.append(f"    reg {_range(x.type.width)} {x.name} [0:{x.size - 1}] /*verilator public*/;"
+                   f"   // {x.type} {list(x.shape)}, row-major, {memory_note(x)}")
+    out += ["", f"    // ---- instruction registers ({kinds})"]
+    for r in m.registers:
+        if r.kind != "state":
+            out.append(f"    reg {_range(r.type.width)} {r.name};   // {r.kind} {r.type}")
+    return out
+
+
 def module_name(m: fsmd.Fsmd) -> str:
     return f"dcsim_{m.machine}"
 
@@ -233,17 +250,8 @@ class _Generator:
     # ------------------------------------------------------------ declarations
     def declarations(self) -> list[str]:
         m, sw = self.m, self.sw
-        out = ["", "    // ---- architectural state (public: injected and extracted at correspondence points)"]
-        for r in m.registers:
-            if r.kind == "state":
-                out.append(f"    reg {_range(r.type.width)} {r.name} /*verilator public*/;   // {r.type}")
-        for x in m.memories:
-            out.append(f"    reg {_range(x.type.width)} {x.name} [0:{x.size - 1}] /*verilator public*/;"
-                       f"   // {x.type} {list(x.shape)}, row-major, {x.banks} bank(s)")
-        out += ["", "    // ---- instruction registers (fields, locals, loop counters, temporaries)"]
-        for r in m.registers:
-            if r.kind != "state":
-                out.append(f"    reg {_range(r.type.width)} {r.name};   // {r.kind} {r.type}")
+        out = register_declarations(m, "correspondence points", lambda x: f"{x.banks} bank(s)",
+                                    "fields, locals, loop counters, temporaries")
         out += ["", "    // ---- unit FSM states (one code space; each unit visits its own instructions' states)"]
         out.append(f"    localparam {_range(sw)} S_IDLE = {_literal(0, sw)};")
         for s in m.states:
