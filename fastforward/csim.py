@@ -204,12 +204,7 @@ class CSimulator(SimulatorBase):
     def next_word(self) -> int | None:
         if self.machine.fetch is None:
             return self._pending[self._ctx.qpos] if self._ctx.qpos < len(self._pending) else None
-        f = self.machine.fetch
-        i = self.pc - f.base
-        mem = self.state[f.memory]
-        if i < 0 or i + f.ilen > mem.size:
-            raise MachineFault(f"instruction fetch at pc {self.pc:#x} is outside {f.memory}")
-        return int.from_bytes(mem[i:i + f.ilen].tobytes(), "little")
+        return self._fetch_word()
 
     def _run(self, n: int) -> int:
         sig = self._sig

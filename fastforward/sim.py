@@ -70,12 +70,7 @@ class Simulator(SimulatorBase):
             if self._pending_pos >= len(self._pushed):
                 return None
             return self._pushed[self._pending_pos]
-        f = self.machine.fetch
-        i = self.pc - f.base
-        mem = self.state[f.memory]
-        if i < 0 or i + f.ilen > mem.size:
-            raise MachineFault(f"instruction fetch at pc {self.pc:#x} is outside {f.memory}")
-        return int.from_bytes(mem[i:i + f.ilen].tobytes(), "little")
+        return self._fetch_word()
 
     def decode(self, word: int) -> tuple:
         entry = self._decoded.get(word)

@@ -24,6 +24,15 @@ class SimulatorBase:
     def pc(self, value: int):
         self.state[self.machine.fetch.pc].reshape(-1)[0] = value
 
+    def _fetch_word(self) -> int:
+        """Fetch machines: the instruction word at pc (a fault if it lies outside the fetch memory)."""
+        f = self.machine.fetch
+        i = self.pc - f.base
+        mem = self.state[f.memory]
+        if i < 0 or i + f.ilen > mem.size:
+            raise MachineFault(f"instruction fetch at pc {self.pc:#x} is outside {f.memory}")
+        return int.from_bytes(mem[i:i + f.ilen].tobytes(), "little")
+
     def run_until(self, index: int) -> int:
         """Run until `retired == index` (or the machine halts or runs dry); returns how many retired."""
         if index < self.retired:
