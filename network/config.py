@@ -49,13 +49,16 @@ class Network:
     source: str
 
 
-def load_network(path: str | Path) -> Network:
-    path = Path(path)
+def read_config_text(path: str | Path) -> str:
+    """The text of a config file; an unreadable file is a located error."""
     try:
-        text = path.read_text()
+        return Path(path).read_text()
     except OSError as exc:
-        raise NetworkConfigError(Loc(str(path), 1, 1), f"cannot read file: {exc.strerror}")
-    return parse_network(text, str(path))
+        raise NetworkConfigError(Loc(str(path), 1, 1), f"cannot read file: {exc.strerror}") from None
+
+
+def load_network(path: str | Path) -> Network:
+    return parse_network(read_config_text(path), str(path))
 
 
 def load_topology(path: str | Path) -> topo.Topology:
@@ -147,6 +150,15 @@ class _Section:
             raise NetworkConfigError(self.loc(), f"{self.what} is missing '{key}'",
                                      f"add a '{key}:' mapping")
         return _Section(self.data[key], self.at + (key,), self.locs, self.path, f"'{key}'")
+
+    def items(self, key: str, what: str, example: str) -> list:
+        """`key`'s value, which must be a non-empty list (`example` shows one item)."""
+        self.used.add(key)
+        items = self.data.get(key)
+        if not isinstance(items, list) or not items:
+            raise NetworkConfigError(self.loc(key) if key in self.data else self.loc(),
+                                     f"'{key}' must be a non-empty list of {what}", example)
+        return items
 
     def done(self) -> None:
         for key in self.data:

@@ -49,11 +49,10 @@ from typing import Any
 
 import numpy as np
 
-from spec.errors import Loc
 
 from . import compute as cm
 from .config import (Network, _bool, _choice, _int, _nonneg_time, _positive, _Section,
-                     load_network, network_from_section, read_yaml)
+                     load_network, network_from_section, read_config_text, read_yaml)
 from .curves import fit_curve
 from .errors import NetworkConfigError, NetworkError
 from .flow import FlowModel
@@ -79,12 +78,7 @@ class ClusterConfig:
 
 
 def load_cluster(path: str | Path) -> ClusterConfig:
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise NetworkConfigError(Loc(str(path), 1, 1), f"cannot read file: {exc.strerror}")
-    return parse_cluster(text, str(path))
+    return parse_cluster(read_config_text(path), str(path))
 
 
 def parse_cluster(text: str, path: str = "<string>") -> ClusterConfig:
@@ -278,12 +272,7 @@ def _build(s: _Section, kind: str, kernels: _Kernels, nodes: list[int], n: int) 
 
 def _colocated(s: _Section, kernels: _Kernels, n: int, base: Path) -> Job:
     """`parts:` a list of jobs, each with a name, its nodes and its own kind and keys."""
-    s.used.add("parts")
-    items = s.data.get("parts")
-    if not isinstance(items, list) or not items:
-        raise NetworkConfigError(s.loc("parts") if "parts" in s.data else s.loc(),
-                                 "'parts' must be a non-empty list of jobs",
-                                 "- {name: train, nodes: '0-7', kind: data_parallel, ...}")
+    items = s.items("parts", "jobs", "- {name: train, nodes: '0-7', kind: data_parallel, ...}")
     kinds = tuple(k for k in JOB_KINDS if k not in ("chakra", "colocated"))
     parts, taken = [], {}
     for i, item in enumerate(items):
@@ -326,12 +315,7 @@ def _node_list(value: Any, n: int) -> list[int]:
 
 
 def _layers(s: _Section, kernels: _Kernels, backward: bool) -> list[Layer]:
-    s.used.add("layers")
-    items = s.data.get("layers")
-    if not isinstance(items, list) or not items:
-        raise NetworkConfigError(s.loc("layers") if "layers" in s.data else s.loc(),
-                                 "'layers' must be a non-empty list of layers",
-                                 "- {name: block, repeat: 12, forward: 1 ms, grad_bytes: 32 MiB}")
+    items = s.items("layers", "layers", "- {name: block, repeat: 12, forward: 1 ms, grad_bytes: 32 MiB}")
     layers = []
     for i, item in enumerate(items):
         ls = _Section(item, s.at + ("layers", i), s.locs, s.path, f"layer {i}")
