@@ -15,9 +15,6 @@ from fastforward.session import Job, prepare_program, prepare_workload, resume, 
 
 from .output import emit_json, progress, stderr, stdout
 
-__all__ = ["execute", "prepare_workload", "run_command"]
-
-
 def execute(sim, job: Job, limit: int | None, show_progress: bool, plan: tuple = (None, None)) -> float:
     """Run to the end (or `limit` instructions), writing the checkpoint of `plan`; wall seconds."""
     total = min(job.total, limit) if job.total is not None and limit else (job.total or limit)
