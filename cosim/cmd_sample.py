@@ -8,13 +8,20 @@ the plan is the default: DEFAULT_SAMPLES units, then a second pass to ±DEFAULT_
 
 Defaults, chosen by measurement (benchmarks/bench_sampling_suite.py, the offline plan
 study in benchmarks/bench_sampling_plans.py, and the coverage benchmark):
-- units of DEFAULT_UNIT=100 commands. Every sample costs W + U + look-ahead commands of
-  RTL; with W at 160 and the look-ahead from 40 on the NPU larger units amortise them,
-  and they average the fine-grained alternation of MVIN/COMPUTE/MVOUT
-  (per-unit CV 0.1-0.2 at U=100 against 0.3-0.6 at U=20).
-- stratified plans, DEFAULT_STRATA=16 strata from k-means of the units' command-kind mix
+- units of DEFAULT_UNIT=200 commands. Every sample costs W + U commands of RTL and a few
+  of drain; with W at 160 on the NPU larger units amortise it, and they average the
+  alternation of MVIN/COMPUTE/MVOUT phases: the tiled GEMMs repeat every 100-200
+  commands, so units of 100 alternate between load- and compute-heavy halves (per-unit
+  CV 0.72 on `long`, 0.083 at U=200; transformer:128,128 0.72 -> 0.35). The default plan
+  then measures 36 units of `long` (16,057 units) where U=100 needed ~400.
+- stratified plans, DEFAULT_STRATA=12 strata from k-means of the units' command-kind mix
   (known from the command stream without running anything), random units inside each.
   Systematic plans alias with GEMM loop periods; plain random plans need ~10x the units.
+- first pass: DEFAULT_SAMPLES=36 units, two per stratum and the rest in proportion to the
+  strata's sizes. Two units per stratum (16 strata, 32 units) estimate the big strata's
+  spread too poorly: on `long` two strata hold 98% of the units, with rare outliers, and
+  only 95% of the 99.7% intervals held the truth over 200 plan seeds; 12 strata and 36
+  units keep it at 98.5-100% on every suite workload (bench_sampling_plans.py).
 - warm-up W: four in-flight windows (`sample.default_warmup`, 160 on the NPU). Commands
   that completed but are not yet committed hold no queue slot, so the full run's younger
   commands can be up to ~150 ahead of the oldest uncommitted one (146 measured); a warm-up
@@ -25,7 +32,7 @@ study in benchmarks/bench_sampling_plans.py, and the coverage benchmark):
   sets the first push (capped at sample.TOPUP_HIGH) and a quarter of the task's budget.
 - second pass (stratified): Neyman allocation (units per stratum ∝ size × the first pass's
   shrunk standard deviation, `neyman_second_pass`), at least the first pass's units in each.
-- target ±1% at 99.7% confidence (mean |error| ~0.2-0.3% over the suite).
+- target ±1% at 99.7% confidence (mean |error| ~0.2% over the suite).
 """
 from __future__ import annotations
 
@@ -42,14 +49,14 @@ from spec import ir
 from spec.errors import DcsimError
 
 from . import plan as plans
-from .campaign import base_state, make_executor, parse_executor, prebuild, run_campaign, warm_up_workers
+from .campaign import base_state, encoded_commands, make_executor, parse_executor, prebuild, run_campaign, warm_up_workers
 from .output import emit_json, stderr, stdout
 from .store import SampleStore
 from .strata import kind_histograms, kmeans
 
-DEFAULT_SAMPLES = 32
-DEFAULT_UNIT = 100
-DEFAULT_STRATA = 16
+DEFAULT_SAMPLES = 36
+DEFAULT_UNIT = 200
+DEFAULT_STRATA = 12
 DEFAULT_TARGET_ERROR = 0.01
 
 EXAMPLES = """\
@@ -59,6 +66,10 @@ examples:
   dcsim sample npu --workload mlp:32,128,128,64 --plan stratified --samples 12 --json
   dcsim sample npu --workload gemm:128,128,128 --target-error 0.01 --store runs/g128.db   (resumable)
   dcsim sample npu --workload transformer:64,128 --executor dask://10.0.0.1:8786 --report out/
+  dcsim sample rv32i --workload prog:sort --truth --json       (RV32I: U=1000 instructions, W=0)
+  dcsim sample rv32i --workload prog:crc,8192 --plan systematic --samples 40 --truth
+programs (processors): prog:sort[,N[,ROUNDS]] (insertion sorts, exits by ECALL), prog:crc[,BYTES[,ROUNDS]]
+  (CRC-32 bitwise and by table, exits through HTIF tohost); about 1.1e6 instructions each by default
 executors: local (default: one worker process per core), local:N, inline, dask://HOST:PORT
 """
 
@@ -71,12 +82,13 @@ def add_parser(sub):
                                    "the functional model, and estimate total cycles (SMARTS).")
     from .cli import _add_machine_args
     _add_machine_args(p)
-    p.add_argument("--workload", required=True, metavar="NAME:ARGS", help="built-in workload, e.g. gemm:64,64,64")
+    p.add_argument("--workload", required=True, metavar="NAME:ARGS", help="built-in workload, e.g. gemm:64,64,64; "
+                   "processors: a bundled program, prog:sort[,N[,ROUNDS]] or prog:crc[,BYTES[,ROUNDS]]")
     p.add_argument("--plan", default="stratified", choices=("systematic", "random", "stratified"),
                    help="stratified (default: random units inside strata of like command mix), random, or "
                         "systematic (one unit every K, random offset per --seed)")
-    p.add_argument("--unit", type=int, default=DEFAULT_UNIT, metavar="U",
-                   help=f"commands per sample unit (default {DEFAULT_UNIT})")
+    p.add_argument("--unit", type=int, metavar="U",     # None: the machine's default (a processor's differs)
+                   help=f"commands per sample unit (default {DEFAULT_UNIT}; processors: instructions, default 1000)")
     p.add_argument("--warmup", type=int, metavar="W", help="detailed warm-up commands before each unit "
                    "(default: four in-flight windows, 160 on the NPU)")
     p.add_argument("--lookahead", type=int, metavar="L", help="commands first pushed after each unit so that its "
@@ -102,6 +114,8 @@ def add_parser(sub):
     p.add_argument("--report", metavar="DIR", help="write report.md, report.json and cycles.png to DIR")
     p.add_argument("--backend", default="c", help="functional model backend: c (default) or py")
     p.add_argument("--seed", type=int, default=0, help="workload inputs and plan randomness (offset)")
+    p.add_argument("--plan-seed", type=int, metavar="S", help="plan randomness only (default: --seed): draws "
+                   "another plan of the same workload, whose full RTL run stays cached")
     return p
 
 
@@ -127,17 +141,16 @@ def build_plan(machine: ir.Machine, commands, args, count: int | None = None, we
     if args.plan == "systematic":
         every = args.interval if args.interval and count == population // args.interval else population // count
         every = max(1, every)
-        return plans.systematic(total, args.unit, args.warmup, every, offset=plans.random_offset(every, args.seed))
+        return plans.systematic(total, args.unit, args.warmup, every, offset=plans.random_offset(every, args.plan_seed))
     if args.plan == "random":
-        return plans.random_units(total, args.unit, args.warmup, count, seed=args.seed)
-    key = (id(commands), len(commands), args.unit, args.strata, args.seed)
+        return plans.random_units(total, args.unit, args.warmup, count, seed=args.plan_seed)
+    key = (id(commands), len(commands), args.unit, args.strata, args.plan_seed)
     if key not in _LABELS:                      # both passes of a campaign stratify alike
         _LABELS.clear()
-        from .campaign import encoded_commands
         limbs = encoded_commands(machine, commands) if machine.queue is not None else None
-        _LABELS[key] = kmeans(kind_histograms(machine, commands, args.unit, limbs), args.strata, seed=args.seed)
+        _LABELS[key] = kmeans(kind_histograms(machine, commands, args.unit, limbs), args.strata, seed=args.plan_seed)
     labels = _LABELS[key]
-    return plans.stratified(labels, total, args.unit, args.warmup, max(count, 2 * args.strata), seed=args.seed,
+    return plans.stratified(labels, total, args.unit, args.warmup, max(count, 2 * args.strata), seed=args.plan_seed,
                             weights=weights, floor=floor)
 
 
@@ -163,13 +176,15 @@ def neyman_second_pass(result, target_error: float) -> tuple[int, np.ndarray, np
     half = max(target_error - allowance, target_error / 4) * est.cycles / z_value(est.confidence)
     a, b = float((sizes * shrunk).sum()), float((sizes * shrunk ** 2).sum())
     need = a * a / (half * half + b) if a > 0 else 0.0        # Neyman with the finite-population correction
-    return int(math.ceil(need)), sizes * shrunk, counts
+    weights = sizes * shrunk if a > 0 else sizes              # no spread seen anywhere: proportional
+    return int(math.ceil(need)), weights, counts
 
 
 def identity(machine: ir.Machine, workload, args) -> dict:
     from .truth import design_hash
     return {"machine": machine.name, "digest": machine.digest, "design": design_hash(machine),
-            "workload": workload.name, "seed": args.seed, "unit": args.unit, "warmup": args.warmup,
+            "workload": workload.name, "seed": args.seed, "plan_seed": args.plan_seed, "unit": args.unit,
+            "warmup": args.warmup,
             "lookahead": args.lookahead, "lookahead_rule": "extend-until-pending", "backend": args.backend}
 
 
@@ -187,6 +202,8 @@ def resolve_defaults(machine: ir.Machine, args) -> argparse.Namespace:
         args.unit = DEFAULT_UNIT
     if getattr(args, "strata", None) is None:
         args.strata = DEFAULT_STRATA
+    if getattr(args, "plan_seed", None) is None:
+        args.plan_seed = args.seed
     if getattr(args, "target_error", None) is None and not getattr(args, "interval", None) \
             and not getattr(args, "samples", None):
         args.target_error = DEFAULT_TARGET_ERROR
@@ -201,9 +218,9 @@ def resolve_defaults(machine: ir.Machine, args) -> argparse.Namespace:
 # ------------------------------------------------------------------ the command
 def sample_command(machine: ir.Machine, args) -> int:
     from fastforward.workloads import build_workload
-    if machine.queue is None:
-        raise DcsimError(f"sampled co-simulation of {machine.name} needs its RTL, which the HLS builds only "
-                         "for queue machines (accelerators) so far")
+    if machine.fetch is not None:                       # a processor: programs, sampled at instruction boundaries
+        from .cmd_sample_core import sample_core_command
+        return sample_core_command(machine, args)
     parse_executor(executor_spec(args))                 # a bad --executor fails before any work
     workload = build_workload(machine, args.workload, seed=args.seed)
     report = sample_workload(machine, workload, args)
@@ -224,12 +241,16 @@ def sample_workload(machine: ir.Machine, workload, args) -> dict:
     with SampleStore(args.store, identity(machine, workload, args)) as store:
         base = base_state(machine, workload)
         build_seconds = prebuild(machine, args.backend)
+        if machine.queue is not None:               # the workload's binary: the full RTL run is given it too
+            encoded_commands(machine, workload.commands)
         t0 = time.perf_counter()                    # the sampled run: plan, fast-forward, samples
-        first = build_plan(machine, workload.commands, args)
         with make_executor(executor_spec(args), base) as executor:
-            warm_up_workers(executor, machine, args.backend)
+            warm_up_workers(executor, machine, args.backend)     # workers load their models while we plan
+            first = build_plan(machine, workload.commands, args)
+            # the first pass runs the functional model to the end and checks the workload's output
+            # (its last unit is near the end anyway); a second pass stops at its last unit
             result = _pass(machine, workload, first, executor, store, args, show, "pass 1" if args.target_error else "",
-                           verify=not args.target_error, base=base)
+                           base=base)
             passes = [_pass_summary(result)]
             if args.target_error:
                 weights = floor = None
@@ -239,10 +260,13 @@ def sample_workload(machine: ir.Machine, workload, args) -> dict:
                     needed = result.estimate.needed_samples(args.target_error)
                 passes[0]["needed_samples"] = needed
                 # the second pass reuses every unit of the first (plans of one seed are nested)
-                second = build_plan(machine, workload.commands, args, count=max(needed, len(first.samples)),
-                                    weights=weights, floor=floor)
-                result = _pass(machine, workload, second, executor, store, args, show, "pass 2", base=base)
-                if len(second.samples) > len(first.samples):
+                second = first if needed <= len(first.samples) else \
+                    build_plan(machine, workload.commands, args, count=needed, weights=weights, floor=floor)
+                if len(second.samples) > len(first.samples):    # else the first pass's estimate stands
+                    verified = result.verified
+                    result = _pass(machine, workload, second, executor, store, args, show, "pass 2", base=base,
+                                   verify=False)
+                    result.verified = verified
                     passes.append(_pass_summary(result))
         seconds = time.perf_counter() - t0
         executor_info = {"kind": executor.kind, "workers": executor.workers}

@@ -130,7 +130,7 @@ def stratified(labels: np.ndarray, total: int, unit: int, warmup: int, count: in
     least = np.minimum(2, sizes) if floor is None else np.minimum(sizes, np.maximum(np.minimum(2, sizes), floor))
     share = count * w / w.sum()
     bound = np.zeros(len(sizes), dtype=bool)           # strata held at their least or their size
-    for _ in range(len(sizes) if floor is not None else 0):   # shares of the others scaled to the units left
+    for _ in range(len(sizes)):                     # shares of the others scaled to the units left
         free = ~bound
         left = count - least[bound & (share <= least)].sum() - sizes[bound & (share > least)].sum()
         if not free.any() or w[free].sum() <= 0:

@@ -44,12 +44,13 @@ in the full run, and the unit's cycles are those of the full run (given the same
 injection). Rather than pushing a guessed look-ahead and rerunning the whole sample with
 twice as much when it was not enough (the old rule: 51 ms of RTL per sample on `long`,
 against 12 ms now), a sample keeps the host queue topped up while the unit runs
-(`_feed_until_retired`): it pushes TOPUP_HIGH commands of look-ahead, and whenever fewer
-than TOPUP_LOW wait it pushes more, running at most `pending - 1` cycles in between. The
-queue gives up at most one command per cycle, so it never runs dry: cycle for cycle the
-RTL sees the stream it would see with the whole look-ahead pushed at once, the look-ahead
-is exact in one try, and only a few never-accepted commands lengthen the drain (a
-look-ahead reaching the workload's end is exact too). The task carries a budget of
+(`RtlEngine.run_until_retired_fed`, a loop in the C++ shim): it pushes TOPUP_HIGH commands
+of look-ahead, and before every cycle, whenever fewer than TOPUP_LOW wait, it pushes more.
+The queue therefore never runs dry: cycle for cycle the RTL sees the stream it would see
+with the whole look-ahead pushed at once, the look-ahead is exact in one try, and only the
+one or two never-accepted commands lengthen the drain (a look-ahead reaching the
+workload's end is exact too). (Topping up from Python, running at most `pending - 1`
+cycles between ctypes calls, cost more than the RTL itself.) The task carries a budget of
 look-ahead commands; a sample that exhausts it reports `lookahead_exact: False` and the
 campaign sends it again with a larger budget. The record keeps the look-ahead pushed and
 the number of top-ups. The look-ahead commands then drain
@@ -65,8 +66,6 @@ at most +0.13% on the suite (see there).
 """
 from __future__ import annotations
 
-import ctypes
-import hashlib
 import time
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -74,32 +73,19 @@ from functools import lru_cache
 import numpy as np
 
 from fastforward.backends import make_simulator
+from fastforward.csim import command_limbs
 from fastforward.sim import Snapshot
 from spec import load_machine
 
 from .compare import diff_states, states_equal
+from .delta import Delta, Resident, installed_base, is_paged
 from .plan import SampleUnit
 
 WATCHDOG = 50_000_000
-PAGE = 4096                       # bytes per page of a large state element's delta
-SMALL = 64 * 1024                 # elements up to this size travel whole
 LOOKAHEAD_STEP = 16               # the smallest look-ahead an adaptive sample extends to
 LOOKAHEAD_BUDGET = 4              # a task carries this many times its first look-ahead
-TOPUP_LOW = 4                     # top the RTL's host queue up when fewer commands than this wait ...
-TOPUP_HIGH = 12                   # ... to this many (commands pushed but never accepted only lengthen the drain)
-
-
-@dataclass(frozen=True)
-class Delta:
-    """A state as differences from a base: name -> array (whole) or (page indices, pages)."""
-    base_key: str
-    whole: dict
-    pages: dict
-
-    @property
-    def nbytes(self) -> int:
-        return (sum(a.nbytes for a in self.whole.values())
-                + sum(p.nbytes + i.nbytes for i, p in self.pages.values()))
+TOPUP_LOW = 1                     # top the RTL's host queue up, checked every cycle, when fewer commands than this wait ...
+TOPUP_HIGH = 2                    # ... to this many (commands pushed but never accepted only lengthen the drain)
 
 
 _WINDOWS: dict[str, int] = {}
@@ -156,54 +142,6 @@ class SampleTask:
                        lookahead=min(budget, max(2 * self.budget, LOOKAHEAD_STEP)), to_end=end >= len(all_commands))
 
 
-# ------------------------------------------------------------------ base + delta
-def base_key(arrays: dict) -> str:
-    h = hashlib.sha256()
-    for name in sorted(arrays):
-        h.update(name.encode())
-        h.update(np.ascontiguousarray(arrays[name]).view(np.uint8).reshape(-1).data)
-    return h.hexdigest()[:16]
-
-
-def _flat_bytes(a: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(a).reshape(-1).view(np.uint8)
-
-
-def make_delta(arrays: dict, base: dict, key: str) -> Delta:
-    """Pages of each large element that differ from `base`; small elements whole (copied)."""
-    whole, pages = {}, {}
-    for name, a in arrays.items():
-        if a.nbytes <= SMALL or a.nbytes % PAGE:
-            whole[name] = a.copy()
-            continue
-        now, then = _flat_bytes(a).view(np.uint64), _flat_bytes(base[name]).view(np.uint64)
-        dirty = np.flatnonzero((now != then).reshape(-1, PAGE // 8).any(axis=1))
-        pages[name] = (dirty.astype(np.int32), _flat_bytes(a).reshape(-1, PAGE)[dirty].copy())
-    return Delta(key, whole, pages)
-
-
-def apply_delta(target: dict, base: dict, delta: Delta):
-    """Write base + delta into the arrays of `target` in place."""
-    for name, array in target.items():
-        if name in delta.whole:
-            np.copyto(array, delta.whole[name])
-            continue
-        np.copyto(array, base[name])
-        index, data = delta.pages[name]
-        if len(index):
-            _flat_bytes(array).reshape(-1, PAGE)[index] = data
-
-
-_BASES: dict[str, dict] = {}
-
-
-def install_base(key: str, arrays: dict):
-    """Keep a campaign's base state in this process (a pool initializer, or inline)."""
-    if key not in _BASES:
-        _BASES.clear()                  # one campaign at a time per worker: bound memory
-        _BASES[key] = arrays
-
-
 # ------------------------------------------------------------------ per-worker models
 @lru_cache(maxsize=4)
 def _machine(path: str, overrides: tuple):
@@ -228,35 +166,6 @@ def _engine(path: str, overrides: tuple):
     return _worker(path, overrides, "c")[0]
 
 
-def _feed_until_retired(rtl, k: int, commands, fed: int, limit: int, stats: dict) -> int:
-    """Run the RTL until its first `k` commands have committed, topping up the host queue from
-    `commands[fed:limit]` so that it never runs dry while more commands are available.
-
-    Equivalent to pushing `commands[:limit]` at once: the RTL only ever sees the head of the
-    host queue, and the queue gives up at most one command per cycle, so running at most
-    `pending - 1` cycles between top-ups keeps a command waiting at every cycle. Returns the
-    commands pushed so far."""
-    lib, h = rtl._lib, rtl._h
-    target = max(0, k - rtl._retired_base)
-    deadline = rtl.cycles + WATCHDOG
-    while True:
-        pending = rtl.pending
-        if pending < TOPUP_LOW and fed < limit:
-            more = min(limit, fed + TOPUP_HIGH - pending)
-            rtl.push(commands[fed:more])
-            stats["topups"] += 1
-            fed, pending = more, pending + more - fed
-        if pending <= 1 or fed >= limit and pending <= TOPUP_LOW:     # nothing left to feed: run it out
-            rtl.run_until_retired(k, WATCHDOG)
-            return fed
-        status = lib.dcsim_run_until_retired(h, ctypes.c_uint64(target), ctypes.c_uint64(pending - 1))
-        if status == 0:
-            return fed
-        if status != 1 or rtl.cycles > deadline:        # a fault or a hang: let the engine raise its error
-            rtl.run_until_retired(k, 0 if status == 1 else WATCHDOG)
-            return fed
-
-
 def measure_sample(task: SampleTask, base: dict | None = None) -> dict:
     """Cycles of the unit after warm-up, and whether the RTL's state matches the reference.
 
@@ -266,7 +175,7 @@ def measure_sample(task: SampleTask, base: dict | None = None) -> dict:
     The look-ahead: the warm-up's and the unit's commands and the first `task.lookahead`
     look-ahead commands are pushed at once; while the unit runs, the host queue is topped up
     from the task's look-ahead budget whenever fewer than TOPUP_LOW commands wait, never
-    letting it run dry (`_feed_until_retired`). This is the same command stream, cycle for
+    letting it run dry (`RtlEngine.run_until_retired_fed`). This is the same command stream, cycle for
     cycle, as pushing the whole budget at once, and it makes the look-ahead exact in one
     try (a command still waits when the unit ends) while pushing only a few commands more
     than the RTL accepted: those few are all that the drain to the correspondence point
@@ -274,31 +183,26 @@ def measure_sample(task: SampleTask, base: dict | None = None) -> dict:
     `task.lookahead` commands."""
     t0 = time.perf_counter()
     unit = task.unit
-    base = base if base is not None else _BASES.get(task.state.base_key)
-    if base is None:
-        raise RuntimeError(f"worker has no base state {task.state.base_key} (install_base was not run)")
+    base = base if base is not None else installed_base(task.state.base_key)
     rtl, reference = _worker(task.machine_path, task.overrides, task.backend)
+    resident = _RESIDENT.setdefault(id(rtl), Resident())
     reference.restore(Snapshot("", reference.machine.digest, {}, task.retired,
                                np.zeros_like(reference.counts), False, None, ()))
-    apply_delta(reference.state, base, task.state)
+    resident.restore(reference, rtl, base, task.state, retired=unit.detail_start)
     t_restore = time.perf_counter()
-
-    rtl.reset()
-    rtl.inject(reference.state, retired=unit.detail_start)
-    t_inject = time.perf_counter()
-    stats = {"topups": 0}
     measured_len = unit.warmup + unit.length
     if task.adaptive:                           # the top-ups push the rest of the look-ahead as needed
         limit = len(task.commands)
-        fed = min(limit, measured_len + min(task.lookahead, TOPUP_HIGH))
+        fed = first = min(limit, measured_len + min(task.lookahead, TOPUP_HIGH))
     else:
-        fed = limit = measured_len + min(task.lookahead, task.budget)
-    rtl.push(task.commands[:fed])
+        fed = first = limit = measured_len + min(task.lookahead, task.budget)
+    limbs = command_limbs(list(task.commands[:limit]), rtl.limbs_per_command)
+    rtl.push(limbs[:fed])
     begin = rtl.cycles
-    fed = _feed_until_retired(rtl, unit.start, task.commands, fed, limit, stats)
+    fed = rtl.run_until_retired_fed(unit.start, limbs, fed, TOPUP_LOW, TOPUP_HIGH, WATCHDOG)
     measured_from = rtl.cycles
     t_warm = time.perf_counter()
-    fed = _feed_until_retired(rtl, unit.start + unit.length, task.commands, fed, limit, stats)
+    fed = rtl.run_until_retired_fed(unit.start + unit.length, limbs, fed, TOPUP_LOW, TOPUP_HIGH, WATCHDOG)
     measured_to = rtl.cycles
     t_unit = time.perf_counter()
     lookahead = fed - measured_len
@@ -310,23 +214,35 @@ def measure_sample(task: SampleTask, base: dict | None = None) -> dict:
                 "lookahead_exact": False, "lookahead_tries": 1, "seconds": time.perf_counter() - t0}
     rtl.run_until_quiescent(WATCHDOG)                       # reach a correspondence point
     t_drain = time.perf_counter()
-    got = rtl.extract(_extract_buffer(rtl))
-    t_extract = time.perf_counter()
     reference.push(task.commands[:fed])
     reference.run()
     t_reference = time.perf_counter()
-    diverged = [] if states_equal(reference.state, got) else diff_states(reference.state, got)
+    diverged = _divergences(rtl, reference)
+    resident.settle(reference, task.state, not diverged)
     t_end = time.perf_counter()
     return {"index": unit.index, "start": unit.start, "length": unit.length, "warmup": unit.warmup,
             "stratum": unit.stratum, "lookahead": lookahead,
-            "lookahead_exact": exact, "lookahead_tries": 1, "lookahead_topups": stats["topups"],
+            "lookahead_exact": exact, "lookahead_tries": 1, "lookahead_topups": fed - first,
             "warmup_cycles": measured_from - begin,
             "cycles": measured_to - measured_from, "drain_cycles": rtl.cycles - measured_to,
             "state_ok": not diverged, "divergence": [d.describe() for d in diverged],
             "seconds": t_end - t0,
-            "time": {"restore": t_restore - t0, "inject": t_inject - t_restore, "warmup": t_warm - t_inject,
-                     "unit": t_unit - t_warm, "drain": t_drain - t_unit, "extract": t_extract - t_drain,
-                     "reference": t_reference - t_extract, "compare": t_end - t_reference}}
+            "time": {"restore": t_restore - t0, "warmup": t_warm - t_restore, "unit": t_unit - t_warm,
+                     "drain": t_drain - t_unit, "reference": t_reference - t_drain, "compare": t_end - t_reference}}
+
+
+_RESIDENT: dict[int, Resident] = {}      # per RTL engine of this process: what it and its reference hold
+
+
+def _divergences(rtl, reference) -> list:
+    """The state elements where the RTL and the reference disagree ([] if none). Large arrays
+    stored flat are compared inside the engine (no 16 MiB extract); the rest is extracted."""
+    in_engine = {name for name in rtl.flat if is_paged(reference.state[name])}
+    got = rtl.extract(_extract_buffer(rtl), skip=in_engine)
+    rest = {name: a for name, a in reference.state.items() if name not in in_engine}
+    if states_equal(rest, got) and all(rtl.equal(name, reference.state[name]) for name in in_engine):
+        return []
+    return diff_states(reference.state, rtl.extract(_extract_buffer(rtl)))
 
 
 _EXTRACT: dict[int, dict] = {}
@@ -340,9 +256,10 @@ def _extract_buffer(rtl) -> dict:
     return _EXTRACT[id(rtl)]
 
 
-def ground_truth(machine_path: str, overrides: tuple, initial: Snapshot, commands: tuple, unit: int,
+def ground_truth(machine_path: str, overrides: tuple, initial: Snapshot, commands, unit: int,
                  progress=None) -> dict:
-    """The whole workload in RTL: total cycles and the true cycles of every unit."""
+    """The whole workload in RTL: total cycles and the true cycles of every unit. `commands`:
+    ints, or encoded (`campaign.encoded_commands`)."""
     rtl = _engine(machine_path, overrides)
     rtl.reset()
     rtl.inject(getattr(initial, "arrays", initial), retired=0)     # a Snapshot or its arrays

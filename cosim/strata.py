@@ -26,12 +26,13 @@ def command_kinds(machine: ir.Machine, commands, limbs: np.ndarray | None = None
         limbs = command_limbs(commands if isinstance(commands, list) else list(commands), nwords)
     kinds = np.full(len(limbs), len(machine.instructions), dtype=np.int64)
     open_ = np.ones(len(limbs), dtype=bool)
+    columns = [np.ascontiguousarray(limbs[:, k]) for k in range(nwords)]     # strided limbs are ~2x slower
     for (mask, value), instr in decoder.entries:
         hit = open_.copy()
         for k in range(nwords):
             m, v = (mask >> (64 * k)) & MASK64, (value >> (64 * k)) & MASK64
             if m:
-                hit &= (limbs[:, k] & np.uint64(m)) == np.uint64(v)
+                hit &= (columns[k] & np.uint64(m)) == np.uint64(v)
         kinds[hit] = instr.opcode_index
         open_ &= ~hit
     return kinds

@@ -52,11 +52,11 @@ def full_rtl(machine: ir.Machine, workload, seed: int, unit: int, *, use_cache: 
             cached = None                           # a torn or unreadable entry: recompute
         if cached is not None:
             return {**cached, "per_unit": _regroup(cached["per_unit"], cached["unit"], unit), "cached": True}
-    from .campaign import base_state
+    from .campaign import base_state, encoded_commands
     initial = base_state(machine, workload)
+    binary = encoded_commands(machine, workload.commands)       # the workload's binary, as the sampled run gets it
     t0 = time.perf_counter()
-    run = ground_truth(str(machine.path), tuple(sorted(machine.params)), initial, tuple(workload.commands),
-                       unit, progress=progress)
+    run = ground_truth(str(machine.path), tuple(sorted(machine.params)), initial, binary, unit, progress=progress)
     truth = {"cycles": run["cycles"], "per_unit": run["per_unit"], "seconds": time.perf_counter() - t0,
              "workload": workload.name, "commands": len(workload.commands), "design": design_hash(machine),
              "unit": unit}

@@ -27,7 +27,9 @@ from spec.encoding import match_mask
 from spec.errors import DcsimError, Loc
 from spec.types import IntType, numpy_dtype_name
 
-CGEN_VERSION = "2"
+from . import dirty
+
+CGEN_VERSION = "3"
 DC_OK, DC_HALTED, DC_EMPTY, DC_FAULT, DC_HOST_ERROR = range(5)
 SITE_FETCH, SITE_ILLEGAL = 0, 1
 MAX_WORD_BITS = 256
@@ -80,6 +82,7 @@ def c_int(value: int, signed: bool) -> str:
 
 def ctx_fields(machine: ir.Machine) -> tuple:
     fields = [(f"m_{s.name}", "ptr") for s in machine.state]
+    fields += [(f"d_{s.name}", "ptr") for s in dirty.tracked(machine)]      # written-page maps
     fields += [("counts", "ptr"), ("queue", "ptr"), ("dcache", "ptr"), ("sig_buf", "ptr"), ("sig_base", "ptr"),
                ("bbv_acc", "ptr")]
     fields += [(n, "i64") for n in ("qlen", "qpos", "dcache_mask", "retired", "halted", "exit_code",
@@ -187,6 +190,7 @@ class _MachineGen:
 
     def ctx_struct(self, fields) -> str:
         types = {f"m_{s.name}": f"{element_ctype(s)} *" for s in self.m.state}
+        types.update({f"d_{s.name}": "uint8_t *" for s in dirty.tracked(self.m)})
         types.update(counts="int64_t *", queue="const uint64_t *", dcache="struct dc_dentry *",
                      sig_buf="int64_t *", sig_base="int64_t *", bbv_acc="int64_t *")
         out = ["struct dc_dentry;", "typedef struct {"]
@@ -415,6 +419,12 @@ class _InstrGen:
             return f"{ind}{ref}[0] = {value};\n"
         index = self.flat_index(el, t.indices, t.loc)
         i, v = self.tmp(), self.tmp()
+        if dirty.is_tracked(el):                # also mark the written page (fastforward/dirty.py)
+            mark = f"ctx->d_{el.name}[{i} >> {dirty.page_shift(el)}] = 1;"
+            if not may_fault(s.value):
+                return f"{ind}{{ uint64_t {i} = {index};\n{ind}  {ref}[{i}] = {value}; {mark} }}\n"
+            return (f"{ind}{{ {element_ctype(el)} {v} = {value};\n{ind}  uint64_t {i} = {index};\n"
+                    f"{ind}  {ref}[{i}] = {v}; {mark} }}\n")
         if el.zero_index is not None:           # reference order: index, value, then the x0 test
             return (f"{ind}{{ uint64_t {i} = {index};\n{ind}  {element_ctype(el)} {v} = {value};\n"
                     f"{ind}  if ({i} != {el.zero_index}) {ref}[{i}] = {v}; }}\n")
@@ -463,6 +473,11 @@ class _InstrGen:
         code = (f"{ind}{{ {ctype(s.addr.type)} {a} = {self.expr(s.addr)};\n"
                 f"{ind}  {self.bounds_check(a, s.addr, s.nbytes, size, site)}\n"
                 f"{ind}  dc_store(ctx->m_{s.mem} + {a}, {self.expr(s.value)}, {s.nbytes});\n")
+        el = self.m.state_element(s.mem)
+        if dirty.is_tracked(el):                # the first and last byte's pages (fastforward/dirty.py)
+            shift = dirty.page_shift(el)
+            code += (f"{ind}  ctx->d_{s.mem}[(uint64_t){a} >> {shift}] = 1; "
+                     f"ctx->d_{s.mem}[((uint64_t){a} + {s.nbytes - 1}) >> {shift}] = 1;\n")
         if self.m.fetch and s.mem == self.m.fetch.memory:
             code += (f"{ind}  if (ctx->has_watch && (uint64_t)ctx->watch - (uint64_t){a} < {s.nbytes}"
                      f" && ctx->on_watch(ctx->watch)) return DC_HOST_ERROR;  /* store watch (HTIF tohost) */\n")

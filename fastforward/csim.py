@@ -18,6 +18,7 @@ import numpy as np
 from spec import ir
 from spec.errors import MachineFault
 
+from . import dirty
 from .cbuild import load_library
 from .cgen import DC_FAULT, DC_HOST_ERROR, DC_OK, CodegenError, CProgram, generate
 from .interp import _no_environment
@@ -84,6 +85,10 @@ class CSimulator(SimulatorBase):
         self._ctx_ptr = ctypes.addressof(self._ctx)
         for s in machine.state:
             setattr(self._ctx, f"m_{s.name}", self.state[s.name].ctypes.data)
+        self._dirty = {s.name: np.zeros(dirty.pages(s), dtype=np.uint8) for s in dirty.tracked(machine)}
+        for name, marks in self._dirty.items():
+            setattr(self._ctx, f"d_{name}", marks.ctypes.data)
+        self._dirty_known = False             # until clean(): see changed_pages
         self._ctx.counts = self.counts.ctypes.data
         self._nwords = self.program.nwords
         self._pending: list[int] = []
@@ -184,7 +189,26 @@ class CSimulator(SimulatorBase):
         self._ctx.has_watch, self._ctx.watch = (0, 0) if index is None else (1, index)
         self._on_watch = callback
 
+    # ------------------------------------------------------- written pages
+    def clean(self):
+        """Make the current state the reference point of `changed_pages`."""
+        for marks in self._dirty.values():
+            marks.fill(0)
+        self._dirty_known = True
+
+    def changed_pages(self, name: str) -> np.ndarray | None:
+        """Numbers of the pages (`fastforward.dirty.PAGE` bytes) of state element `name` that
+        may differ from what they held at the last `clean()`: those instructions wrote, or
+        every page when something else may have written the state since (a restored
+        snapshot, a host call, no `clean()` yet). None for an element not tracked
+        (`fastforward.dirty.tracked`: small ones)."""
+        marks = self._dirty.get(name)
+        if marks is None:
+            return None
+        return np.flatnonzero(marks) if self._dirty_known else np.arange(len(marks))
+
     def _env_trampoline(self, kind: int) -> int:
+        self._dirty_known = False             # the host may write the state from Python
         try:
             self._env(int(kind))
             return 0
@@ -193,6 +217,7 @@ class CSimulator(SimulatorBase):
             return 1
 
     def _watch_trampoline(self, index: int) -> int:
+        self._dirty_known = False
         try:
             self._on_watch(int(index))
             return 0
@@ -291,6 +316,8 @@ class CSimulator(SimulatorBase):
 
     # ------------------------------------------------------ snapshot/restore
     def _restore_control(self, snap: Snapshot):
+        if snap.arrays:                       # Python wrote the state: written pages unknown
+            self._dirty_known = False
         self.retired = snap.retired
         self._set_halted(snap.halted, snap.exit_code)
         self._pending, self._filled, self._ctx.qpos = list(snap.queue), 0, 0

@@ -21,7 +21,7 @@ from spec.errors import MachineFault
 
 from . import verilator
 from .manifest import build_manifest, dumps
-from .shim import generate_core_shim, generate_shim, limbs
+from .shim import generate_core_shim, generate_shim, is_flat, limbs
 from .verilog import generate, module_name
 
 DEFAULT_WATCHDOG = 10_000_000
@@ -42,7 +42,18 @@ class Artifacts:
         (directory / f"{self.top}_shim.cpp").write_text(self.shim)
 
 
+_ARTIFACTS: dict[str, Artifacts] = {}
+
+
 def generate_artifacts(machine: ir.Machine) -> Artifacts:
+    """The RTL of `machine`, generated once per process (the HLS takes ~60 ms on the NPU;
+    sample workers forked after `campaign.prebuild` inherit it instead of redoing it)."""
+    if machine.digest not in _ARTIFACTS:
+        _ARTIFACTS[machine.digest] = _generate(machine)
+    return _ARTIFACTS[machine.digest]
+
+
+def _generate(machine: ir.Machine) -> Artifacts:
     m = verify(schedule_machine(machine))
     manifest = build_manifest(machine, m)
     art = Artifacts(module_name(m), generate(m), manifest, _shim(manifest))
@@ -66,6 +77,7 @@ class RtlEngine:
 
     def __init__(self, machine: ir.Machine, artifacts: Artifacts | None = None, trace: tuple | None = None):
         self.machine = machine
+        self.generation = 0           # moves on every reset and inject (cosim.delta.Resident checks it)
         self.artifacts = artifacts or generate_artifacts(machine)
         self.manifest = self.artifacts.manifest
         self.trace_format = verilator.trace_format() if trace else None
@@ -93,18 +105,27 @@ class RtlEngine:
         # Models are recycled, never deleted: tearing a Verilated model down while another
         # model of the same library lives can deadlock in Verilator's runtime (scope registry).
         h = getattr(self, "_h", None)
-        if h is not None and not sys.is_finalizing():
+        if h is not None and sys is not None and not sys.is_finalizing():   # module globals are None at exit
             self.close_trace()
             _SPARE.setdefault(self.library_path, []).append(h)
             self._h = None
 
     # ------------------------------------------------------------ host side
+    @property
+    def limbs_per_command(self) -> int:
+        """64-bit words per encoded command (`push` of an encoded array)."""
+        return self._limbs
+
     def push(self, words):
-        words = list(words)
-        if self.is_core and words:
+        """Queue commands: ints, or already encoded as a (n, limbs) uint64 array (a workload's
+        binary, `campaign.encoded_commands`), which skips encoding them again."""
+        flat = words if isinstance(words, np.ndarray) else self._limbs_of(list(words))
+        if self.is_core and len(flat):
             raise MachineFault(f"{self.machine.name} fetches its instructions; put them in memory and inject")
-        flat = self._limbs_of(words)
-        self._lib.dcsim_push(self._h, flat.ctypes.data_as(ctypes.c_void_p), ctypes.c_int64(len(words)))
+        if flat.ndim != 2 or flat.shape[1] != self._limbs or flat.dtype != np.uint64:
+            raise ValueError(f"encoded commands must be (n, {self._limbs}) uint64, not {flat.shape} {flat.dtype}")
+        flat = np.ascontiguousarray(flat)
+        self._lib.dcsim_push(self._h, flat.ctypes.data_as(ctypes.c_void_p), ctypes.c_int64(len(flat)))
 
     def run(self, cycles: int) -> int:
         return self._lib.dcsim_run(self._h, ctypes.c_uint64(cycles))
@@ -113,18 +134,19 @@ class RtlEngine:
         """Benchmark baseline: clock the same Verilated model `cycles` times in a bare C++
         loop feeding it `words` (no queue, counters or checks); returns the commands it
         accepted. The engine's cycle counter does not move; reset() before using it again."""
-        flat = self._limbs_of(words)
-        return self._lib.dcsim_bare_run(self._h, flat.ctypes.data_as(ctypes.c_void_p), ctypes.c_int64(len(words)),
+        flat = self._limbs_of(list(words))
+        return self._lib.dcsim_bare_run(self._h, flat.ctypes.data_as(ctypes.c_void_p), ctypes.c_int64(len(flat)),
                                         ctypes.c_uint64(cycles))
 
-    def _limbs_of(self, words) -> np.ndarray:
-        mask = (1 << 64) - 1
-        return np.array([(w >> (64 * k)) & mask for w in words for k in range(self._limbs)], dtype=np.uint64)
+    def _limbs_of(self, words: list) -> np.ndarray:
+        from fastforward.csim import command_limbs
+        return command_limbs(words, self._limbs)
 
     def reset(self):
         """Reset control (FIFO, queues, unit FSMs, counters); state is kept. Pending commands are dropped."""
         self._lib.dcsim_reset(self._h)
         self._retired_base = 0
+        self.generation += 1
 
     # ------------------------------------------------------------ processors
     def run_until_event(self, limit: int | None = None, watchdog: int = DEFAULT_WATCHDOG) -> str:
@@ -201,6 +223,26 @@ class RtlEngine:
             return self.cycles - start
         target = max(0, k - self._retired_base)
         status = self._lib.dcsim_run_until_retired(self._h, ctypes.c_uint64(target), ctypes.c_uint64(watchdog))
+        self._check_retired(status, k, watchdog)
+        return self.cycles - start
+
+    def run_until_retired_fed(self, k: int, limbs: np.ndarray, fed: int, low: int, high: int,
+                              watchdog: int = DEFAULT_WATCHDOG) -> int:
+        """`run_until_retired(k)` while keeping the host queue fed from the encoded commands
+        `limbs[fed:]`: before every cycle, and once more when it returns, fewer than `low`
+        waiting commands are topped up to `high`. Returns how many of `limbs` have been pushed.
+        With low >= 1 the queue never runs dry while commands are left, so the RTL sees, cycle
+        for cycle, what it would see had all of `limbs` been pushed at once."""
+        flat = np.ascontiguousarray(limbs, dtype=np.uint64)
+        done = ctypes.c_int64(fed)
+        status = self._lib.dcsim_run_fed(self._h, ctypes.c_uint64(max(0, k - self._retired_base)),
+                                         flat.ctypes.data_as(ctypes.c_void_p), ctypes.c_int64(len(flat)),
+                                         ctypes.byref(done), ctypes.c_int64(low), ctypes.c_int64(high),
+                                         ctypes.c_uint64(watchdog))
+        self._check_retired(status, k, watchdog)
+        return done.value
+
+    def _check_retired(self, status: int, k: int, watchdog: int):
         if status == 1:
             raise MachineFault(f"{self.machine.name} RTL: command {k} not retired after {watchdog} cycles (watchdog)")
         if status == 2:
@@ -208,7 +250,6 @@ class RtlEngine:
         if status == 3:
             raise MachineFault(f"{self.machine.name} RTL quiescent after {self.retired} commands, "
                                f"before command {k} retired (push more commands)")
-        return self.cycles - start
 
     def _queue_fault(self) -> MachineFault:
         return MachineFault(f"{self.machine.name} RTL faulted (a spec assert failed or a command did not "
@@ -247,9 +288,12 @@ class RtlEngine:
         return self._lib.dcsim_pending(self._h)
 
     # ------------------------------------------------------ state exchange
-    def _buffers(self, state: dict, writable: bool):
+    def _buffers(self, state: dict, writable: bool, skip=()):
         arrays, keep = [], []
         for e in self.manifest["state"]:
+            if e["name"] in skip:
+                arrays.append(None)
+                continue
             a = state[e["name"]]
             if a.dtype != np.dtype(e["dtype"]) or tuple(a.shape) != tuple(e["shape"]):
                 raise ValueError(f"state '{e['name']}' must be {e['dtype']}{tuple(e['shape'])}, "
@@ -262,22 +306,60 @@ class RtlEngine:
             arrays.append(a.ctypes.data)
         return (ctypes.c_void_p * len(arrays))(*arrays), keep
 
-    def inject(self, state: dict, retired: int | None = None):
-        """Copy a complete architectural state in (only at a correspondence point)."""
+    def inject(self, state: dict, retired: int | None = None, skip=()):
+        """Copy a complete architectural state in (only at a correspondence point); elements
+        named in `skip` keep what they hold (see `write_pages`)."""
         if not self.idle:
             raise MachineFault("inject needs a quiescent RTL (command FIFO empty, FSM idle)")
-        table, keep = self._buffers(state, writable=False)
+        table, keep = self._buffers(state, writable=False, skip=skip)
         self._lib.dcsim_inject(self._h, table)
+        self.generation += 1
         if retired is not None:
             self._retired_base = retired - self._lib.dcsim_retired(self._h)
 
-    def extract(self, out: dict | None = None) -> dict:
-        """The architectural state as numpy arrays (into the arrays of `out`, when given)."""
+    def extract(self, out: dict | None = None, skip=()) -> dict:
+        """The architectural state as numpy arrays (into the arrays of `out`, when given;
+        elements named in `skip` are left as they are in `out`)."""
         state = out if out is not None else {e["name"]: np.empty(e["shape"], e["dtype"])
                                              for e in self.manifest["state"]}
-        table, keep = self._buffers(state, writable=True)
+        table, keep = self._buffers(state, writable=True, skip=skip)
         self._lib.dcsim_extract(self._h, table)
         return state
+
+    # ------------------------------------------------------------ state by pages
+    @property
+    def flat(self) -> frozenset:
+        """Names of the state arrays stored with their numpy bytes exactly: `write_pages` and
+        `equal` work on these."""
+        return frozenset(e["name"] for e in self.manifest["state"] if is_flat(e))
+
+    def write_pages(self, name: str, pages: np.ndarray, data: np.ndarray, page: int):
+        """Write `data` (len(pages) × `page` bytes) to pages number `pages` of flat array `name`."""
+        index = np.ascontiguousarray(pages, dtype=np.int64)
+        data = np.ascontiguousarray(data)
+        if data.nbytes != len(index) * page:
+            raise ValueError(f"{len(index)} pages of {page} bytes need {len(index) * page} bytes, got {data.nbytes}")
+        status = self._lib.dcsim_write_pages(self._h, self._element(name), page, index.ctypes.data, len(index),
+                                             data.ctypes.data)
+        self.generation += 1
+        if status:
+            raise ValueError(f"cannot write pages {index[:4]}... of '{name}' ({'not flat' if status == 1 else 'out of range'})")
+
+    def equal(self, name: str, array: np.ndarray) -> bool:
+        """Whether flat array `name` holds exactly `array` (compared in C, without extracting it)."""
+        entry = self.manifest["state"][self._element(name)]
+        if array.dtype != np.dtype(entry["dtype"]) or tuple(array.shape) != tuple(entry["shape"]):
+            raise ValueError(f"'{name}' is {entry['dtype']}{tuple(entry['shape'])}, not {array.dtype}{array.shape}")
+        a = np.ascontiguousarray(array)
+        return bool(self._lib.dcsim_equal(self._h, self._element(name), a.ctypes.data))
+
+    def _element(self, name: str) -> int:
+        for i, e in enumerate(self.manifest["state"]):
+            if e["name"] == name:
+                if not is_flat(e):
+                    raise ValueError(f"state '{name}' is not stored flat; inject/extract it whole")
+                return i
+        raise KeyError(name)
 
 
 _LIBS: dict[Path, ctypes.CDLL] = {}
@@ -297,7 +379,11 @@ def _load(path: Path) -> ctypes.CDLL:
                   "dcsim_run_until_retired": ([vp, u64, u64], ctypes.c_int), "dcsim_retired": ([vp], u64), "dcsim_idle": ([vp], ctypes.c_int),
                   "dcsim_fault": ([vp], ctypes.c_int), "dcsim_inject": ([vp, vp], None),
                   "dcsim_bare_run": ([vp, vp, i64, u64], u64),
-                  "dcsim_extract": ([vp, vp], None)}
+                  "dcsim_extract": ([vp, vp], None),
+                  "dcsim_write_pages": ([vp, i64, i64, vp, i64, vp], ctypes.c_int),
+                  "dcsim_equal": ([vp, i64, vp], ctypes.c_int)}
+    if hasattr(lib, "dcsim_run_fed"):               # queue machines
+        signatures["dcsim_run_fed"] = ([vp, u64, vp, i64, ctypes.POINTER(i64), i64, i64, u64], ctypes.c_int)
     if hasattr(lib, "dcsim_resume"):                # processor cores
         signatures.update({"dcsim_halted": ([vp], ctypes.c_int), "dcsim_exit_code": ([vp], i64),
                            "dcsim_env_kind": ([vp], i64), "dcsim_resume": ([vp], None),

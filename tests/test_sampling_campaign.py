@@ -135,7 +135,7 @@ def test_bad_executor_is_a_user_error():
 
 # ------------------------------------------------------------------ state transport
 def test_delta_carries_only_dirty_pages_and_restores_exactly():
-    from cosim.sample import PAGE, apply_delta, make_delta
+    from cosim.delta import PAGE, apply_delta, make_delta
     rng = np.random.default_rng(0)
     base = {"dram": rng.integers(0, 256, 64 * PAGE, dtype=np.uint8), "r": np.array(3, np.uint32)}
     now = {k: v.copy() for k, v in base.items()}

@@ -1,13 +1,14 @@
 """Experiment `sampling`: sampled vs full RTL over the workload suite.
 
 For every workload: the whole workload in RTL (ground truth, cached by workload + design
-hash; its wall time is the one measured when it ran) and a systematic sampled campaign
-(SMARTS: unit U, warm-up W, about N units, inline executor so that the wall time is one
-core's), giving the estimate's real error, whether the 99.7% interval holds the truth,
-and the speedup (full-RTL wall time ÷ sampled wall time, fast-forward included). Then,
-on one workload: error and interval width against the sample count (random plans,
-several seeds, nested per seed so a larger plan reuses the smaller one's units) and
-against the unit size.
+hash; its wall time is the one measured when it ran) and `dcsim sample`'s default plan
+(stratified, units of 200 commands, two passes to ±1% at 99.7%; inline executor so that
+the wall time is one core's), giving the estimate's real error, whether the 99.7%
+interval holds the truth, and the speedup (full-RTL wall time ÷ sampled wall time,
+planning and fast-forward included). Then, on one workload, SMARTS's own knobs: error and
+interval width against the sample count (random plans, units of 20, several seeds, nested
+per seed so a larger plan reuses the smaller one's units) and against the unit size
+(systematic plans).
 """
 from __future__ import annotations
 
@@ -36,8 +37,8 @@ def run(out: Path, quick: bool, machine, log) -> Report:
     samples = 10 if quick else 30
     suite = []
     for text in SUITE[quick]:
-        log(f"{text}: full RTL and sampled ({samples} units)")
-        suite.append(_compare(machine, build_workload(machine, text), 20, warmup, samples))
+        log(f"{text}: full RTL and the default sampled plan")
+        suite.append(_compare(machine, build_workload(machine, text)))
     wl = build_workload(machine, SWEEP_WORKLOAD[quick])
     log(f"{wl.name}: error vs sample count and unit size")
     counts = _by_count(machine, wl, quick, warmup)
@@ -59,19 +60,19 @@ def _campaign(machine, wl, plan, store=None):
     return r, time.perf_counter() - t0
 
 
-def _compare(machine, wl, unit, warmup, samples) -> dict:
-    from .. import plan as plans
-    truth = _truth(machine, wl, unit)
-    total = len(wl.commands)
-    every = max(1, plans.units_in(total, unit) // samples)
-    r, seconds = _campaign(machine, wl, plans.systematic(total, unit, warmup, every))
-    e = r.estimate
-    return {"workload": wl.name, "commands": total, "truth_cycles": truth["cycles"],
-            "estimate_cycles": e.cycles, "ci": [e.low, e.high], "error": e.cycles / truth["cycles"] - 1,
-            "halfwidth": e.relative_error, "within": bool(e.low <= truth["cycles"] <= e.high),
-            "samples": e.samples, "population": e.population, "divergences": len(r.diverged),
-            "truth_seconds": truth["seconds"], "sampled_seconds": seconds,
-            "speedup": truth["seconds"] / seconds if seconds else None}
+def _compare(machine, wl) -> dict:
+    import argparse
+
+    from ..cmd_demo import demo_args
+    from ..cmd_sample import sample_workload
+    args = demo_args(argparse.Namespace(workload=wl.name, backend="c", seed=0, json=True))
+    args.executor = "inline"
+    r = sample_workload(machine, wl, args)
+    return {"workload": wl.name, "commands": r["commands"], "truth_cycles": r["truth_cycles"],
+            "estimate_cycles": r["estimate_cycles"], "ci": [r["ci_low"], r["ci_high"]], "error": r["error"],
+            "halfwidth": r["relative_error"], "within": bool(r["within_interval"]), "samples": r["samples"],
+            "population": r["population"], "divergences": r["divergences"], "truth_seconds": r["truth_seconds"],
+            "sampled_seconds": r["seconds"], "speedup": r["speedup"]}
 
 
 def _by_count(machine, wl, quick, warmup: int) -> list[dict]:

