@@ -11,25 +11,42 @@ import numpy as np
 
 from spec import ir
 from spec.encoding import Decoder
+from spec.errors import DcsimError
 
 MASK64 = (1 << 64) - 1
 
 
-def command_kinds(machine: ir.Machine, commands, limbs: np.ndarray | None = None) -> np.ndarray:
-    """The instruction kind (opcode_index; len(instructions) if none decodes) of each
-    command, decoded on 64-bit limbs with numpy: the decoder's (mask, value) pairs in its
-    priority order, first match wins, as `Decoder.decode`."""
-    from fastforward.csim import command_limbs
-    decoder = Decoder(machine)
+def kind_counts(machine: ir.Machine, commands, unit: int, limbs: np.ndarray | None = None) -> np.ndarray:
+    """(units × kinds + 1) counts of each instruction kind (opcode index; the last column:
+    none decodes) per sample unit: the compiled model's decoder (`fastforward.csim.kind_counts`),
+    or without a C compiler the same decoding with numpy (`decode_with_numpy`). `limbs`: the
+    commands already encoded (`campaign.encoded_commands`)."""
+    from fastforward.cbuild import find_compiler
+    from fastforward.csim import command_limbs, kind_counts as compiled_counts
     nwords = max(1, -(-machine.queue.width // 64)) if machine.queue else 1
     if limbs is None:
         limbs = command_limbs(commands if isinstance(commands, list) else list(commands), nwords)
+    try:
+        find_compiler()
+    except DcsimError:
+        kinds = decode_with_numpy(machine, limbs)
+        width = len(machine.instructions) + 1
+        flat = (np.arange(len(kinds)) // unit) * width + kinds
+        return np.bincount(flat, minlength=-(-len(kinds) // unit) * width).reshape(-1, width)
+    return compiled_counts(machine, limbs, unit)
+
+
+def decode_with_numpy(machine: ir.Machine, limbs: np.ndarray) -> np.ndarray:
+    """The kind of each of (n, words) uint64 limbs with numpy (len(instructions) if none
+    decodes): the decoder's (mask, value) pairs in its priority order, first match wins,
+    as `Decoder.decode`."""
+    decoder = Decoder(machine)
     kinds = np.full(len(limbs), len(machine.instructions), dtype=np.int64)
     open_ = np.ones(len(limbs), dtype=bool)
-    columns = [np.ascontiguousarray(limbs[:, k]) for k in range(nwords)]     # strided limbs are ~2x slower
+    columns = [np.ascontiguousarray(limbs[:, k]) for k in range(limbs.shape[1])]   # strided limbs are ~2x slower
     for (mask, value), instr in decoder.entries:
         hit = open_.copy()
-        for k in range(nwords):
+        for k in range(limbs.shape[1]):
             m, v = (mask >> (64 * k)) & MASK64, (value >> (64 * k)) & MASK64
             if m:
                 hit &= (columns[k] & np.uint64(m)) == np.uint64(v)
@@ -39,13 +56,8 @@ def command_kinds(machine: ir.Machine, commands, limbs: np.ndarray | None = None
 
 
 def kind_histograms(machine: ir.Machine, commands, unit: int, limbs: np.ndarray | None = None) -> np.ndarray:
-    """(units × kinds) fractions of each instruction kind per sample unit (`limbs`: the
-    commands already encoded, see `campaign.encoded_commands`)."""
-    kinds = command_kinds(machine, commands, limbs)
-    n_units = -(-len(commands) // unit)
-    width = len(machine.instructions) + 1
-    flat = (np.arange(len(kinds)) // unit) * width + kinds
-    hist = np.bincount(flat, minlength=n_units * width).reshape(n_units, width).astype(np.float64)
+    """(units × kinds + 1) fractions of each instruction kind per sample unit."""
+    hist = kind_counts(machine, commands, unit, limbs).astype(np.float64)
     return hist / hist.sum(axis=1, keepdims=True)
 
 

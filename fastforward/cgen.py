@@ -29,7 +29,7 @@ from spec.types import IntType, numpy_dtype_name
 
 from . import dirty
 
-CGEN_VERSION = "3"
+CGEN_VERSION = "4"
 DC_OK, DC_HALTED, DC_EMPTY, DC_FAULT, DC_HOST_ERROR = range(5)
 SITE_FETCH, SITE_ILLEGAL = 0, 1
 MAX_WORD_BITS = 256
@@ -344,7 +344,19 @@ int dc_run(dc_ctx *ctx, int64_t n) {{
 """
 
     def api(self) -> str:
-        return """int64_t dc_ctx_size(void) { return (int64_t)sizeof(dc_ctx); }
+        kinds = len(self.m.instructions)
+        return f"""/* per unit of `unit` encoded instructions/commands, how many decode to each kind (opcode
+   index; column {kinds}: none decodes): the signatures of a command stream for stratified
+   sampling, without executing it. out: ceil(n / unit) rows of {kinds + 1} counts, zeroed here. */
+void dc_kind_counts(const uint64_t *words, int64_t n, int64_t unit, int64_t *out) {{
+    uint64_t ops[{self.max_ops}];
+    for (int64_t i = 0; i < (n + unit - 1) / unit * {kinds + 1}; i++) out[i] = 0;
+    for (int64_t i = 0; i < n; i++) {{
+        int k = dc_decode(words + i * {self.nwords}, ops);
+        out[i / unit * {kinds + 1} + (k < 0 ? {kinds} : k)]++;
+    }}
+}}
+""" + """int64_t dc_ctx_size(void) { return (int64_t)sizeof(dc_ctx); }
 int64_t dc_dentry_size(void) { return (int64_t)sizeof(struct dc_dentry); }
 void dc_cache_reset(dc_ctx *ctx) {
     if (!ctx->dcache) return;

@@ -63,11 +63,27 @@ def compile_machine(machine: ir.Machine) -> tuple[CProgram, ctypes.CDLL, type]:
     lib.dc_run.argtypes, lib.dc_run.restype = [ctypes.c_void_p, ctypes.c_int64], ctypes.c_int
     lib.dc_cache_reset.argtypes, lib.dc_cache_reset.restype = [ctypes.c_void_p], None
     lib.dc_ctx_size.restype = lib.dc_dentry_size.restype = ctypes.c_int64
+    lib.dc_kind_counts.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+    lib.dc_kind_counts.restype = None
     if lib.dc_ctx_size() != ctypes.sizeof(ctx_type):
         raise CodegenError(f"{machine.name}: C context is {lib.dc_ctx_size()} bytes, ctypes expects "
                            f"{ctypes.sizeof(ctx_type)}")
     _COMPILED[key] = program, lib, ctx_type
     return _COMPILED[key]
+
+
+def kind_counts(machine: ir.Machine, limbs: np.ndarray, unit: int) -> np.ndarray:
+    """(units, kinds + 1) int64: per unit of `unit` encoded instructions/commands (rows of
+    `limbs`, as `command_limbs` makes them), how many decode to each opcode index, the last
+    column counting those that decode to none. The compiled decoder, in one pass."""
+    program, lib, _ = compile_machine(machine)
+    words = np.ascontiguousarray(limbs, dtype=np.uint64)
+    if words.ndim != 2 or words.shape[1] != program.nwords or unit <= 0:
+        raise ValueError(f"{machine.name}: need (n, {program.nwords}) uint64 words and a positive unit, "
+                         f"got {words.shape} and {unit}")
+    out = np.empty((-(-len(words) // unit), len(machine.instructions) + 1), dtype=np.int64)
+    lib.dc_kind_counts(words.ctypes.data, len(words), unit, out.ctypes.data)
+    return out
 
 
 class CSimulator(SimulatorBase):

@@ -155,3 +155,37 @@ def test_a_divergence_or_another_base_forgets_what_is_resident():
     resident.stale, resident.key = {"dram": np.array([1])}, "a"
     resident.settle(None, None, state_ok=False)
     assert resident.stale is None
+
+
+# ------------------------------------------------------------------ signatures of a command stream
+@pytest.mark.parametrize("name", ["npu", "rv32i"])
+def test_compiled_kind_counts_decode_like_the_decoder_and_numpy(name):
+    from cosim.strata import decode_with_numpy
+    from fastforward.csim import command_limbs, kind_counts
+    from spec.encoding import Decoder, encode
+    machine = load_machine(HW / f"{name}.yaml")
+    decoder, rng = Decoder(machine), np.random.default_rng(3)
+    width = machine.word_bits
+    words = [int(a) << 64 | int(b) for a, b in rng.integers(0, 1 << 62, (3000, 2))]
+    words = [w & ((1 << width) - 1) for w in words]                            # mostly illegal words
+    words += [encode(i, {f.name: 0 for f in i.operands}) for i in machine.instructions]   # every kind
+    limbs = command_limbs(words, max(1, -(-width // 64)))
+    none = len(machine.instructions)
+    want = np.array([d.instr.opcode_index if (d := decoder.decode(w)) else none for w in words])
+    assert np.array_equal(decode_with_numpy(machine, limbs), want)
+    unit = 7
+    counts = np.zeros((-(-len(words) // unit), none + 1), dtype=np.int64)
+    np.add.at(counts, (np.arange(len(words)) // unit, want), 1)
+    assert np.array_equal(kind_counts(machine, limbs, unit), counts)
+
+
+def test_kind_histograms_without_a_c_compiler_match(monkeypatch, npu):
+    from cosim.strata import kind_histograms
+    from spec.errors import DcsimError
+    commands = build_workload(npu, "gemm:24,20,28").commands
+    compiled = kind_histograms(npu, commands, 50)
+
+    def no_compiler():
+        raise DcsimError("no C compiler found")
+    monkeypatch.setattr("fastforward.cbuild.find_compiler", no_compiler)
+    assert np.array_equal(kind_histograms(npu, commands, 50), compiled)
