@@ -45,15 +45,17 @@ def neyman_units(cycles: np.ndarray, labels: np.ndarray, target: float) -> float
     return a * a / (half * half + b)
 
 
-def default_plan(cycles: np.ndarray, labels: np.ndarray, total: int, unit: int, seed: int):
-    """(estimate, units measured, second pass ran) of dcsim sample's default plan."""
-    first = plans.stratified(labels, total, unit, 0, max(DEFAULT_SAMPLES, 2 * (labels.max() + 1)), seed=seed)
+def default_plan(cycles: np.ndarray, labels: np.ndarray, total: int, unit: int, seed: int, warmup: int = 0):
+    """(estimate, units measured, second pass ran) of dcsim sample's default plan, given
+    every unit's cycles (the full run's, or every unit measured as a sample with `warmup`);
+    the interval carries the measurement-bias allowance, as `dcsim sample`'s does."""
+    first = plans.stratified(labels, total, unit, warmup, max(DEFAULT_SAMPLES, 2 * (labels.max() + 1)), seed=seed)
     est = estimate(first, {u.index: cycles[u.index] for u in first.samples}, CONFIDENCE, MEASUREMENT_BIAS)
     result = CampaignResult(first, [{"cycles": cycles[u.index]} for u in first.samples], est, 0, 0, 0, None)
     need, weights, floor = neyman_second_pass(result, DEFAULT_TARGET_ERROR)
     if need <= len(first.samples):
         return est, len(first.samples), False
-    second = plans.stratified(labels, total, unit, 0, need, seed=seed, weights=weights, floor=floor)
+    second = plans.stratified(labels, total, unit, warmup, need, seed=seed, weights=weights, floor=floor)
     est = estimate(second, {u.index: cycles[u.index] for u in second.samples}, CONFIDENCE, MEASUREMENT_BIAS)
     return est, len(second.samples), True
 

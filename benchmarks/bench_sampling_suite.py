@@ -3,7 +3,8 @@
     python benchmarks/bench_sampling_suite.py [--plan systematic|random|stratified] [--samples N]
 
 Runs `dcsim sample` (in process) on each suite workload on the suite NPU (1 MiB DRAM;
-`long`, whose operands need 2.1 MB, on the default 16 MiB NPU) with truth (cached by
+`long`, whose operands need 2.1 MB, on the default 16 MiB NPU) and on the two bundled
+RV32I programs on the generated core (`prog:sort`, `prog:crc`), with truth (cached by
 workload + design hash; the first run of `long` takes ~2 minutes of full RTL and ~35 s to
 build the workload), and prints error, interval half-width, divergences and speedup, then
 the mean and max |error| over the suite.
@@ -19,15 +20,21 @@ sys.path.insert(0, str(ROOT))
 
 from cosim.cmd_demo import demo_args  # noqa: E402
 from cosim.cmd_sample import sample_workload  # noqa: E402
+from cosim.cmd_sample_core import sample_program  # noqa: E402
 from fastforward.workloads import build_workload  # noqa: E402
+from fastforward.workloads.programs import build_program  # noqa: E402
 from spec import load_machine  # noqa: E402
 
 SUITE = ["transformer:128,128", "conv:34,34,32,64", "bankconflict:128,128,128", "stream:4096,128",
          "mlp:64,256,128,64", "mlp:256,64,64,64,10", "long"]
+PROGRAMS = ["prog:sort", "prog:crc"]                 # on the RV32I core
 
 
 def suite_machine(name: str):
-    """The suite NPU (1 MiB DRAM), or the default one for `long` (its operands need 2.1 MB)."""
+    """The suite NPU (1 MiB DRAM), the default one for `long` (its operands need 2.1 MB), or
+    the RV32I core for a program."""
+    if name.split(":")[0] == "prog":
+        return load_machine(ROOT / "hw" / "rv32i.yaml", {})
     if name.split(":")[0] == "long":
         return load_machine(ROOT / "hw" / "npu.yaml", {})
     return load_machine(ROOT / "hw" / "npu.yaml", {"DRAM_BYTES": 1 << 20})
@@ -37,9 +44,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--plan", default="stratified")
     ap.add_argument("--samples", type=int, help="units to measure (default: dcsim sample's two-pass plan to +-1%%)")
-    ap.add_argument("--strata", type=int, help="strata (default: dcsim sample's, 16)")
+    ap.add_argument("--strata", type=int, help="strata (default: dcsim sample's, 12)")
     ap.add_argument("--unit", type=int, help="commands per unit (default: dcsim sample's, 200)")
-    ap.add_argument("--workloads", default=";".join(SUITE), help="';'-separated list")
+    ap.add_argument("--workloads", default=";".join(SUITE + PROGRAMS), help="';'-separated list")
     args = ap.parse_args()
     errors, inside = [], 0
     print(f"{'workload':>26} {'commands':>9} {'truth cycles':>13} {'error':>8} {'±CI':>7} {'n':>4} "
@@ -48,8 +55,13 @@ def main():
         machine = suite_machine(name)
         ns = demo_args(argparse.Namespace(workload=name, backend="c", seed=0, json=True))
         ns.plan, ns.samples, ns.strata, ns.unit = args.plan, args.samples, args.strata, args.unit
-        w = build_workload(machine, name)
-        r = sample_workload(machine, w, ns)
+        if machine.fetch is not None:
+            w = build_program(machine, name)
+            r = sample_program(machine, w, ns)
+            r["commands"] = r["instructions"]
+        else:
+            w = build_workload(machine, name)
+            r = sample_workload(machine, w, ns)
         errors.append(abs(r["error"]))
         inside += bool(r["within_interval"])
         print(f"{w.name:>26} {r['commands']:>9,} {r['truth_cycles']:>13,} {100 * r['error']:>+7.2f}% "

@@ -5,11 +5,10 @@ this process, in a process pool, or on a Dask worker. Each worker process keeps,
 machine, one RTL engine (a cached Verilator build, loaded once) and one reference
 simulator between tasks (`_worker`).
 
-State transport. A task does not carry the whole architectural state: the default NPU's
-DRAM alone is 16 MiB. Every worker holds the campaign's *base* state (the workload's
-initial state, sent once per worker: `install_base`), and a task carries only a `Delta`,
-the pages of each large state element that differ from the base plus the small elements
-whole. Restoring is then one memcpy of the base plus the dirty pages.
+State transport (`cosim.delta`). A task carries the state as a `Delta` against the
+campaign's base state, which every worker holds; the worker's `Resident` rewrites only the
+pages that differ from what its reference model and RTL hold, and large arrays are compared
+inside the RTL engine, so no sample copies or scans a whole 16 MiB DRAM more than once.
 
 Warm-up and the injected machine. Injection happens at a correspondence point, where the
 RTL is quiescent: command FIFO and the load/execute/store queues empty, hazard scoreboards

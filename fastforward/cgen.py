@@ -27,9 +27,10 @@ from spec.encoding import match_mask
 from spec.errors import DcsimError, Loc
 from spec.types import IntType, numpy_dtype_name
 
-from . import dirty
+from . import cversion, dirty
+from .cgen_ir import fits, may_fault, walk
 
-CGEN_VERSION = "4"
+CGEN_VERSION = "5"
 DC_OK, DC_HALTED, DC_EMPTY, DC_FAULT, DC_HOST_ERROR = range(5)
 SITE_FETCH, SITE_ILLEGAL = 0, 1
 MAX_WORD_BITS = 256
@@ -94,31 +95,6 @@ def ctx_fields(machine: ir.Machine) -> tuple:
 
 def generate(machine: ir.Machine) -> CProgram:
     return _MachineGen(machine).program()
-
-
-# ------------------------------------------------------------ IR helpers
-def _children(node):
-    for name in node.__dataclass_fields__:
-        value = getattr(node, name)
-        if isinstance(value, tuple):
-            yield from (v for v in value if hasattr(v, "__dataclass_fields__"))
-        elif hasattr(value, "__dataclass_fields__") and not isinstance(value, (Loc, IntType)):
-            yield value
-
-
-def _walk(node):
-    yield node
-    for child in _children(node):
-        yield from _walk(child)
-
-
-def may_fault(e) -> bool:
-    """True if evaluating `e` can fault (indexed state reads and loads are bounds-checked)."""
-    return any(isinstance(n, ir.Load) or (isinstance(n, ir.StateRead) and n.indices) for n in _walk(e))
-
-
-def _fits(inner: IntType, outer: IntType) -> bool:
-    return outer.contains(inner.min) and outer.contains(inner.max)
 
 
 PRELUDE = r"""
@@ -372,12 +348,13 @@ class _InstrGen:
         self.mg, self.m, self.instr = mg, mg.m, instr
         self.ntmp = 0
         self.ranges: dict[int, tuple] = {}        # loop slot -> (lo, hi) proved interval
+        self.proved: set[int] | None = None       # ids of index/address expressions checked at loop entry
         self.slots = self.collect_slots()
 
     def collect_slots(self) -> dict:
         slots = {k: (f.name, f.type) for k, f in enumerate(self.instr.operands)}
         for stmt in self.instr.body:
-            for node in _walk(stmt):
+            for node in walk(stmt):
                 if isinstance(node, (ir.SlotRef, ir.SlotTarget)) and node.slot not in slots:
                     slots[node.slot] = (node.name, node.type)
         counts: dict[str, int] = {}
@@ -451,6 +428,17 @@ class _InstrGen:
         return code + "\n"
 
     def stmt_For(self, s: ir.For, ind: str) -> str:
+        """An outermost loop whose checks can be proved at entry comes in two versions
+        (fastforward/cversion.py): without those checks when the proof holds, else as is."""
+        version = cversion.entry_condition(self, s) if self.proved is None else None
+        if version is None:
+            return self.loop(s, ind)
+        condition, self.proved = version
+        fast = self.loop(s, ind + "    ")
+        self.proved = None
+        return f"{ind}if ({condition}) {{\n{fast}{ind}}} else {{\n{self.loop(s, ind + '    ')}{ind}}}\n"
+
+    def loop(self, s: ir.For, ind: str) -> str:
         var, vt = self.slots[s.var.slot]
         (slo, _), (_, ehi) = self.interval(s.start), self.interval(s.stop)
         self.ranges[s.var.slot] = (slo, ehi - 1)
@@ -482,8 +470,9 @@ class _InstrGen:
         size = self.m.state_element(s.mem).size
         site = self.site("store", s.loc, (s.mem, s.nbytes, size), s.addr.type.signed)
         a = self.tmp()
+        check = "" if self.is_proved(s.addr) else self.bounds_check(a, s.addr, s.nbytes, size, site)
         code = (f"{ind}{{ {ctype(s.addr.type)} {a} = {self.expr(s.addr)};\n"
-                f"{ind}  {self.bounds_check(a, s.addr, s.nbytes, size, site)}\n"
+                f"{ind}  {check}\n"
                 f"{ind}  dc_store(ctx->m_{s.mem} + {a}, {self.expr(s.value)}, {s.nbytes});\n")
         el = self.m.state_element(s.mem)
         if dirty.is_tracked(el):                # the first and last byte's pages (fastforward/dirty.py)
@@ -543,7 +532,7 @@ class _InstrGen:
         for k, (i, name) in enumerate(zip(indices, names)):
             decls.append(f"{ctype(i.type)} {name} = {self.expr(i)};")
             lo, hi = self.interval(i)
-            if not (lo >= 0 and hi < el.shape[k]):
+            if not (lo >= 0 and hi < el.shape[k]) and not self.is_proved(i):
                 site = self.site("index", loc, (el.name, k, el.shape[k]), i.type.signed)
                 checks.append(f"if (UNLIKELY((uint64_t){name} >= {el.shape[k]})) {{ ctx->fault_site = {site}; "
                               f"ctx->fault_value = (int64_t){name}; return DC_FAULT; }}")
@@ -560,12 +549,15 @@ class _InstrGen:
             return f"(uint64_t)({self.expr(indices[0])})"
         return "({ " + " ".join(p for p in seq if p) + f" {flat}; }})"
 
+    def is_proved(self, e) -> bool:
+        return self.proved is not None and id(e) in self.proved
+
     def interval(self, e) -> tuple[int, int]:
         if isinstance(e, ir.Const):
             return e.value, e.value
         if isinstance(e, ir.SlotRef) and e.slot in self.ranges:
             return self.ranges[e.slot]
-        if isinstance(e, ir.Cast) and _fits(e.a.type, e.type):
+        if isinstance(e, ir.Cast) and fits(e.a.type, e.type):
             return self.interval(e.a)
         if isinstance(e, ir.Binary) and e.op in ("add", "sub", "mul"):
             (alo, ahi), (blo, bhi) = self.interval(e.a), self.interval(e.b)
@@ -581,8 +573,8 @@ class _InstrGen:
         size = self.m.state_element(e.mem).size
         site = self.site("load", e.loc, (e.mem, e.nbytes, size), e.addr.type.signed)
         a = self.tmp()
-        return (f"({{ {ctype(e.addr.type)} {a} = {self.expr(e.addr)}; "
-                f"{self.bounds_check(a, e.addr, e.nbytes, size, site)} "
+        check = "" if self.is_proved(e.addr) else self.bounds_check(a, e.addr, e.nbytes, size, site) + " "
+        return (f"({{ {ctype(e.addr.type)} {a} = {self.expr(e.addr)}; {check}"
                 f"dc_load(ctx->m_{e.mem} + {a}, {e.nbytes}); }})")
 
     def expr_Unary(self, e: ir.Unary) -> str:
@@ -631,7 +623,7 @@ class _InstrGen:
 
     def expr_Cast(self, e: ir.Cast) -> str:
         a = self.expr(e.a)
-        if _fits(e.a.type, e.type):
+        if fits(e.a.type, e.type):
             return self.conv(a, e.a.type, e.type)
         if e.type.signed:
             return f"dc_sx((uint64_t)({a}), {e.type.width})"

@@ -432,3 +432,47 @@ def test_missing_compiler_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("CC", "no-such-compiler-dcsim")
     with pytest.raises(DcsimError, match="no C compiler"):
         build_library("int x;\n", "x")
+
+
+@pytest.mark.parametrize("name, ops", [
+    ("compute", dict(rows=4, a_row=SMALL_NPU["SP_ROWS"] - 2, c_row=0, accumulate=1)),      # sp row 64 at r=2
+    ("compute", dict(rows=4, a_row=0, c_row=SMALL_NPU["ACC_ROWS"] - 3, accumulate=0)),     # acc row 32 at r=3
+    ("mvin", dict(rows=4, cols=4, row=SMALL_NPU["SP_ROWS"] - 1, addr=0)),
+    ("mvout", dict(rows=4, cols=4, row=0, addr=SMALL_NPU["DRAM_BYTES"] - 9)),              # dram past the end
+    ("compute", dict(rows=4, a_row=SMALL_NPU["SP_ROWS"] - 4, c_row=SMALL_NPU["ACC_ROWS"] - 4, accumulate=1)),
+])
+def test_npu_loops_faulting_midway_match(npu, name, ops):
+    """A loop whose index leaves its memory after some iterations: the C backend (which
+    proves a loop nest's checks at entry and then runs it unchecked, fastforward/cversion.py)
+    must take the checked version, fault at the same iteration and leave the same partial state."""
+    stride = Program(npu).emit("config_st", stride=2, shift=0, relu=0).words[0]
+    py, c = npu_pair(npu, 7, [stride, Program(npu).emit(name, **ops).words[0]])
+    outcome = run_both((py, c))
+    assert outcome[0] == outcome[1]
+    assert_same(py, c)
+
+
+def test_loop_versioning_proves_tile_loops_and_declines_what_it_cannot_bound(npu):
+    from fastforward.cgen import generate
+    source = generate(npu).source
+    compute = source[source.index("static int exec_COMPUTE"):source.index("static int exec_MVOUT")]
+    assert "__int128" in compute and compute.count("ctx->fault_site = ") > 2     # both versions
+    machine = load_machine_text("""
+machine: indirect
+state:
+  idx: {mem: u8, shape: [16]}
+  out: {mem: u8, shape: [16]}
+queue: {width: 16}
+formats:
+  F: {fields: {op: [3, 0], n: [15, 8]}}
+instructions:
+  GATHER:
+    format: F
+    match: {op: 1}
+    semantics: |
+      assert n <= 16
+      for i in range(n):
+          out[idx[i]] = 1
+""", "indirect.yaml")
+    gather = generate(machine).source
+    assert "__int128" not in gather                  # an index read from state: not versioned
