@@ -11,7 +11,8 @@ both programs (about 1.6e7 and 1.0e7 instructions) to show how the speedup grows
 the program (the sampled run's cost barely grows; the full RTL's grows linearly).
 
 `--coverage` then checks, for each program, how often the 99.7% interval contains the
-truth over 200 plan seeds (stratified, random, systematic; 32 units of 1000). It needs no
+truth over 200 plan seeds (stratified with `dcsim sample`'s strata, random, systematic;
+32 units of 1000). It needs no
 more RTL: a core's unit is measured exactly (tests/test_sampling_core.py checks every unit
 of a program against the full run), so a plan's samples are the full run's per-unit cycles.
 """
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cosim.cmd_demo import demo_args  # noqa: E402
+from cosim.cmd_sample import DEFAULT_STRATA  # noqa: E402
 from cosim.cmd_sample_core import sample_program  # noqa: E402
 from cosim.core_sample import core_full_rtl  # noqa: E402
 from cosim.core_campaign import core_estimate, core_plan, profile  # noqa: E402
@@ -45,7 +47,8 @@ def coverage(machine, text: str, seeds: int = 200, unit: int = 1000, samples: in
     for kind in ("stratified", "random", "systematic"):
         inside, errors, widths = [], [], []
         for seed in range(seeds):
-            ns = argparse.Namespace(plan=kind, interval=None, samples=samples, strata=16, seed=seed, warmup=0)
+            ns = argparse.Namespace(plan=kind, interval=None, samples=samples, strata=DEFAULT_STRATA, seed=seed,
+                                    warmup=0)
             est = core_estimate(core_plan(prof, ns), cycles, 0.997)
             inside.append(est.low <= total <= est.high)
             errors.append(abs(est.cycles - total) / total)

@@ -16,6 +16,7 @@ bias is left out here: it is what `bench_sampling_warmup.py` measures.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from bench_sampling_suite import SUITE, suite_machine  # noqa: E402
 from cosim import plan as plans  # noqa: E402
 from cosim.campaign import CampaignResult  # noqa: E402
-from cosim.cmd_sample import DEFAULT_SAMPLES, DEFAULT_TARGET_ERROR, neyman_second_pass  # noqa: E402
+from cosim.cmd_sample import DEFAULT_SAMPLES, DEFAULT_TARGET_ERROR, second_pass  # noqa: E402
 from cosim.estimate import MEASUREMENT_BIAS, estimate, z_value  # noqa: E402
 from cosim.strata import kind_histograms, kmeans  # noqa: E402
 from cosim.truth import full_rtl  # noqa: E402
@@ -52,17 +53,17 @@ def default_plan(cycles: np.ndarray, labels: np.ndarray, total: int, unit: int, 
     first = plans.stratified(labels, total, unit, warmup, max(DEFAULT_SAMPLES, 2 * (labels.max() + 1)), seed=seed)
     est = estimate(first, {u.index: cycles[u.index] for u in first.samples}, CONFIDENCE, MEASUREMENT_BIAS)
     result = CampaignResult(first, [{"cycles": cycles[u.index]} for u in first.samples], est, 0, 0, 0, None)
-    need, weights, floor = neyman_second_pass(result, DEFAULT_TARGET_ERROR)
-    if need <= len(first.samples):
+    second, _ = second_pass(result, DEFAULT_TARGET_ERROR, lambda count, weights, floor: plans.stratified(
+        labels, total, unit, warmup, count, seed=seed, weights=weights, floor=floor))
+    if second is None:
         return est, len(first.samples), False
-    second = plans.stratified(labels, total, unit, warmup, need, seed=seed, weights=weights, floor=floor)
     est = estimate(second, {u.index: cycles[u.index] for u in second.samples}, CONFIDENCE, MEASUREMENT_BIAS)
     return est, len(second.samples), True
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--units", default="100,200,400", help="unit sizes (multiples of 100)")
+    ap.add_argument("--units", default="100,200,400", help="unit sizes")
     ap.add_argument("--strata", type=int, default=16)
     ap.add_argument("--seeds", type=int, default=200)
     ap.add_argument("--workloads", default=";".join(SUITE), help="';'-separated list")
@@ -72,10 +73,15 @@ def main():
     for name in args.workloads.split(";"):
         machine = suite_machine(name)
         workload = build_workload(machine, name)
-        truth = np.array(full_rtl(machine, workload, 0, 100)["per_unit"], dtype=np.float64)
+        units = [int(u) for u in args.units.split(",")]
+        finest = math.gcd(*units)
+        truth = full_rtl(machine, workload, 0, finest)["per_unit"]
+        if truth is None:                           # cached at a coarser unit: run it again
+            truth = full_rtl(machine, workload, 0, finest, use_cache=False)["per_unit"]
+        truth = np.array(truth, dtype=np.float64)
         total = len(workload.commands)
-        for unit in (int(u) for u in args.units.split(",")):
-            cycles = np.add.reduceat(truth, np.arange(0, len(truth), unit // 100))
+        for unit in units:
+            cycles = np.add.reduceat(truth, np.arange(0, len(truth), unit // finest))
             labels = kmeans(kind_histograms(machine, workload.commands, unit), args.strata, seed=0)
             runs = [default_plan(cycles, labels, total, unit, seed) for seed in range(args.seeds)]
             err = np.array([abs(e.cycles - cycles.sum()) / cycles.sum() for e, _, _ in runs])

@@ -21,7 +21,9 @@ study in benchmarks/bench_sampling_plans.py, and the coverage benchmark):
   strata's sizes. Two units per stratum (16 strata, 32 units) estimate the big strata's
   spread too poorly: on `long` two strata hold 98% of the units, with rare outliers, and
   only 95% of the 99.7% intervals held the truth over 200 plan seeds; 12 strata and 36
-  units keep it at 98.5-100% on every suite workload (bench_sampling_plans.py).
+  units keep it at 97.5-100% on every suite workload (bench_sampling_plans.py, full-run
+  per-unit cycles; with real samples, benchmarks/bench_sampling_coverage.py: 100/100 on
+  `long` and transformer:128,128).
 - warm-up W: four in-flight windows (`sample.default_warmup`, 160 on the NPU). Commands
   that completed but are not yet committed hold no queue slot, so the full run's younger
   commands can be up to ~150 ahead of the oldest uncommitted one (146 measured); a warm-up
@@ -30,8 +32,11 @@ study in benchmarks/bench_sampling_plans.py, and the coverage benchmark):
 - look-ahead: each sample keeps the RTL's host queue topped up until the unit's last
   command commits, which makes it exact in one run (`sample.measure_sample`); --lookahead
   sets the first push (capped at sample.TOPUP_HIGH) and a quarter of the task's budget.
-- second pass (stratified): Neyman allocation (units per stratum ∝ size × the first pass's
-  shrunk standard deviation, `neyman_second_pass`), at least the first pass's units in each.
+- second pass (`second_pass`): only when the first pass's interval is wider than the
+  target; stratified plans by Neyman allocation (units per stratum ∝ size × the first
+  pass's shrunk standard deviation, `neyman_second_pass`), at least the first pass's units
+  in each. The first pass runs the functional model to the end and checks the workload's
+  output, so a campaign that needs no second pass walks the workload once.
 - target ±1% at 99.7% confidence (mean |error| ~0.2% over the suite).
 """
 from __future__ import annotations
@@ -61,7 +66,7 @@ DEFAULT_TARGET_ERROR = 0.01
 
 EXAMPLES = """\
 examples:
-  dcsim sample npu --workload gemm:64,64,64 --truth          (defaults: stratified, U=100, to +-1%)
+  dcsim sample npu --workload gemm:64,64,64 --truth          (defaults: stratified, U=200, to +-1%)
   dcsim sample npu --workload gemm:64,64,64 --unit 20 --warmup 40 --samples 10 --plan random --truth
   dcsim sample npu --workload mlp:32,128,128,64 --plan stratified --samples 12 --json
   dcsim sample npu --workload gemm:128,128,128 --target-error 0.01 --store runs/g128.db   (resumable)
@@ -133,25 +138,16 @@ _LABELS: dict = {}
 
 def build_plan(machine: ir.Machine, commands, args, count: int | None = None, weights=None,
                floor=None) -> plans.SamplePlan:
-    total = len(commands)
-    population = plans.units_in(total, args.unit)
-    if count is None:
-        count = population // args.interval if args.interval else (args.samples or DEFAULT_SAMPLES)
-    count = max(1, min(count, population))
-    if args.plan == "systematic":
-        every = args.interval if args.interval and count == population // args.interval else population // count
-        every = max(1, every)
-        return plans.systematic(total, args.unit, args.warmup, every, offset=plans.random_offset(every, args.plan_seed))
-    if args.plan == "random":
-        return plans.random_units(total, args.unit, args.warmup, count, seed=args.plan_seed)
-    key = (id(commands), len(commands), args.unit, args.strata, args.plan_seed)
-    if key not in _LABELS:                      # both passes of a campaign stratify alike
-        _LABELS.clear()
-        limbs = encoded_commands(machine, commands) if machine.queue is not None else None
-        _LABELS[key] = kmeans(kind_histograms(machine, commands, args.unit, limbs), args.strata, seed=args.plan_seed)
-    labels = _LABELS[key]
-    return plans.stratified(labels, total, args.unit, args.warmup, max(count, 2 * args.strata), seed=args.plan_seed,
-                            weights=weights, floor=floor)
+    def labels():
+        key = (id(commands), len(commands), args.unit, args.strata, args.plan_seed)
+        if key not in _LABELS:                  # both passes of a campaign stratify alike
+            _LABELS.clear()
+            limbs = encoded_commands(machine, commands) if machine.queue is not None else None
+            _LABELS[key] = kmeans(kind_histograms(machine, commands, args.unit, limbs), args.strata,
+                                  seed=args.plan_seed)
+        return _LABELS[key]
+    return plans.from_args(args, len(commands), args.unit, labels, args.plan_seed, count, weights, floor,
+                           DEFAULT_SAMPLES)
 
 
 def neyman_second_pass(result, target_error: float) -> tuple[int, np.ndarray, np.ndarray]:
@@ -178,6 +174,25 @@ def neyman_second_pass(result, target_error: float) -> tuple[int, np.ndarray, np
     need = a * a / (half * half + b) if a > 0 else 0.0        # Neyman with the finite-population correction
     weights = sizes * shrunk if a > 0 else sizes              # no spread seen anywhere: proportional
     return int(math.ceil(need)), weights, counts
+
+
+def second_pass(result, target_error: float, replan) -> tuple[plans.SamplePlan | None, int]:
+    """(the second pass's plan, or None if the first pass's estimate stands; the units
+    needed for ±`target_error`). `replan(count=, weights=, floor=)` makes a plan like the
+    first with more units (plans of one seed are nested: it reuses every unit of the first).
+    Stratified plans allocate by Neyman from the first pass's spread (`neyman_second_pass`)."""
+    first = result.plan
+    if result.estimate.relative_error <= target_error:
+        return None, len(first.samples)
+    weights = floor = None
+    if first.kind == "stratified":
+        needed, weights, floor = neyman_second_pass(result, target_error)
+    else:
+        needed = result.estimate.needed_samples(target_error)
+    if needed <= len(first.samples):
+        return None, needed
+    second = replan(count=needed, weights=weights, floor=floor)
+    return (second if len(second.samples) > len(first.samples) else None), needed
 
 
 def identity(machine: ir.Machine, workload, args) -> dict:
@@ -253,16 +268,9 @@ def sample_workload(machine: ir.Machine, workload, args) -> dict:
                            base=base)
             passes = [_pass_summary(result)]
             if args.target_error:
-                weights = floor = None
-                if first.kind == "stratified":          # Neyman allocation from the first pass's spread
-                    needed, weights, floor = neyman_second_pass(result, args.target_error)
-                else:
-                    needed = result.estimate.needed_samples(args.target_error)
-                passes[0]["needed_samples"] = needed
-                # the second pass reuses every unit of the first (plans of one seed are nested)
-                second = first if needed <= len(first.samples) else \
-                    build_plan(machine, workload.commands, args, count=needed, weights=weights, floor=floor)
-                if len(second.samples) > len(first.samples):    # else the first pass's estimate stands
+                second, passes[0]["needed_samples"] = second_pass(
+                    result, args.target_error, lambda **kw: build_plan(machine, workload.commands, args, **kw))
+                if second is not None:
                     verified = result.verified
                     result = _pass(machine, workload, second, executor, store, args, show, "pass 2", base=base,
                                    verify=False)
@@ -355,7 +363,8 @@ def _truth(machine, workload, args, result, seconds: float, show: bool) -> dict:
 
 # ------------------------------------------------------------------ human output
 def print_report(r: dict):
-    stdout.print(f"[bold]{r['workload']}[/] on {r['machine']}: {r['commands']:,} commands, {r['plan']}, "
+    items = f"{r['instructions']:,} instructions" if "instructions" in r else f"{r['commands']:,} commands"
+    stdout.print(f"[bold]{r['workload']}[/] on {r['machine']}: {items}, {r['plan']}, "
                  f"warm-up {r['warmup']}, {r['executor']['kind']} executor ({r['executor']['workers']} workers)")
     table = Table("quantity", "value")
     table.add_row("estimated cycles", f"{r['estimate_cycles']:,.0f}")

@@ -27,7 +27,7 @@ from spec.errors import DcsimError
 
 from .campaign import make_executor, parse_executor, prebuild, warm_up_workers
 from .cmd_sample import (DEFAULT_STRATA, DEFAULT_TARGET_ERROR, _display, _pass_summary, _report, executor_spec,
-                         neyman_second_pass, print_report)
+                         print_report, second_pass)
 from .core_campaign import core_plan, profile, run_core_campaign
 from .core_sample import DEFAULT_WARMUP, core_full_rtl
 from .output import emit_json
@@ -97,23 +97,12 @@ def sample_program(machine: ir.Machine, program, args) -> dict:
             result = _pass(machine, program, prof, first, executor, store, args, show,
                            "pass 1" if args.target_error else "")
             passes = [_pass_summary(result)]
-            # a program's strata are often so uniform that the first pass already meets the target
-            # (or measured every unit: then all weights below are zero); no second pass then
-            if args.target_error and result.estimate.relative_error > args.target_error:
-                weights = floor = None
-                if first.kind == "stratified":          # Neyman allocation from the first pass's spread
-                    needed, weights, floor = neyman_second_pass(result, args.target_error)
-                    if not weights.sum() > 0:
-                        weights = floor = None
-                else:
-                    needed = result.estimate.needed_samples(args.target_error)
-                passes[0]["needed_samples"] = needed
-                second = core_plan(prof, args, count=max(needed, len(first.samples)), weights=weights, floor=floor)
-                if len(second.samples) > len(first.samples):    # the second reuses every unit of the first
+            if args.target_error:
+                second, passes[0]["needed_samples"] = second_pass(
+                    result, args.target_error, lambda **kw: core_plan(prof, args, **kw))
+                if second is not None:
                     result = _pass(machine, program, prof, second, executor, store, args, show, "pass 2")
                     passes.append(_pass_summary(result))
-            elif args.target_error:
-                passes[0]["needed_samples"] = len(first.samples)
         seconds = time.perf_counter() - t0
         executor_info = {"kind": executor.kind, "workers": executor.workers}
     result.verified = prof.verified

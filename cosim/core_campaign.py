@@ -127,22 +127,13 @@ def core_plan(prof: Profile, args, count: int | None = None, weights=None, floor
               default_samples: int = 32) -> SamplePlan:
     """A plan over the program's units, as `cmd_sample.build_plan` makes one for a command
     stream; the strata are k-means clusters of the profile's per-unit kind histograms."""
-    total, unit = prof.instructions, prof.unit
-    population = plans.units_in(total, unit)
-    if count is None:
-        count = population // args.interval if args.interval else (args.samples or default_samples)
-    count = max(1, min(count, population))
-    if args.plan == "systematic":
-        every = args.interval if args.interval and count == population // args.interval else population // count
-        every = max(1, every)
-        return plans.systematic(total, unit, args.warmup, every, offset=plans.random_offset(every, args.seed))
-    if args.plan == "random":
-        return plans.random_units(total, unit, args.warmup, count, seed=args.seed)
-    key = (args.strata, args.seed)
-    if key not in prof.labels:                        # both passes of a campaign stratify alike
-        prof.labels[key] = core_labels(prof, args.strata, args.seed)
-    return plans.stratified(prof.labels[key], total, unit, args.warmup, max(count, 2 * args.strata), seed=args.seed,
-                            weights=weights, floor=floor)
+    def labels():
+        key = (args.strata, args.seed)
+        if key not in prof.labels:                    # both passes of a campaign stratify alike
+            prof.labels[key] = core_labels(prof, args.strata, args.seed)
+        return prof.labels[key]
+    return plans.from_args(args, prof.instructions, prof.unit, labels, args.seed, count, weights, floor,
+                           default_samples)
 
 
 def _submit(executor, task: CoreSampleTask):

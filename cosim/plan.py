@@ -152,3 +152,23 @@ def stratified(labels: np.ndarray, total: int, unit: int, warmup: int, count: in
             picked.append(_unit(int(i), total, unit, warmup, stratum=h))
     picked.sort(key=lambda u: u.start)
     return SamplePlan("stratified", total, unit, tuple(picked), tuple(int(x) for x in sizes))
+
+
+def from_args(args, total: int, unit: int, labels, seed: int, count: int | None = None, weights=None, floor=None,
+              default_samples: int = 32) -> SamplePlan:
+    """The plan `dcsim sample`'s options ask for: `args.plan` (systematic | random |
+    stratified), `args.interval` / `args.samples` (else `default_samples`, or `count` for a
+    second pass), `args.warmup`, `args.strata`. `labels()` gives the per-unit stratum labels
+    (called only for stratified plans); `weights` and `floor` as `stratified` takes them."""
+    population = units_in(total, unit)
+    if count is None:
+        count = population // args.interval if args.interval else (args.samples or default_samples)
+    count = max(1, min(count, population))
+    if args.plan == "systematic":
+        every = args.interval if args.interval and count == population // args.interval else population // count
+        every = max(1, every)
+        return systematic(total, unit, args.warmup, every, offset=random_offset(every, seed))
+    if args.plan == "random":
+        return random_units(total, unit, args.warmup, count, seed=seed)
+    return stratified(labels(), total, unit, args.warmup, max(count, 2 * args.strata), seed=seed,
+                      weights=weights, floor=floor)
