@@ -75,10 +75,7 @@ def main():
         workload = build_workload(machine, name)
         units = [int(u) for u in args.units.split(",")]
         finest = math.gcd(*units)
-        truth = full_rtl(machine, workload, 0, finest)["per_unit"]
-        if truth is None:                           # cached at a coarser unit: run it again
-            truth = full_rtl(machine, workload, 0, finest, use_cache=False)["per_unit"]
-        truth = np.array(truth, dtype=np.float64)
+        truth = np.array(full_rtl(machine, workload, 0, finest)["per_unit"], dtype=np.float64)
         total = len(workload.commands)
         for unit in units:
             cycles = np.add.reduceat(truth, np.arange(0, len(truth), unit // finest))

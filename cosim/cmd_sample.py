@@ -238,7 +238,12 @@ def sample_command(machine: ir.Machine, args) -> int:
         return sample_core_command(machine, args)
     parse_executor(executor_spec(args))                 # a bad --executor fails before any work
     workload = build_workload(machine, args.workload, seed=args.seed)
-    report = sample_workload(machine, workload, args)
+    return finish(sample_workload(machine, workload, args), args)
+
+
+def finish(report: dict, args) -> int:
+    """Write `--report DIR`, print the report (JSON or a table); the exit status: 1 if a
+    sample diverged or the functional run did not verify."""
     if args.report:
         from .report import write_report
         report["report"] = str(write_report(Path(args.report), report))

@@ -20,17 +20,15 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 from spec import ir
 from spec.errors import DcsimError
 
 from .campaign import make_executor, parse_executor, prebuild, warm_up_workers
 from .cmd_sample import (DEFAULT_STRATA, DEFAULT_TARGET_ERROR, _display, _pass_summary, _report, executor_spec,
-                         print_report, second_pass)
+                         finish, second_pass)
 from .core_campaign import core_plan, profile, run_core_campaign
 from .core_sample import DEFAULT_WARMUP, core_full_rtl
-from .output import emit_json
 from .store import SampleStore
 
 CORE_DEFAULT_UNIT = 1000
@@ -40,15 +38,7 @@ def sample_core_command(machine: ir.Machine, args) -> int:
     from fastforward.workloads.programs import build_program
     parse_executor(executor_spec(args))                 # a bad --executor fails before any work
     program = build_program(machine, args.workload, seed=args.seed)
-    report = sample_program(machine, program, args)
-    if args.report:
-        from .report import write_report
-        report["report"] = str(write_report(Path(args.report), report))
-    if args.json:
-        emit_json(report)
-    else:
-        print_report(report)
-    return 1 if report["divergences"] or report["verified"] is False else 0
+    return finish(sample_program(machine, program, args), args)
 
 
 def resolve_core_defaults(args) -> argparse.Namespace:

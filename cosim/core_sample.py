@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -247,17 +246,11 @@ def core_full_rtl(machine: ir.Machine, program, unit: int, *, use_cache: bool = 
     """{'cycles', 'per_unit', 'instructions', 'exit_code', 'seconds', 'cached'} of the whole
     program on the RTL core, cached like `truth.full_rtl` under $DCSIM_CACHE/truth/ (keyed by
     machine digest, generated design and the program's content) with the wall time it took."""
-    from .truth import _regroup
+    from .truth import read_cached, write_cached
     path = _truth_path(machine, program)
-    if use_cache and path.exists():
-        try:
-            cached = json.loads(path.read_text())
-        except (OSError, ValueError):
-            cached = None                           # a torn or unreadable entry: recompute
-        if cached is not None:
-            per_unit = _regroup(cached["per_unit"], cached["unit"], unit)
-            if per_unit is not None:                # else: per-unit cycles at this unit need a rerun
-                return {**cached, "per_unit": per_unit, "cached": True}
+    cached = read_cached(path, unit) if use_cache else None
+    if cached is not None:
+        return cached
     initial = program_state(machine, program)
     t0 = time.perf_counter()
     run = core_ground_truth(str(machine.path), tuple(sorted(machine.params)), initial,
@@ -265,8 +258,5 @@ def core_full_rtl(machine: ir.Machine, program, unit: int, *, use_cache: bool = 
     truth = {"cycles": run["cycles"], "per_unit": run["per_unit"], "seconds": time.perf_counter() - t0,
              "workload": program.name, "program": program.digest, "instructions": run["instructions"],
              "exit_code": run["exit_code"], "output_ok": run["stdout"] == program.expected_stdout, "unit": unit}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(truth))
-    os.replace(tmp, path)
+    write_cached(path, truth)
     return {**truth, "cached": False}
