@@ -1,10 +1,41 @@
-"""Spec IR queries the C generator needs: walking a node's subtree, whether an expression
-can fault, whether one integer type holds every value of another."""
+"""What the C generator's modules share: IR queries (walking a node's subtree, whether an
+expression can fault, whether one integer type holds every value of another), C types and
+literals, fault sites and the names C reserves."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from spec import ir
 from spec.errors import Loc
-from spec.types import IntType
+from spec.types import IntType, numpy_dtype_name
+
+C_RESERVED = frozenset("""auto break case char const continue default do double else enum extern float for goto
+if inline int long register restrict return short signed sizeof static struct switch typedef union unsigned
+void volatile while ctx op npc main memcpy memcmp""".split())
+
+
+@dataclass(frozen=True)
+class FaultSite:
+    """Where the C code can fault; `csim` renders the reference's message from it."""
+    kind: str              # 'fetch' | 'illegal' | 'index' | 'assert' | 'load' | 'store'
+    instr: str | None
+    loc: Loc | None
+    detail: tuple = ()     # index: (state, k, dim); assert: (message,); load/store: (mem, n, size)
+    signed: bool = False   # how to read the faulting value (index or address)
+
+
+def ctype(t: IntType) -> str:
+    return "int64_t" if t.signed else "uint64_t"
+
+
+def element_ctype(e: ir.StateElement) -> str:
+    return numpy_dtype_name(e.type) + "_t"
+
+
+def c_int(value: int, signed: bool) -> str:
+    if signed:
+        return "INT64_MIN" if value == -(1 << 63) else f"INT64_C({value})"
+    return f"UINT64_C({value:#x})" if value > 0xFFFF else f"UINT64_C({value})"
 
 
 def children(node):

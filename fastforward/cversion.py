@@ -30,7 +30,7 @@ class _Unbounded(Exception):
 def entry_condition(gen, loop: ir.For) -> tuple[str, set[int]] | None:
     """(C condition, ids of the index/address expressions it proves) for `loop`, or None if
     the nest has no check to prove or one it cannot bound. `gen` is the instruction's
-    generator (`cgen._InstrGen`: slot names and static intervals)."""
+    generator (`cgen_instr.InstrGen`: slot names and static intervals)."""
     # what the nest writes (slots: locals and loop variables; state: by name) is not fixed
     assigned = {n.slot for n in walk(loop) if isinstance(n, ir.SlotTarget)}
     assigned |= {n.state for n in walk(loop) if isinstance(n, ir.StateTarget)}

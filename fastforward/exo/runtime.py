@@ -35,7 +35,8 @@ from spec import ir
 from spec.encoding import encode
 from spec.types import numpy_dtype_name
 
-from fastforward.cgen import C_RESERVED, DC_FAULT, DC_HOST_ERROR, ctx_fields
+from fastforward.cgen import DC_FAULT, DC_HOST_ERROR, ctx_fields
+from fastforward.cgen_ir import C_RESERVED
 
 from . import capi
 from .gen import machine_facts

@@ -1,0 +1,320 @@
+"""One instruction's semantics as a C function (`exec_<NAME>`), for `cgen`.
+
+Statements and expressions follow `interp.py` exactly (see `cgen`'s docstring for the value
+rules); indexed state and memory accesses are bounds-checked where types and loop ranges do
+not prove them, and an outermost loop whose checks can be proved at its entry comes in two
+versions (`cversion`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from spec import ir
+from spec.errors import Loc
+from spec.types import IntType
+
+from . import cversion, dirty
+from .cgen_ir import C_RESERVED, FaultSite, c_int, ctype, element_ctype, fits, may_fault, walk
+
+
+class InstrGen:
+    """One instruction's body as a C function."""
+
+    def __init__(self, mg, instr: ir.Instruction):         # mg: the machine's generator (cgen)
+        self.mg, self.m, self.instr = mg, mg.m, instr
+        self.ntmp = 0
+        self.ranges: dict[int, tuple] = {}        # loop slot -> (lo, hi) proved interval
+        self.proved: set[int] | None = None       # ids of index/address expressions checked at loop entry
+        self.slots = self.collect_slots()
+
+    def collect_slots(self) -> dict:
+        slots = {k: (f.name, f.type) for k, f in enumerate(self.instr.operands)}
+        for stmt in self.instr.body:
+            for node in walk(stmt):
+                if isinstance(node, (ir.SlotRef, ir.SlotTarget)) and node.slot not in slots:
+                    slots[node.slot] = (node.name, node.type)
+        counts: dict[str, int] = {}
+        for name, _ in slots.values():
+            counts[name] = counts.get(name, 0) + 1
+        out = {}
+        for slot, (name, t) in sorted(slots.items()):
+            clash = name in C_RESERVED or name.startswith(("m_", "dc_", "t_", "DC_")) or name.endswith("_t") \
+                or name.isupper()
+            cname = name if counts[name] == 1 and not clash else f"{name}_{slot}"
+            out[slot] = (cname, t)
+        return out
+
+    def tmp(self) -> str:
+        self.ntmp += 1
+        return f"t_{self.ntmp}"
+
+    def site(self, kind: str, loc: Loc, detail: tuple = (), signed: bool = False) -> int:
+        return self.mg.site(FaultSite(kind, self.instr.name, loc, detail, signed))
+
+    def function(self) -> str:
+        doc = "\n".join(f" *   {line}".rstrip() for line in self.instr.source.replace("*/", "* /").splitlines())
+        head = [f"/* {self.instr.name} ({Path(self.instr.loc.path).name}:{self.instr.loc.line}):\n{doc}\n */",
+                f"static int exec_{self.instr.name}(dc_ctx *ctx, const uint64_t *op, uint64_t *npc) {{",
+                "    (void)ctx; (void)op; (void)npc;"]
+        noperands = len(self.instr.operands)
+        for slot, (cname, t) in self.slots.items():
+            init = f"({ctype(t)})op[{slot}]" if slot < noperands else "0"
+            head.append(f"    {ctype(t)} {cname} = {init};{'  /* field */' if slot < noperands else ''}")
+            if slot >= noperands:
+                head.append(f"    (void){cname};")
+        body = self.block(self.instr.body, "    ")
+        return "\n".join(head) + "\n" + body + "    return DC_OK;\n}\n"
+
+    # -------------------------------------------------------- statements
+    def block(self, stmts: tuple, ind: str) -> str:
+        return "".join(self.stmt(s, ind) for s in stmts)
+
+    def stmt(self, s, ind: str) -> str:
+        code = getattr(self, f"stmt_{type(s).__name__}")(s, ind)
+        return f"{ind}{self.mg.spec_line(s.loc)}\n{code}"
+
+    def stmt_Assign(self, s: ir.Assign, ind: str) -> str:
+        t = s.target
+        if isinstance(t, ir.SlotTarget):
+            return f"{ind}{self.slots[t.slot][0]} = {self.expr(s.value)};\n"
+        el = self.m.state_element(t.state)
+        ref = f"ctx->m_{el.name}"
+        value = f"({element_ctype(el)})({self.expr(s.value)})"
+        if not t.indices:
+            return f"{ind}{ref}[0] = {value};\n"
+        index = self.flat_index(el, t.indices, t.loc)
+        i, v = self.tmp(), self.tmp()
+        if dirty.is_tracked(el):                # also mark the written page (fastforward/dirty.py)
+            mark = f"ctx->d_{el.name}[{i} >> {dirty.page_shift(el)}] = 1;"
+            if not may_fault(s.value):
+                return f"{ind}{{ uint64_t {i} = {index};\n{ind}  {ref}[{i}] = {value}; {mark} }}\n"
+            return (f"{ind}{{ {element_ctype(el)} {v} = {value};\n{ind}  uint64_t {i} = {index};\n"
+                    f"{ind}  {ref}[{i}] = {v}; {mark} }}\n")
+        if el.zero_index is not None:           # reference order: index, value, then the x0 test
+            return (f"{ind}{{ uint64_t {i} = {index};\n{ind}  {element_ctype(el)} {v} = {value};\n"
+                    f"{ind}  if ({i} != {el.zero_index}) {ref}[{i}] = {v}; }}\n")
+        if not may_fault(s.value):
+            return f"{ind}{ref}[{index}] = {value};\n"
+        return f"{ind}{{ {element_ctype(el)} {v} = {value};\n{ind}  {ref}[{index}] = {v}; }}\n"
+
+    def stmt_If(self, s: ir.If, ind: str) -> str:
+        code = f"{ind}if ({self.expr(s.cond)}) {{\n{self.block(s.then, ind + '    ')}{ind}}}"
+        if s.orelse:
+            code += f" else {{\n{self.block(s.orelse, ind + '    ')}{ind}}}"
+        return code + "\n"
+
+    def stmt_For(self, s: ir.For, ind: str) -> str:
+        """An outermost loop whose checks can be proved at entry comes in two versions
+        (fastforward/cversion.py): without those checks when the proof holds, else as is."""
+        version = cversion.entry_condition(self, s) if self.proved is None else None
+        if version is None:
+            return self.loop(s, ind)
+        condition, self.proved = version
+        fast = self.loop(s, ind + "    ")
+        self.proved = None
+        return f"{ind}if ({condition}) {{\n{fast}{ind}}} else {{\n{self.loop(s, ind + '    ')}{ind}}}\n"
+
+    def loop(self, s: ir.For, ind: str) -> str:
+        var, vt = self.slots[s.var.slot]
+        (slo, _), (_, ehi) = self.interval(s.start), self.interval(s.stop)
+        self.ranges[s.var.slot] = (slo, ehi - 1)
+        body = self.block(s.body, ind + "    ")
+        start, stop = self.expr(s.start), self.expr(s.stop)
+        big = IntType(False, 64)
+        if big not in (s.start.type, s.stop.type, s.var.type):
+            lo, hi = self.tmp(), self.tmp()
+            return (f"{ind}for (int64_t {lo} = (int64_t)({start}), {hi} = (int64_t)({stop}); {lo} < {hi}; {lo}++) {{\n"
+                    f"{ind}    {var} = ({ctype(vt)}){lo};\n{body}{ind}}}\n")
+        a, b, k, n = self.tmp(), self.tmp(), self.tmp(), self.tmp()   # u64 bounds: count trips exactly
+        less = self.compare_code("lt", a, s.start.type, b, s.stop.type)
+        return (f"{ind}{{ {ctype(s.start.type)} {a} = {start}; {ctype(s.stop.type)} {b} = {stop};\n"
+                f"{ind}  uint64_t {n} = {less} ? (uint64_t){b} - (uint64_t){a} : 0;\n"
+                f"{ind}  for (uint64_t {k} = 0; {k} < {n}; {k}++) {{\n"
+                f"{ind}    {var} = ({ctype(vt)})((uint64_t){a} + {k});\n{body}{ind}  }} }}\n")
+
+    def stmt_Assert(self, s: ir.Assert, ind: str) -> str:
+        site = self.site("assert", s.loc, (s.message,))
+        return f"{ind}if (UNLIKELY(!({self.expr(s.cond)}))) {{ ctx->fault_site = {site}; return DC_FAULT; }}\n"
+
+    def bounds_check(self, addr: str, e, n: int, size: int, site: int) -> str:
+        bad = f"{addr} > {c_int(size - n, e.type.signed)}" if size >= n else "1"
+        if e.type.signed:
+            bad = f"{addr} < 0 || {bad}"
+        return f"if (UNLIKELY({bad})) {{ ctx->fault_site = {site}; ctx->fault_value = (int64_t){addr}; return DC_FAULT; }}"
+
+    def stmt_Store(self, s: ir.Store, ind: str) -> str:
+        size = self.m.state_element(s.mem).size
+        site = self.site("store", s.loc, (s.mem, s.nbytes, size), s.addr.type.signed)
+        a = self.tmp()
+        check = "" if self.is_proved(s.addr) else self.bounds_check(a, s.addr, s.nbytes, size, site)
+        code = (f"{ind}{{ {ctype(s.addr.type)} {a} = {self.expr(s.addr)};\n"
+                f"{ind}  {check}\n"
+                f"{ind}  dc_store(ctx->m_{s.mem} + {a}, {self.expr(s.value)}, {s.nbytes});\n")
+        el = self.m.state_element(s.mem)
+        if dirty.is_tracked(el):                # the first and last byte's pages (fastforward/dirty.py)
+            shift = dirty.page_shift(el)
+            code += (f"{ind}  ctx->d_{s.mem}[(uint64_t){a} >> {shift}] = 1; "
+                     f"ctx->d_{s.mem}[((uint64_t){a} + {s.nbytes - 1}) >> {shift}] = 1;\n")
+        if self.m.fetch and s.mem == self.m.fetch.memory:
+            code += (f"{ind}  if (ctx->has_watch && (uint64_t)ctx->watch - (uint64_t){a} < {s.nbytes}"
+                     f" && ctx->on_watch(ctx->watch)) return DC_HOST_ERROR;  /* store watch (HTIF tohost) */\n")
+        return code + f"{ind}}}\n"
+
+    def stmt_Jump(self, s: ir.Jump, ind: str) -> str:
+        return f"{ind}*npc = (uint64_t)({self.expr(s.target)});\n"
+
+    def stmt_Halt(self, s: ir.Halt, ind: str) -> str:
+        kind = 2 if s.code.type == IntType(False, 64) else 1
+        return (f"{ind}ctx->exit_code = (int64_t)({self.expr(s.code)}); ctx->exit_kind = {kind}; "
+                f"ctx->halted = 1;\n{ind}return DC_HALTED;\n")
+
+    def stmt_EnvCall(self, s: ir.EnvCall, ind: str) -> str:
+        return f"{ind}if (ctx->env_call({s.kind})) return DC_HOST_ERROR;  /* host environment */\n"
+
+    # ------------------------------------------------------- expressions
+    def expr(self, e) -> str:
+        return getattr(self, f"expr_{type(e).__name__}")(e)
+
+    def ordered(self, parts: list, build) -> str:
+        """`build(codes)` with the parts evaluated left to right when more than one may fault."""
+        codes = [self.expr(p) for p in parts]
+        if sum(may_fault(p) for p in parts) < 2:
+            return build(codes)
+        temps = [self.tmp() for _ in parts]
+        decls = " ".join(f"{ctype(p.type)} {t} = {c};" for t, p, c in zip(temps, parts, codes))
+        return f"({{ {decls} {build(temps)}; }})"
+
+    def conv(self, code: str, src: IntType, dst: IntType) -> str:
+        return code if src.signed == dst.signed else f"({ctype(dst)})({code})"
+
+    def expr_Const(self, e: ir.Const) -> str:
+        return c_int(e.value, e.type.signed)
+
+    def expr_SlotRef(self, e: ir.SlotRef) -> str:
+        return self.slots[e.slot][0]
+
+    def expr_PcRead(self, e: ir.PcRead) -> str:
+        return f"({ctype(e.type)})ctx->m_{self.m.fetch.pc}[0]"
+
+    def expr_StateRead(self, e: ir.StateRead) -> str:
+        el = self.m.state_element(e.state)
+        index = self.flat_index(el, e.indices, e.loc) if e.indices else "0"
+        return f"({ctype(e.type)})ctx->m_{el.name}[{index}]"
+
+    def flat_index(self, el: ir.StateElement, indices: tuple, loc: Loc) -> str:
+        """Row-major flat index; checks each dimension in the reference's order."""
+        names = [self.tmp() for _ in indices]
+        decls, checks = [], []
+        for k, (i, name) in enumerate(zip(indices, names)):
+            decls.append(f"{ctype(i.type)} {name} = {self.expr(i)};")
+            lo, hi = self.interval(i)
+            if not (lo >= 0 and hi < el.shape[k]) and not self.is_proved(i):
+                site = self.site("index", loc, (el.name, k, el.shape[k]), i.type.signed)
+                checks.append(f"if (UNLIKELY((uint64_t){name} >= {el.shape[k]})) {{ ctx->fault_site = {site}; "
+                              f"ctx->fault_value = (int64_t){name}; return DC_FAULT; }}")
+            else:
+                checks.append("")
+        flat = f"(uint64_t){names[0]}"
+        for k in range(1, len(indices)):
+            flat = f"({flat} * {el.shape[k]} + (uint64_t){names[k]})"
+        if len(indices) == 2:        # the reference evaluates both indices, then checks them
+            seq = decls + checks
+        else:
+            seq = [part for pair in zip(decls, checks) for part in pair]
+        if not any(checks) and len(indices) == 1 and not may_fault(indices[0]):
+            return f"(uint64_t)({self.expr(indices[0])})"
+        return "({ " + " ".join(p for p in seq if p) + f" {flat}; }})"
+
+    def is_proved(self, e) -> bool:
+        return self.proved is not None and id(e) in self.proved
+
+    def interval(self, e) -> tuple[int, int]:
+        if isinstance(e, ir.Const):
+            return e.value, e.value
+        if isinstance(e, ir.SlotRef) and e.slot in self.ranges:
+            return self.ranges[e.slot]
+        if isinstance(e, ir.Cast) and fits(e.a.type, e.type):
+            return self.interval(e.a)
+        if isinstance(e, ir.Binary) and e.op in ("add", "sub", "mul"):
+            (alo, ahi), (blo, bhi) = self.interval(e.a), self.interval(e.b)
+            if e.op == "add":
+                return alo + blo, ahi + bhi
+            if e.op == "sub":
+                return alo - bhi, ahi - blo
+            products = (alo * blo, alo * bhi, ahi * blo, ahi * bhi)
+            return min(products), max(products)
+        return e.type.min, e.type.max
+
+    def expr_Load(self, e: ir.Load) -> str:
+        size = self.m.state_element(e.mem).size
+        site = self.site("load", e.loc, (e.mem, e.nbytes, size), e.addr.type.signed)
+        a = self.tmp()
+        check = "" if self.is_proved(e.addr) else self.bounds_check(a, e.addr, e.nbytes, size, site) + " "
+        return (f"({{ {ctype(e.addr.type)} {a} = {self.expr(e.addr)}; {check}"
+                f"dc_load(ctx->m_{e.mem} + {a}, {e.nbytes}); }})")
+
+    def expr_Unary(self, e: ir.Unary) -> str:
+        a = self.expr(e.a)
+        if e.op == "neg":
+            return f"(-{self.conv(a, e.a.type, e.type)})"
+        if e.op == "not":
+            return f"(uint64_t)!({a})"
+        if e.type.signed:
+            return f"(~{a})"
+        return f"({a} ^ {c_int(e.type.mask, False)})"
+
+    def expr_Binary(self, e: ir.Binary) -> str:
+        t, op = e.type, e.op
+        if op in ("shl", "shr"):
+            def shift(c):
+                if op == "shl":
+                    return f"dc_shl_{'s' if t.signed else 'u'}({c[0]}, {c[1]}, {t.width})"
+                return f"dc_shr_{'s' if t.signed else 'u'}({c[0]}, {c[1]})"
+            return self.ordered([e.a, e.b], shift)
+        if op in ("min", "max"):
+            fn = f"dc_{'s' if t.signed else 'u'}{op}"
+            return self.ordered([e.a, e.b], lambda c: f"{fn}({self.conv(c[0], e.a.type, t)}, "
+                                                      f"{self.conv(c[1], e.b.type, t)})")
+        sym = {"add": "+", "sub": "-", "mul": "*", "and": "&", "or": "|", "xor": "^"}[op]
+        return self.ordered([e.a, e.b], lambda c: f"({self.conv(c[0], e.a.type, t)} {sym} "
+                                                  f"{self.conv(c[1], e.b.type, t)})")
+
+    def compare_code(self, op: str, a: str, at: IntType, b: str, bt: IntType) -> str:
+        sym = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}[op]
+        if at.signed != bt.signed:
+            u = bt if at.signed else at
+            cast = "(__int128)" if u.width >= 64 else "(int64_t)"
+            a, b = f"{cast}{a}", f"{cast}{b}"
+        return f"({a} {sym} {b})"
+
+    def expr_Compare(self, e: ir.Compare) -> str:
+        return self.ordered([e.a, e.b], lambda c: f"(uint64_t){self.compare_code(e.op, c[0], e.a.type, c[1], e.b.type)}")
+
+    def expr_Logic(self, e: ir.Logic) -> str:
+        sym = "&&" if e.op == "and" else "||"
+        return f"(uint64_t)(({self.expr(e.a)}) {sym} ({self.expr(e.b)}))"
+
+    def expr_Select(self, e: ir.Select) -> str:
+        return f"(({self.expr(e.cond)}) ? {self.expr(e.a)} : {self.expr(e.b)})"
+
+    def expr_Cast(self, e: ir.Cast) -> str:
+        a = self.expr(e.a)
+        if fits(e.a.type, e.type):
+            return self.conv(a, e.a.type, e.type)
+        if e.type.signed:
+            return f"dc_sx((uint64_t)({a}), {e.type.width})"
+        return f"dc_zx((uint64_t)({a}), {e.type.width})"
+
+    expr_Reinterpret = expr_Cast
+
+    def expr_Slice(self, e: ir.Slice) -> str:
+        return f"dc_zx((uint64_t)({self.expr(e.a)}) >> {e.lo}, {e.hi - e.lo + 1})"
+
+    def expr_Concat(self, e: ir.Concat) -> str:
+        def build(codes):
+            out = None
+            for p, c in zip(e.parts, codes):
+                part = f"dc_zx((uint64_t)({c}), {p.type.width})"
+                out = part if out is None else f"(({out}) << {p.type.width} | {part})"
+            return out
+        return self.ordered(list(e.parts), build)
