@@ -91,7 +91,7 @@ def add_parser(sub):
                    "processors: a bundled program, prog:sort[,N[,ROUNDS]] or prog:crc[,BYTES[,ROUNDS]]")
     p.add_argument("--plan", default="stratified", choices=("systematic", "random", "stratified"),
                    help="stratified (default: random units inside strata of like command mix), random, or "
-                        "systematic (one unit every K, random offset per --seed)")
+                        "systematic (one unit every K, random offset per --plan-seed)")
     p.add_argument("--unit", type=int, metavar="U",     # None: the machine's default (a processor's differs)
                    help=f"commands per sample unit (default {DEFAULT_UNIT}; processors: instructions, default 1000)")
     p.add_argument("--warmup", type=int, metavar="W", help="detailed warm-up commands before each unit "
@@ -103,8 +103,9 @@ def add_parser(sub):
     size = p.add_mutually_exclusive_group()
     size.add_argument("--interval", "--every", type=int, metavar="K", help="measure one unit in K")
     size.add_argument("--samples", type=int, metavar="N", help=f"measure N units (default {DEFAULT_SAMPLES})")
-    size.add_argument("--target-error", type=float, metavar="E", help="two passes: the second measures the units "
-                      f"needed for a relative half-width E at the chosen confidence (default {DEFAULT_TARGET_ERROR} "
+    size.add_argument("--target-error", type=float, metavar="E", help="two passes: the second, if the first's "
+                      "interval is wider, measures the units needed for a relative half-width E at the chosen "
+                      f"confidence (default {DEFAULT_TARGET_ERROR} "
                       "unless --interval or --samples is given; 0: one pass)")
     p.add_argument("--strata", type=int, default=DEFAULT_STRATA,
                    help=f"stratified: number of strata (default {DEFAULT_STRATA})")

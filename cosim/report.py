@@ -17,6 +17,14 @@ commands seeing less backlog, and it shrinks as W grows
 correspondence point after the unit to extract and check the state; those cycles count
 only for the workload's last unit, as in the full run."""
 
+CORE_WARMUP_NOTE = """\
+**Warm-up.** Every sample is injected at an instruction boundary. The generated core runs
+one instruction at a time and holds only architectural state between instructions (no
+pipeline, cache or predictor), so an injected unit takes exactly the cycles it takes in the
+full run: no warm-up is needed (W = 0) and the interval carries no measurement-bias
+allowance (`cosim/core_sample.py`; tests/test_sampling_core.py checks every unit of a
+program against the full run)."""
+
 
 def write_report(directory: Path, report: dict) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
@@ -27,11 +35,13 @@ def write_report(directory: Path, report: dict) -> Path:
 
 
 def _markdown(r: dict, png: Path | None) -> str:
+    core = "instructions" in r                  # a program on a processor core
+    items = "instructions" if core else "commands"
     rows = [("estimated cycles", f"{r['estimate_cycles']:,.0f}"),
             (f"{100 * r['confidence']:.1f}% interval", f"{r['ci_low']:,.0f} .. {r['ci_high']:,.0f} "
                                                         f"(±{100 * r['relative_error']:.2f}%)"),
             ("coefficient of variation", f"{r['cv']:.3f}"),
-            ("plan", r["plan"]), ("warm-up", f"{r['warmup']} commands"),
+            ("plan", r["plan"]), ("warm-up", f"{r['warmup']} {items}"),
             ("samples checked / diverged", f"{r['samples']} / {r['divergences']}"),
             ("sampled run", f"{r['seconds']:.2f} s ({r['executor']['kind']}, {r['executor']['workers']} workers)"),
             ("fast-forward", f"{r['functional_seconds']:.2f} s")]
@@ -43,7 +53,8 @@ def _markdown(r: dict, png: Path | None) -> str:
                  ("speedup", f"{r['speedup']:.1f}x")]
     split = r.get("sample_time") or {}
     lines = [f"# Sampled co-simulation: {r['workload']} on {r['machine']}", "",
-             f"{r['commands']:,} commands in units of {r['unit']}.", "", "| quantity | value |", "|---|---|"]
+             f"{r['instructions' if core else 'commands']:,} {items} in units of {r['unit']}.", "",
+             "| quantity | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in rows]
     if split:
         lines += ["", "Mean seconds per sample: " + ", ".join(f"{k} {v * 1e3:.2f} ms" for k, v in split.items())]
@@ -52,7 +63,7 @@ def _markdown(r: dict, png: Path | None) -> str:
         lines += ["", f"## First divergence: unit {d['unit']}", ""] + [f"- {e}" for e in d["elements"]]
     if png is not None:
         lines += ["", f"![cycles per unit]({png.name})"]
-    lines += ["", WARMUP_NOTE, ""]
+    lines += ["", CORE_WARMUP_NOTE if core else WARMUP_NOTE, ""]
     return "\n".join(lines)
 
 

@@ -66,9 +66,10 @@ def test_suite_samples_without_divergence(mid_npu, name):
 def test_long_workload_reaches_1e8_cycles_and_samples_within_its_interval():
     """The long workload (1024x1024x512, 2.1 MB of operands: the default NPU's 16 MiB DRAM,
     not the suite's 1 MiB) reaches >= 1e8 RTL cycles, no divergence, estimate inside its
-    interval, faster than the full run (takes ~3 min: the workload's build and the full RTL
-    run). The headline speedup is measured and reported, not asserted at 100x (see
-    docs/results/sampling/speedup.md)."""
+    interval, well faster than the full run (takes ~3 min: the workload's build and the full
+    RTL run). The headline speedup (138x median on 2 idle cores,
+    benchmarks/bench_sampling_speedup.py) is a ratio of two wall times measured in this one
+    command; the bound here leaves room for a busy machine."""
     import json
     import subprocess
     import sys
@@ -78,4 +79,4 @@ def test_long_workload_reaches_1e8_cycles_and_samples_within_its_interval():
     r = json.loads(out.stdout)
     assert r["truth_cycles"] >= 1e8 and r["divergences"] == 0
     assert r["ci_low"] <= r["truth_cycles"] <= r["ci_high"]
-    assert r["speedup"] >= 10
+    assert r["speedup"] >= 50
