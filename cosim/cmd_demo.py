@@ -4,10 +4,11 @@ A sampled RTL co-simulation of a bundled NPU workload (`long:512,512,384`, a GEM
 6.1e5 commands and 2.6e7 RTL cycles: the suite's `long` at its old size; the default
 `long`, 1.4e8 cycles, needs ~2 min of full RTL and ~35 s to build on its own, which would
 not leave a fresh machine under two minutes) on the suite NPU (the default NPU with a
-1 MiB DRAM, which this shape fits) with `dcsim sample`'s default plan (units of 200 commands
-stratified by command mix into 12 strata, warm-up of four in-flight windows, exact look-ahead,
-a second pass to ±1% at 99.7% when the first falls short), with the full RTL run as ground truth: it prints the estimate, its 99.7%
-interval, the real error and the speedup. On a fresh machine this builds the C
+1 MiB DRAM, which this shape fits) with `dcsim sample`'s default plan (units of 200
+commands stratified by command mix into 12 strata, warm-up of four in-flight windows,
+exact look-ahead, a second pass to ±1% at 99.7% when the first falls short), with the full
+RTL run as ground truth: it prints the estimate, its 99.7% interval, the real error and
+the speedup. On a fresh machine this builds the C
 functional model and the Verilated NPU first (cached afterwards) and finishes well
 under two minutes; `--workload` picks another workload.
 """

@@ -83,7 +83,7 @@ from .plan import SampleUnit
 WATCHDOG = 50_000_000
 LOOKAHEAD_STEP = 16               # the smallest look-ahead an adaptive sample extends to
 LOOKAHEAD_BUDGET = 4              # a task carries this many times its first look-ahead
-TOPUP_LOW = 1                     # top the RTL's host queue up, checked every cycle, when fewer commands than this wait ...
+TOPUP_LOW = 1                     # before every cycle, top the RTL's host queue up when fewer than this wait ...
 TOPUP_HIGH = 2                    # ... to this many (commands pushed but never accepted only lengthen the drain)
 
 
