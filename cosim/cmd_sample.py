@@ -72,6 +72,7 @@ examples:
   dcsim sample npu --workload gemm:128,128,128 --target-error 0.01 --store runs/g128.db   (resumable)
   dcsim sample npu --workload transformer:64,128 --executor dask://10.0.0.1:8786 --report out/
   dcsim sample rv32i --workload prog:sort --truth --json       (RV32I: U=1000 instructions, W=0)
+  dcsim sample rv32i --program my_prog.elf --truth             (your program: ELF, flat binary or .s)
   dcsim sample rv32i --workload prog:crc,8192 --plan systematic --samples 40 --truth
 programs (processors): prog:sort[,N[,ROUNDS]] (insertion sorts, exits by ECALL), prog:crc[,BYTES[,ROUNDS]]
   (CRC-32 bitwise and by table, exits through HTIF tohost); about 1.1e6 instructions each by default
@@ -87,8 +88,11 @@ def add_parser(sub):
                                    "the functional model, and estimate total cycles (SMARTS).")
     from .cli import _add_machine_args
     _add_machine_args(p)
-    p.add_argument("--workload", required=True, metavar="NAME:ARGS", help="built-in workload, e.g. gemm:64,64,64; "
-                   "processors: a bundled program, prog:sort[,N[,ROUNDS]] or prog:crc[,BYTES[,ROUNDS]]")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--workload", metavar="NAME:ARGS", help="built-in workload, e.g. gemm:64,64,64; "
+                      "processors: a bundled program, prog:sort[,N[,ROUNDS]] or prog:crc[,BYTES[,ROUNDS]]")
+    what.add_argument("--program", metavar="FILE", help="processors: your program (ELF, flat binary or .s "
+                      "assembly), run to its exit; the functional model's run is its expected result")
     p.add_argument("--plan", default="stratified", choices=("systematic", "random", "stratified"),
                    help="stratified (default: random units inside strata of like command mix), random, or "
                         "systematic (one unit every K, random offset per --plan-seed)")
@@ -237,6 +241,9 @@ def sample_command(machine: ir.Machine, args) -> int:
     if machine.fetch is not None:                       # a processor: programs, sampled at instruction boundaries
         from .cmd_sample_core import sample_core_command
         return sample_core_command(machine, args)
+    if args.program:
+        raise DcsimError(f"{machine.name} runs command streams: sample a built-in workload with --workload "
+                         "(--program is for processors)")
     parse_executor(executor_spec(args))                 # a bad --executor fails before any work
     workload = build_workload(machine, args.workload, seed=args.seed)
     return finish(sample_workload(machine, workload, args), args)

@@ -35,9 +35,12 @@ CORE_DEFAULT_UNIT = 1000
 
 
 def sample_core_command(machine: ir.Machine, args) -> int:
-    from fastforward.workloads.programs import build_program
+    from fastforward.workloads.programs import build_program, program_from_file
     parse_executor(executor_spec(args))                 # a bad --executor fails before any work
-    program = build_program(machine, args.workload, seed=args.seed)
+    if getattr(args, "program", None):
+        program = program_from_file(machine, args.program)
+    else:
+        program = build_program(machine, args.workload, seed=args.seed)
     return finish(sample_program(machine, program, args), args)
 
 
@@ -78,7 +81,7 @@ def sample_program(machine: ir.Machine, program, args) -> dict:
         build_seconds = prebuild(machine, args.backend)
         t0 = time.perf_counter()                    # the sampled run: profile, plan, fast-forward, samples
         prof = profile(machine, program, args.unit, args.backend)
-        if not prof.verified:
+        if prof.verified is False:
             raise DcsimError(f"{program.name} did not run correctly on the functional model (exit code "
                              f"{prof.exit_code}, expected {program.expected_exit}); nothing to sample")
         with make_executor(executor_spec(args), prof.base) as executor:
