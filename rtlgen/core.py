@@ -27,19 +27,17 @@ from __future__ import annotations
 from hls import fsmd
 from spec import ir
 
-from .verilog import _Datapath, _literal, _range, field_bits, module_name, register_declarations
+from .vcommon import Datapath, bit_range, field_bits, literal, module_name, register_declarations, state_bits
 
 
-def _bits(n: int) -> int:
-    return max(1, (n - 1).bit_length())
 
 
 class CoreGenerator:
     def __init__(self, m: fsmd.Fsmd):
         assert m.fetch is not None
         self.m, self.f = m, m.fetch
-        self.dp = _Datapath()
-        self.sw = _bits(len(m.states) + 1)
+        self.dp = Datapath()
+        self.sw = state_bits(len(m.states) + 1)
         self.mem = m.memory(m.fetch.memory)
         self.pc = m.register(m.fetch.pc)
         self.watched = 0                      # stores to the fetch memory compared with the watch
@@ -58,7 +56,7 @@ class CoreGenerator:
                "    input  wire rst,",
                "    input  wire enable,          // fetch the next instruction at a boundary while high",
                "    input  wire watch_valid,     // stop after a store that writes byte watch_index of the fetch memory",
-               f"    input  wire {_range(self.mem.index_width)} watch_index,",
+               f"    input  wire {bit_range(self.mem.index_width)} watch_index,",
                "    output wire idle,            // at an instruction boundary (the correspondence point)",
                "    output wire busy,",
                "    output wire fault,",
@@ -117,11 +115,11 @@ class CoreGenerator:
         out = register_declarations(m, "instruction boundaries", lambda x: f"{x.read_ports}R1W",
                                     "fields, locals, temporaries, next pc")
         out += ["", "    // ---- FSM states",
-                f"    localparam {_range(sw)} S_IDLE = {_literal(0, sw)};   // fetch + decode"]
+                f"    localparam {bit_range(sw)} S_IDLE = {literal(0, sw)};   // fetch + decode"]
         for s in m.states:
-            out.append(f"    localparam {_range(sw)} {self.code(s.id)} = {_literal(s.id, sw)};"
+            out.append(f"    localparam {bit_range(sw)} {self.code(s.id)} = {literal(s.id, sw)};"
                        f"   // {s.instruction} @ {s.loc.line}:{s.loc.col}")
-        out += [f"    reg {_range(sw)} fsm;",
+        out += [f"    reg {bit_range(sw)} fsm;",
                 "    reg fault_q;",
                 "    reg halted_q /*verilator public*/;   // a halt(...) retired",
                 "    reg env_q /*verilator public*/;      // an env_call(...) retired; the host clears it",
@@ -135,21 +133,21 @@ class CoreGenerator:
         f, mem, pw = self.f, self.mem, self.pc.type.width
         iw = mem.index_width
         pc64 = self.pc.name if pw == 64 else f"{{{64 - pw}'d0, {self.pc.name}}}"
-        word = ", ".join(f"{mem.name}[f_index + {_literal(k, iw)}]" if k else f"{mem.name}[f_index]"
+        word = ", ".join(f"{mem.name}[f_index + {literal(k, iw)}]" if k else f"{mem.name}[f_index]"
                          for k in reversed(range(f.ilen)))
         out = ["", f"    // ---- fetch: {f.ilen} bytes of {mem.name} at pc - {f.base:#x} (one word-wide port)",
                f"    wire [63:0] f_off = {pc64} - 64'h{f.base:x};",
                f"    wire f_inside = f_off <= 64'd{mem.size - f.ilen};",
-               f"    wire {_range(iw)} f_index = f_off[{iw - 1}:0];",
-               f"    wire {_range(8 * f.ilen)} f_word = {{{word}}};"]
+               f"    wire {bit_range(iw)} f_index = f_off[{iw - 1}:0];",
+               f"    wire {bit_range(8 * f.ilen)} f_word = {{{word}}};"]
         self.dp.partial.add("f_off")
         known = []
         for k, sch in enumerate(self.m.schedules):
             mask, value = sch.match
             w = 8 * f.ilen
-            out.append(f"    wire d_{k} = (f_word & {_literal(mask, w)}) == {_literal(value, w)};   // {sch.instruction}")
+            out.append(f"    wire d_{k} = (f_word & {literal(mask, w)}) == {literal(value, w)};   // {sch.instruction}")
             known.append(f"d_{k}")
-        out += [f"    wire f_known = {' || '.join(known) or _literal(0, 1)};",
+        out += [f"    wire f_known = {' || '.join(known) or literal(0, 1)};",
                 "    wire go = enable && !halted_q && !env_q && !watch_q;"]
         return out
 
@@ -209,7 +207,7 @@ class CoreGenerator:
         if nxt.halt is not None:
             out += [f"{ind}halted_q <= 1'b1;", f"{ind}exit_q <= {dp.ext(nxt.halt, 64)};"]
         if nxt.env_call is not None:
-            out += [f"{ind}env_q <= 1'b1;", f"{ind}env_kind_q <= {_literal(nxt.env_call, 32)};"]
+            out += [f"{ind}env_q <= 1'b1;", f"{ind}env_kind_q <= {literal(nxt.env_call, 32)};"]
         return out
 
 

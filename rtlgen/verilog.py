@@ -14,150 +14,11 @@ from __future__ import annotations
 
 from spec import ir
 from hls import fsmd
-from hls.fsmd import MemRead, RegRef
+from hls.fsmd import MemRead
+
+from .vcommon import Datapath, bit_range, field_bits, literal, module_name, register_declarations, state_bits
 
 _FALSE, _TRUE = "1'b0", "1'b1"
-
-
-def register_declarations(m: fsmd.Fsmd, exchanged_at: str, memory_note, kinds: str) -> list[str]:
-    """Architectural state (public, for inject/extract through the manifest), then the
-    instruction-private registers; `memory_note(memory)` ends each memory's comment."""
-    out = ["", f"    // ---- architectural state (public: injected and extracted at {exchanged_at})"]
-    for r in m.registers:
-        if r.kind == "state":
-            out.append(f"    reg {_range(r.type.width)} {r.name} /*verilator public*/;   // {r.type}")
-    for x in m.memories:
-        out.append(f"    reg {_range(x.type.width)} {x.name} [0:{x.size - 1}] /*verilator public*/;"
-                   f"   // {x.type} {list(x.shape)}, row-major, {memory_note(x)}")
-    out += ["", f"    // ---- instruction registers ({kinds})"]
-    for r in m.registers:
-        if r.kind != "state":
-            out.append(f"    reg {_range(r.type.width)} {r.name};   // {r.kind} {r.type}")
-    return out
-
-
-def module_name(m: fsmd.Fsmd) -> str:
-    return f"dcsim_{m.machine}"
-
-
-def _range(width: int) -> str:
-    return f"[{width - 1}:0]"
-
-
-def _literal(value: int, width: int) -> str:
-    return f"{width}'h{value & ((1 << width) - 1):x}"
-
-
-class _Datapath:
-    """Emits one wire per expression node, shared by structural equality."""
-
-    def __init__(self):
-        self.names: dict = {}
-        self.lines: list[str] = []
-        self.partial: set[str] = set()      # wires read only in part (fed to the unused sink)
-
-    def wire(self, width: int, rhs: str) -> str:
-        name = f"n{len(self.lines)}"
-        self.lines.append(f"    wire {_range(width)} {name} = {rhs};")
-        return name
-
-    def ext(self, e, width: int) -> str:
-        """`e`'s value as exactly `width` bits (sign- or zero-extended, or truncated)."""
-        w = e.type.width
-        if isinstance(e, ir.Const):
-            return _literal(e.value, width)
-        x = self.emit(e)
-        if width == w:
-            return x
-        if width < w:
-            self.partial.add(x)
-            return f"{x}[{width - 1}:0]"
-        fill = f"{x}[{w - 1}]" if e.type.signed else "1'b0"
-        if e.type.signed:
-            self.partial.add(x)
-        return f"{{{{{width - w}{{{fill}}}}}, {x}}}"
-
-    def emit(self, e) -> str:
-        """A name (or literal) carrying exactly e.type.width bits."""
-        if isinstance(e, ir.Const):
-            return _literal(e.value, e.type.width)
-        if isinstance(e, RegRef):
-            return e.name
-        if isinstance(e, ir.Reinterpret):
-            return self.emit(e.a)
-        name = self.names.get(e)
-        if name is None:
-            name = self.wire(e.type.width, getattr(self, f"rhs_{type(e).__name__}")(e))
-            self.names[e] = name
-        return name
-
-    def any(self, e) -> str:
-        x = self.emit(e)
-        return x if e.type.width == 1 else f"(|{x})"
-
-    # one method per node kind: the right-hand side of its wire
-    def rhs_MemRead(self, e: MemRead) -> str:
-        return f"{e.mem}[{self.emit(e.index)}]"
-
-    def rhs_Unary(self, e: ir.Unary) -> str:
-        w = e.type.width
-        if e.op == "neg":
-            return f"-{self.ext(e.a, w)}"
-        if e.op == "invert":
-            return f"~{self.emit(e.a)}"
-        return f"~{self.any(e.a)}"
-
-    def rhs_Binary(self, e: ir.Binary) -> str:
-        w, op = e.type.width, e.op
-        if op in ("shl", "shr"):
-            a, b = self.emit(e.a), self.emit(e.b)
-            if op == "shl":
-                return f"{a} << {b}"
-            return f"$signed({a}) >>> {b}" if e.type.signed else f"{a} >> {b}"
-        a, b = self.ext(e.a, w), self.ext(e.b, w)
-        symbol = {"add": "+", "sub": "-", "mul": "*", "and": "&", "or": "|", "xor": "^"}.get(op)
-        if symbol:
-            return f"{a} {symbol} {b}"
-        less = f"$signed({a}) < $signed({b})" if e.type.signed else f"{a} < {b}"
-        return f"({less}) ? {a} : {b}" if op == "min" else f"({less}) ? {b} : {a}"
-
-    def rhs_Compare(self, e: ir.Compare) -> str:
-        ta, tb = e.a.type, e.b.type
-        signed = ta.signed or tb.signed
-        w = max(ta.width + (signed and not ta.signed), tb.width + (signed and not tb.signed))
-        a, b = self.ext(e.a, w), self.ext(e.b, w)
-        if signed:
-            a, b = f"$signed({a})", f"$signed({b})"
-        symbol = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}[e.op]
-        return f"{a} {symbol} {b}"
-
-    def rhs_Logic(self, e: ir.Logic) -> str:
-        return f"{self.any(e.a)} {'&' if e.op == 'and' else '|'} {self.any(e.b)}"
-
-    def rhs_Select(self, e: ir.Select) -> str:
-        w = e.type.width
-        return f"{self.any(e.cond)} ? {self.ext(e.a, w)} : {self.ext(e.b, w)}"
-
-    def rhs_Cast(self, e: ir.Cast) -> str:
-        return self.ext(e.a, e.type.width)
-
-    def rhs_Slice(self, e: ir.Slice) -> str:
-        width = e.hi - e.lo + 1
-        if isinstance(e.a, ir.Const):
-            return _literal(e.a.value >> e.lo, width)
-        if e.hi >= e.a.type.width:      # bits above the pattern are sign (or zero) bits
-            x = self.wire(e.hi + 1, self.ext(e.a, e.hi + 1))
-        else:
-            x = self.emit(e.a)
-        if (e.hi, e.lo) != (e.a.type.width - 1, 0):
-            self.partial.add(x)
-        return f"{x}[{e.hi}:{e.lo}]"
-
-    def rhs_CmdField(self, e: fsmd.CmdField) -> str:
-        return field_bits(e.field, "cmd")
-
-    def rhs_Concat(self, e: ir.Concat) -> str:
-        return "{" + ", ".join(self.emit(p) for p in e.parts) + "}"
 
 
 def generate(m: fsmd.Fsmd) -> str:
@@ -166,17 +27,6 @@ def generate(m: fsmd.Fsmd) -> str:
         from .core import generate_core
         return generate_core(m)
     return _Generator(m).text()
-
-
-def field_bits(f: ir.FieldDef, word: str) -> str:
-    parts = [f"{word}[{hi}:{lo}]" for hi, lo in f.pieces]
-    if f.lsb_zeros:
-        parts.append(f"{f.lsb_zeros}'b0")
-    return parts[0] if len(parts) == 1 else "{" + ", ".join(parts) + "}"
-
-
-def _bits(n: int) -> int:
-    return max(1, (n - 1).bit_length())
 
 
 def tracked_state(m: fsmd.Fsmd) -> dict:
@@ -197,8 +47,8 @@ def tracked_state(m: fsmd.Fsmd) -> dict:
 class _Generator:
     def __init__(self, m: fsmd.Fsmd):
         self.m = m
-        self.dp = _Datapath()
-        self.sw = _bits(len(m.states) + 1)               # IDLE and the instruction states
+        self.dp = Datapath()
+        self.sw = state_bits(len(m.states) + 1)               # IDLE and the instruction states
         self.tracked = tracked_state(m)
         self.rows = {x.state: x.shape[0] for x in m.memories}
         self.timing = {d.mem: d for d in m.dram}
@@ -230,7 +80,7 @@ class _Generator:
                "    input  wire rst,",
                "    input  wire cmd_valid,",
                "    output wire cmd_ready,",
-               f"    input  wire {_range(m.command_width)} cmd_data,",
+               f"    input  wire {bit_range(m.command_width)} cmd_data,",
                "    output wire idle,",
                "    output wire busy,",
                "    output wire fault,",
@@ -253,9 +103,9 @@ class _Generator:
         out = register_declarations(m, "correspondence points", lambda x: f"{x.banks} bank(s)",
                                     "fields, locals, loop counters, temporaries")
         out += ["", "    // ---- unit FSM states (one code space; each unit visits its own instructions' states)"]
-        out.append(f"    localparam {_range(sw)} S_IDLE = {_literal(0, sw)};")
+        out.append(f"    localparam {bit_range(sw)} S_IDLE = {literal(0, sw)};")
         for s in m.states:
-            out.append(f"    localparam {_range(sw)} {self.code(s.id)} = {_literal(s.id, sw)};"
+            out.append(f"    localparam {bit_range(sw)} {self.code(s.id)} = {literal(s.id, sw)};"
                        f"   // {s.instruction} @ {s.loc.line}:{s.loc.col}")
         out += ["    reg fault_q;", "    reg [63:0] retired_q;   // commands completed",
                 "    reg [63:0] seq_q;       // commands dispatched (the next command's sequence number)"]
@@ -265,24 +115,24 @@ class _Generator:
         return out
 
     def unit_declarations(self, u: fsmd.Unit) -> list[str]:
-        d, pw, n = u.queue_depth, _bits(u.queue_depth), u.name
-        cw, ow = self.m.command_width, _bits(len(u.instructions))
+        d, pw, n = u.queue_depth, state_bits(u.queue_depth), u.name
+        cw, ow = self.m.command_width, state_bits(len(u.instructions))
         out = ["", f"    // unit '{n}': {', '.join(u.instructions)}; queue of {d}",
-               f"    reg {_range(self.sw)} fsm_{n};",
-               f"    reg {_range(cw)} q_{n}_cmd [0:{d - 1}];",
-               f"    reg {_range(ow)} q_{n}_op [0:{d - 1}];",
+               f"    reg {bit_range(self.sw)} fsm_{n};",
+               f"    reg {bit_range(cw)} q_{n}_cmd [0:{d - 1}];",
+               f"    reg {bit_range(ow)} q_{n}_op [0:{d - 1}];",
                f"    reg [63:0] q_{n}_seq [0:{d - 1}];",
                f"    reg [63:0] x_{n}_seq;",
-               f"    reg {_range(pw)} q_{n}_head;", f"    reg {_range(pw)} q_{n}_tail;",
-               f"    reg {_range(pw + 1)} q_{n}_count;"]
+               f"    reg {bit_range(pw)} q_{n}_head;", f"    reg {bit_range(pw)} q_{n}_tail;",
+               f"    reg {bit_range(pw + 1)} q_{n}_count;"]
         for state, dirs in sorted(self.unit_dirs(u).items()):
             for dr in sorted(dirs):
                 out += [f"    reg q_{n}_{dr}_{state} [0:{d - 1}];", f"    reg x_{n}_{dr}_{state};"]
                 if state in self.rows:
                     bw = fsmd.bound_type(self.rows[state]).width
                     for b in ("lo", "hi"):
-                        out += [f"    reg {_range(bw)} q_{n}_{dr}{b}_{state} [0:{d - 1}];",
-                                f"    reg {_range(bw)} x_{n}_{dr}{b}_{state};"]
+                        out += [f"    reg {bit_range(bw)} q_{n}_{dr}{b}_{state} [0:{d - 1}];",
+                                f"    reg {bit_range(bw)} x_{n}_{dr}{b}_{state};"]
         return out
 
     # ------------------------------------------------------------ command FIFO
@@ -290,12 +140,12 @@ class _Generator:
         m = self.m
         depth, pw = m.fifo_depth, (m.fifo_depth - 1).bit_length()
         return ["", f"    // ---- command FIFO ({depth} entries)",
-                f"    reg {_range(m.command_width)} fifo [0:{depth - 1}];",
-                f"    reg {_range(pw)} fifo_head;", f"    reg {_range(pw)} fifo_tail;",
-                f"    reg {_range(pw + 1)} fifo_count;",
-                f"    wire fifo_empty = fifo_count == {_literal(0, pw + 1)};",
-                f"    wire fifo_full = fifo_count == {_literal(depth, pw + 1)};",
-                f"    wire {_range(m.command_width)} cmd = fifo[fifo_head];   // the command being dispatched",
+                f"    reg {bit_range(m.command_width)} fifo [0:{depth - 1}];",
+                f"    reg {bit_range(pw)} fifo_head;", f"    reg {bit_range(pw)} fifo_tail;",
+                f"    reg {bit_range(pw + 1)} fifo_count;",
+                f"    wire fifo_empty = fifo_count == {literal(0, pw + 1)};",
+                f"    wire fifo_full = fifo_count == {literal(depth, pw + 1)};",
+                f"    wire {bit_range(m.command_width)} cmd = fifo[fifo_head];   // the command being dispatched",
                 "    wire accept = cmd_valid && cmd_ready;",
                 "    assign cmd_ready = !fifo_full && !fault_q;"]
 
@@ -303,20 +153,20 @@ class _Generator:
         pw = (self.m.fifo_depth - 1).bit_length()
         return ["", "    always @(posedge clk) begin",
                 "        if (rst) begin",
-                f"            fifo_head <= {_literal(0, pw)};",
-                f"            fifo_tail <= {_literal(0, pw)};",
-                f"            fifo_count <= {_literal(0, pw + 1)};",
+                f"            fifo_head <= {literal(0, pw)};",
+                f"            fifo_tail <= {literal(0, pw)};",
+                f"            fifo_count <= {literal(0, pw + 1)};",
                 "        end else begin",
                 "            if (accept) begin",
                 "                fifo[fifo_tail] <= cmd_data;",
-                f"                fifo_tail <= fifo_tail + {_literal(1, pw)};",
+                f"                fifo_tail <= fifo_tail + {literal(1, pw)};",
                 "            end",
                 "            if (dispatch)",
-                f"                fifo_head <= fifo_head + {_literal(1, pw)};",
+                f"                fifo_head <= fifo_head + {literal(1, pw)};",
                 "            if (accept && !dispatch)",
-                f"                fifo_count <= fifo_count + {_literal(1, pw + 1)};",
+                f"                fifo_count <= fifo_count + {literal(1, pw + 1)};",
                 "            else if (dispatch && !accept)",
-                f"                fifo_count <= fifo_count - {_literal(1, pw + 1)};",
+                f"                fifo_count <= fifo_count - {literal(1, pw + 1)};",
                 "        end",
                 "    end"]
 
@@ -327,7 +177,7 @@ class _Generator:
         earlier = []
         for sch in m.schedules:
             mask, value = sch.match
-            cond = f"(cmd & {_literal(mask, cw)}) == {_literal(value, cw)}"
+            cond = f"(cmd & {literal(mask, cw)}) == {literal(value, cw)}"
             if earlier:
                 cond = f"({cond}) && !({' || '.join(earlier)})"
             out.append(f"    wire hd_{sch.instruction} = {cond};")
@@ -338,11 +188,11 @@ class _Generator:
         out.append(f"    wire hd_barrier = {' || '.join(barriers) if barriers else _FALSE};")
         for u in m.units:
             out.append(f"    wire hd_unit_{u.name} = {' || '.join(f'hd_{i}' for i in u.instructions)};")
-            ow = _bits(len(u.instructions))
-            chain = _literal(0, ow)
+            ow = state_bits(len(u.instructions))
+            chain = literal(0, ow)
             for k in reversed(range(1, len(u.instructions))):
-                chain = f"hd_{u.instructions[k]} ? {_literal(k, ow)} : {chain}"
-            out.append(f"    wire {_range(ow)} hd_op_{u.name} = {chain};")
+                chain = f"hd_{u.instructions[k]} ? {literal(k, ow)} : {chain}"
+            out.append(f"    wire {bit_range(ow)} hd_op_{u.name} = {chain};")
         for state, dirs in sorted(self.tracked.items()):
             for dr in sorted(dirs):
                 users = [(s, a) for s in m.schedules for a in s.footprint
@@ -351,18 +201,18 @@ class _Generator:
                 if state in self.rows:
                     bt = fsmd.bound_type(self.rows[state])
                     for b in ("lo", "hi"):
-                        chain = _literal(0, bt.width)
+                        chain = literal(0, bt.width)
                         for s, a in reversed(users):
                             chain = f"hd_{s.instruction} ? {dp.emit(getattr(a, b))} : {chain}"
-                        out.append(f"    wire {_range(bt.width)} hd_{dr}{b}_{state} = {chain};")
+                        out.append(f"    wire {bit_range(bt.width)} hd_{dr}{b}_{state} = {chain};")
         out += ["", "    // a command waits while an in-flight command of another unit conflicts (RAW, WAR, WAW)"]
         blocked = []
         for u in m.units:
             entries = [(f"q_{u.name}_v{k}", f"[{k}]") for k in range(u.queue_depth)]
-            pw = _bits(u.queue_depth)
+            pw = state_bits(u.queue_depth)
             if self.unit_dirs(u):
                 for k in range(u.queue_depth):
-                    out.append(f"    wire q_{u.name}_v{k} = {{1'b0, {_literal(k, pw)} - q_{u.name}_head}} "
+                    out.append(f"    wire q_{u.name}_v{k} = {{1'b0, {literal(k, pw)} - q_{u.name}_head}} "
                                f"< q_{u.name}_count;")
             terms = []
             for valid, idx in entries + [(f"fsm_{u.name} != S_IDLE", "")]:
@@ -372,9 +222,9 @@ class _Generator:
                     terms.append(f"({valid} && ({hazard}))")
             out.append(f"    wire cf_{u.name} = {' || '.join(terms) if terms else _FALSE};")
             blocked.append(f"(cf_{u.name} && !hd_unit_{u.name})")
-        drained = " && ".join(f"q_{u.name}_count == {_literal(0, _bits(u.queue_depth) + 1)} && fsm_{u.name} == S_IDLE"
+        drained = " && ".join(f"q_{u.name}_count == {literal(0, state_bits(u.queue_depth) + 1)} && fsm_{u.name} == S_IDLE"
                               for u in m.units)
-        room = " || ".join(f"(hd_unit_{u.name} && q_{u.name}_count != {_literal(u.queue_depth, _bits(u.queue_depth) + 1)})"
+        room = " || ".join(f"(hd_unit_{u.name} && q_{u.name}_count != {literal(u.queue_depth, state_bits(u.queue_depth) + 1)})"
                            for u in m.units)
         out += [f"    wire drained = {drained or _TRUE};",
                 f"    wire blocked = {' || '.join(blocked) or _FALSE};",
@@ -405,14 +255,14 @@ class _Generator:
         n = u.name
         ret = " || ".join(f"fsm_{n} == {self.code(i)}" for i in self.retire_states(u))
         return ["", f"    // ---- unit '{n}'",
-                f"    wire {_range(self.m.command_width)} qh_{n} = q_{n}_cmd[q_{n}_head];",
+                f"    wire {bit_range(self.m.command_width)} qh_{n} = q_{n}_cmd[q_{n}_head];",
                 f"    wire adv_{n} = !fault_q && !stall_{n};",
                 f"    wire ret_{n} = adv_{n} && ({ret});",
-                f"    wire pop_{n} = q_{n}_count != {_literal(0, _bits(u.queue_depth) + 1)} && !fault_q"
+                f"    wire pop_{n} = q_{n}_count != {literal(0, state_bits(u.queue_depth) + 1)} && !fault_q"
                 f" && (fsm_{n} == S_IDLE || ret_{n});",
                 f"    wire enq_{n} = dispatch && hd_unit_{n};",
                 f"    wire [63:0] old_{n} = fsm_{n} != S_IDLE ? x_{n}_seq : "
-                f"q_{n}_count != {_literal(0, _bits(u.queue_depth) + 1)} ? q_{n}_seq[q_{n}_head] : seq_q;"]
+                f"q_{n}_count != {literal(0, state_bits(u.queue_depth) + 1)} ? q_{n}_seq[q_{n}_head] : seq_q;"]
 
     # ------------------------------------------------------------ DRAM ports
     def dram_states(self, u: fsmd.Unit, mem: str) -> list[tuple]:
@@ -451,7 +301,7 @@ class _Generator:
             n, p = u.name, f"d_{u.name}"
             rb, cb = d.row_bytes.bit_length() - 1, d.bytes_per_cycle.bit_length() - 1
             aw = self.m.memory(f"s_{d.mem}").index_width
-            lo, hi = _literal(0, aw), _literal(0, aw)
+            lo, hi = literal(0, aw), literal(0, aw)
             for sid, first, last in reversed(states):
                 lo = f"fsm_{n} == {self.code(sid)} ? {self.dp.emit(first)} : {lo}"
                 hi = f"fsm_{n} == {self.code(sid)} ? {self.dp.emit(last)} : {hi}"
@@ -473,7 +323,7 @@ class _Generator:
                     f"    wire {p}_done = {p}_pend && {p}_cnt == 16'd0;",
                     f"    wire {p}_issue = {p}_new && !{p}_pend && !fault_q"
                     + "".join(f" && !{e}" for e in earlier) + ";   // one burst per cycle: bandwidth",
-                    f"    wire {_range(max(1, d.banks.bit_length() - 1))} {p}_bank = {bank};",
+                    f"    wire {bit_range(max(1, d.banks.bit_length() - 1))} {p}_bank = {bank};",
                     f"    wire {p}_hit = {d.mem}_open[{p}_bank] && {d.mem}_row[{p}_bank] == {p}_row;"]
             earlier.append(f"{p}_issue")
             self.dp.partial.update({f"{p}_a64", f"{p}_e64", f"{p}_span"})
@@ -504,15 +354,15 @@ class _Generator:
                 continue
             for u, states in touching:
                 p = f"b_{u.name}_{x.state}"
-                chain = _literal(0, bb)
+                chain = literal(0, bb)
                 for sid, index, _ in reversed(states):
                     idx = self.dp.emit(index)
-                    bank = f"{idx}[{lo + bb - 1}:{lo}]" if x.banks > 1 else _literal(0, 1)
+                    bank = f"{idx}[{lo + bb - 1}:{lo}]" if x.banks > 1 else literal(0, 1)
                     if x.banks > 1:
                         self.dp.partial.add(idx)
                     chain = f"fsm_{u.name} == {self.code(sid)} ? {bank} : {chain}"
                 out += [f"    wire {p}_req = {' || '.join(f'fsm_{u.name} == {self.code(sid)}' for sid, _, _ in states)};",
-                        f"    wire {_range(bb)} {p}_bank = {chain};"]
+                        f"    wire {bit_range(bb)} {p}_bank = {chain};"]
                 users.setdefault(x.state, []).append(u)
         for u in self.priority():           # a unit's stall depends on those that win over it
             for state, us in users.items():
@@ -589,11 +439,11 @@ class _Generator:
                "            retired_q <= 64'd0;",
                "            seq_q <= 64'd0;"]
         for u in m.units:
-            pw = _bits(u.queue_depth)
+            pw = state_bits(u.queue_depth)
             out += [f"            fsm_{u.name} <= S_IDLE;",
-                    f"            q_{u.name}_head <= {_literal(0, pw)};",
-                    f"            q_{u.name}_tail <= {_literal(0, pw)};",
-                    f"            q_{u.name}_count <= {_literal(0, pw + 1)};"]
+                    f"            q_{u.name}_head <= {literal(0, pw)};",
+                    f"            q_{u.name}_tail <= {literal(0, pw)};",
+                    f"            q_{u.name}_count <= {literal(0, pw + 1)};"]
         out += self.dram_control(reset=True)
         out += ["        end else begin",
                 "            if (dispatch) seq_q <= seq_q + 64'd1;",
@@ -606,8 +456,8 @@ class _Generator:
         return out
 
     def unit_block(self, u: fsmd.Unit) -> list[str]:
-        n, pw = u.name, _bits(u.queue_depth)
-        one = _literal(1, pw + 1)
+        n, pw = u.name, state_bits(u.queue_depth)
+        one = literal(1, pw + 1)
         out = [f"            // unit '{n}': queue",
                f"            if (enq_{n}) begin",
                f"                q_{n}_cmd[q_{n}_tail] <= cmd;",
@@ -620,8 +470,8 @@ class _Generator:
                 for x in names:
                     out.append(f"                q_{n}_{x}[q_{n}_tail] <= hd_{x};")
                 copies += names
-        out += [f"                q_{n}_tail <= q_{n}_tail + {_literal(1, pw)};", "            end",
-                f"            if (pop_{n}) q_{n}_head <= q_{n}_head + {_literal(1, pw)};",
+        out += [f"                q_{n}_tail <= q_{n}_tail + {literal(1, pw)};", "            end",
+                f"            if (pop_{n}) q_{n}_head <= q_{n}_head + {literal(1, pw)};",
                 f"            if (enq_{n} && !pop_{n}) q_{n}_count <= q_{n}_count + {one};",
                 f"            else if (pop_{n} && !enq_{n}) q_{n}_count <= q_{n}_count - {one};",
                 f"            // unit '{n}': FSM",
@@ -637,7 +487,7 @@ class _Generator:
         out.append(f"                case (q_{n}_op[q_{n}_head])")
         for k, name in enumerate(u.instructions):
             sch = self.m.schedule(name)
-            out.append(f"                {_literal(k, _bits(len(u.instructions)))}: begin   // {name}")
+            out.append(f"                {literal(k, state_bits(len(u.instructions)))}: begin   // {name}")
             for latch in sch.fields:
                 out.append(f"                    {latch.reg} <= {field_bits(latch.field, f'qh_{n}')};")
             out += [f"                    fsm_{n} <= {self.code(sch.entry)};", "                end"]
