@@ -75,6 +75,7 @@ from fastforward.backends import make_simulator
 from fastforward.csim import command_limbs
 from fastforward.sim import Snapshot
 from spec import load_machine
+from spec.memo import MachineMemo
 
 from .compare import diff_states, states_equal
 from .delta import Delta, Resident, installed_base, is_paged
@@ -87,18 +88,20 @@ TOPUP_LOW = 1                     # before every cycle, top the RTL's host queue
 TOPUP_HIGH = 2                    # ... to this many (commands pushed but never accepted only lengthen the drain)
 
 
-_WINDOWS: dict[str, int] = {}
+_WINDOWS: MachineMemo[int] = MachineMemo()
 
 
 def in_flight_window(machine) -> int:
     """The most commands the RTL can hold at once: the command FIFO plus every unit's queue
     and the command in service in each unit (from the HLS's FSMD). Younger commands than the
     oldest uncommitted one can be at most this far ahead of it."""
-    if machine.digest not in _WINDOWS:
-        from hls import schedule_machine
-        f = schedule_machine(machine)
-        _WINDOWS[machine.digest] = f.fifo_depth + sum(u.queue_depth + 1 for u in f.units)
-    return _WINDOWS[machine.digest]
+    return _WINDOWS.get(machine, _window)
+
+
+def _window(machine) -> int:
+    from hls import schedule_machine
+    f = schedule_machine(machine)
+    return f.fifo_depth + sum(u.queue_depth + 1 for u in f.units)
 
 
 WARMUP_WINDOWS = 4

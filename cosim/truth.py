@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from spec import ir
+from spec.memo import MachineMemo
 
 from .sample import ground_truth
 
@@ -25,16 +26,16 @@ def cache_dir() -> Path:
     return Path(os.environ.get("DCSIM_CACHE") or Path.home() / ".cache" / "dcsim") / "truth"
 
 
-_DESIGNS: dict[str, str] = {}
+_DESIGNS: MachineMemo[str] = MachineMemo()
 
 
 def design_hash(machine: ir.Machine) -> str:
     """A hash of the RTL generated for `machine` (the microarchitecture being measured)."""
-    if machine.digest not in _DESIGNS:
+    def design(m: ir.Machine) -> str:
         from rtlgen.engine import generate_artifacts
-        art = generate_artifacts(machine)
-        _DESIGNS[machine.digest] = hashlib.sha256((art.top + art.verilog).encode()).hexdigest()[:16]
-    return _DESIGNS[machine.digest]
+        art = generate_artifacts(m)
+        return hashlib.sha256((art.top + art.verilog).encode()).hexdigest()[:16]
+    return _DESIGNS.get(machine, design)
 
 
 def truth_key(machine: ir.Machine, workload_name: str, seed: int) -> str:

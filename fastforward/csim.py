@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from spec import ir
+from spec.memo import MachineMemo
 from spec.errors import MachineFault
 
 from . import dirty
@@ -41,17 +42,17 @@ def command_limbs(words: list, nwords: int) -> np.ndarray:
 
 HOST_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int64)
 _CTYPES = {"ptr": ctypes.c_void_p, "i64": ctypes.c_int64, "fn": HOST_FN}
-_COMPILED: dict[tuple, tuple] = {}
+_COMPILED: MachineMemo[tuple] = MachineMemo()
 MASK64 = (1 << 64) - 1
 CHUNK = 1 << 26                   # run(None) returns to Python this often (Ctrl-C works)
 
 
 def compile_machine(machine: ir.Machine) -> tuple[CProgram, ctypes.CDLL, type]:
     """Generate, build (cached) and load the C simulator of `machine`; once per process."""
-    key = (machine.digest, machine.path)
-    hit = _COMPILED.get(key)
-    if hit is not None:
-        return hit
+    return _COMPILED.get(machine, _compile)
+
+
+def _compile(machine: ir.Machine) -> tuple[CProgram, ctypes.CDLL, type]:
     if sys.byteorder != "little":
         raise CodegenError("the C backend assumes a little-endian host")
     program = generate(machine)
@@ -68,8 +69,7 @@ def compile_machine(machine: ir.Machine) -> tuple[CProgram, ctypes.CDLL, type]:
     if lib.dc_ctx_size() != ctypes.sizeof(ctx_type):
         raise CodegenError(f"{machine.name}: C context is {lib.dc_ctx_size()} bytes, ctypes expects "
                            f"{ctypes.sizeof(ctx_type)}")
-    _COMPILED[key] = program, lib, ctx_type
-    return _COMPILED[key]
+    return program, lib, ctx_type
 
 
 def kind_counts(machine: ir.Machine, limbs: np.ndarray, unit: int) -> np.ndarray:

@@ -17,6 +17,7 @@ import numpy as np
 
 from hls import schedule_machine, verify
 from spec import ir
+from spec.memo import MachineMemo
 from spec.errors import MachineFault
 
 from . import verilator
@@ -42,15 +43,13 @@ class Artifacts:
         (directory / f"{self.top}_shim.cpp").write_text(self.shim)
 
 
-_ARTIFACTS: dict[str, Artifacts] = {}
+_ARTIFACTS: MachineMemo[Artifacts] = MachineMemo()
 
 
 def generate_artifacts(machine: ir.Machine) -> Artifacts:
     """The RTL of `machine`, generated once per process (the HLS takes ~60 ms on the NPU;
     sample workers forked after `campaign.prebuild` inherit it instead of redoing it)."""
-    if machine.digest not in _ARTIFACTS:
-        _ARTIFACTS[machine.digest] = _generate(machine)
-    return _ARTIFACTS[machine.digest]
+    return _ARTIFACTS.get(machine, _generate)
 
 
 def _generate(machine: ir.Machine) -> Artifacts:

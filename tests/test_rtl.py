@@ -291,6 +291,18 @@ def single_unit(machine: ir.Machine) -> ir.Machine:
                                _index={})
 
 
+def test_a_machine_changed_in_memory_gets_its_own_rtl_and_c_model(small_npu):
+    """`single_unit` keeps its source's digest: per-machine caches must still tell them apart."""
+    from cosim.sample import in_flight_window
+    from rtlgen.engine import generate_artifacts
+    single = single_unit(small_npu)
+    assert single.digest == small_npu.digest
+    assert generate_artifacts(single).verilog != generate_artifacts(small_npu).verilog
+    assert in_flight_window(single) != in_flight_window(small_npu)
+    again = [load_machine(ROOT / "hw" / "npu.yaml", SMALL_NPU) for _ in range(2)]     # equal machines share it
+    assert generate_artifacts(again[0]) is generate_artifacts(again[1])
+
+
 @pytest.mark.slow
 def test_double_buffered_gemm_overlaps_load_and_execute():
     machine, eng = engine_for("npu")
