@@ -52,7 +52,7 @@ workload's end is exact too). (Topping up from Python, running at most `pending 
 cycles between ctypes calls, cost more than the RTL itself.) The task carries a budget of
 look-ahead commands; a sample that exhausts it reports `lookahead_exact: False` and the
 campaign sends it again with a larger budget. The record keeps the look-ahead pushed and
-the number of top-ups. The look-ahead commands then drain
+how many commands the top-ups added (`lookahead_topups`). The look-ahead commands then drain
 with the rest and take part in the state check.
 
 Why W must be several in-flight windows (the start of the unit). For the same reason, at
