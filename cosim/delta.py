@@ -114,8 +114,9 @@ class Resident:
     def __init__(self):
         self.key, self.stale, self.generation = None, None, None
 
-    def restore(self, reference, rtl, base: dict, delta: Delta, retired: int):
-        """Put base + delta into both models (the RTL at commands/instructions `retired`)."""
+    def restore(self, reference, rtl, base: dict, delta: Delta, retired: int) -> bool:
+        """Put base + delta into both models (the RTL at commands/instructions `retired`);
+        True if by pages, False if whole."""
         known = (self.stale is not None and self.key == delta.base_key and rtl.generation == self.generation
                  and hasattr(reference, "clean"))
         touched = {}
@@ -141,6 +142,7 @@ class Resident:
             if len(touched[name]):
                 rtl.write_pages(name, touched[name], page_view(reference.state[name])[touched[name]], PAGE)
         self.key, self.stale, self.generation = delta.base_key, None, rtl.generation
+        return known
 
     def settle(self, reference, delta: Delta, state_ok: bool):
         """After the sample: remember which pages both models may now hold apart from the base."""

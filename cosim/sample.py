@@ -190,7 +190,7 @@ def measure_sample(task: SampleTask, base: dict | None = None) -> dict:
     resident = _RESIDENT.setdefault(id(rtl), Resident())
     reference.restore(Snapshot("", reference.machine.digest, {}, task.retired,
                                np.zeros_like(reference.counts), False, None, ()))
-    resident.restore(reference, rtl, base, task.state, retired=unit.detail_start)
+    by_pages = resident.restore(reference, rtl, base, task.state, retired=unit.detail_start)
     t_restore = time.perf_counter()
     measured_len = unit.warmup + unit.length
     if task.adaptive:                           # the top-ups push the rest of the look-ahead as needed
@@ -227,7 +227,7 @@ def measure_sample(task: SampleTask, base: dict | None = None) -> dict:
             "lookahead_exact": exact, "lookahead_tries": 1, "lookahead_topups": fed - first,
             "warmup_cycles": measured_from - begin,
             "cycles": measured_to - measured_from, "drain_cycles": rtl.cycles - measured_to,
-            "state_ok": not diverged, "divergence": [d.describe() for d in diverged],
+            "state_ok": not diverged, "divergence": [d.describe() for d in diverged], "restored_by_pages": by_pages,
             "seconds": t_end - t0,
             "time": {"restore": t_restore - t0, "warmup": t_warm - t_restore, "unit": t_unit - t_warm,
                      "drain": t_drain - t_unit, "reference": t_reference - t_drain, "compare": t_end - t_reference}}
