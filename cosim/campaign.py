@@ -48,16 +48,18 @@ class InlineExecutor(Executor):
 
 
 class SampleExecutor:
-    """Where samples run, with the campaign's base state already in every worker."""
+    """Where samples run, with the campaign's base state (`base_key`) already in every worker."""
 
-    def __init__(self, kind: str, workers: int, executor: Executor, base_arg=None, client=None):
-        self.kind, self.workers, self.executor = kind, workers, executor
+    def __init__(self, kind: str, workers: int, executor: Executor, base_key: str, base_arg=None, client=None):
+        self.kind, self.workers, self.executor, self.base_key = kind, workers, executor, base_key
         self._base_arg, self._client = base_arg, client
 
-    def submit(self, task: SampleTask) -> Future:
+    def submit(self, task, measure=measure_sample) -> Future:
+        """Run `measure(task)` on a worker (`measure_sample`, or a core's `measure_core_sample`);
+        a Dask worker also gets the scattered base state."""
         if self._base_arg is not None:
-            return self.executor.submit(measure_sample, task, self._base_arg)
-        return self.executor.submit(measure_sample, task)
+            return self.executor.submit(measure, task, self._base_arg)
+        return self.executor.submit(measure, task)
 
     def shutdown(self):
         if self._client is not None:             # Dask: closing the client drops its tasks
@@ -96,13 +98,13 @@ def make_executor(text: str | None, base: dict) -> SampleExecutor:
     kind, arg = parse_executor(text)
     key = base_key(base)
     if kind == "dask":
-        return _dask(arg, base)
+        return _dask(arg, base, key)
     if kind == "inline" or arg == 1:
         install_base(key, base)
-        return SampleExecutor("inline", 1, InlineExecutor())
+        return SampleExecutor("inline", 1, InlineExecutor(), key)
     context = _pool_context()
     pool = ProcessPoolExecutor(max_workers=arg, mp_context=context, initializer=_start_worker, initargs=(key, base))
-    return SampleExecutor("local", arg, pool)
+    return SampleExecutor("local", arg, pool, key)
 
 
 def _start_worker(key: str, base: dict):
@@ -136,7 +138,7 @@ def warm_up_workers(executor: SampleExecutor, machine: ir.Machine, backend: str)
             executor.executor.submit(prepare_worker, str(machine.path), tuple(sorted(machine.params)), backend)
 
 
-def _dask(address: str, base: dict) -> SampleExecutor:
+def _dask(address: str, base: dict, key: str) -> SampleExecutor:
     try:
         from distributed import Client
     except ImportError:
@@ -147,7 +149,7 @@ def _dask(address: str, base: dict) -> SampleExecutor:
         raise DcsimError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     [scattered] = client.scatter([base], broadcast=True, hash=False)     # once per worker, not per task
     workers = max(1, len(client.scheduler_info().get("workers", {})))
-    return SampleExecutor("dask", workers, client.get_executor(pure=False), scattered, client)
+    return SampleExecutor("dask", workers, client.get_executor(pure=False), key, scattered, client)
 
 
 @dataclass
@@ -260,10 +262,12 @@ def run_campaign(machine: ir.Machine, workload, plan: SamplePlan, *, executor, s
         sim = initial_state(machine, workload, backend, base)
     if hasattr(sim, "clean"):                   # tasks then carry the pages it writes (no 16 MiB compares)
         sim.clean()
-    key = base_key(base)
-    if not isinstance(executor, SampleExecutor):
+    if isinstance(executor, SampleExecutor):    # its workers hold `base` already (hashing 16 MiB again: ~10 ms)
+        key = executor.base_key
+    else:
+        key = base_key(base)
         install_base(key, base)
-        executor = SampleExecutor("inline", 1, executor)
+        executor = SampleExecutor("inline", 1, executor, key)
     in_flight = in_flight or 8 * executor.workers  # the fast-forward runs ahead rather than wait for workers
     commands = workload.commands                 # sliced per task (copying 3.2e6 references costs 20 ms)
     lookahead = in_flight_window(machine) if lookahead is None else lookahead

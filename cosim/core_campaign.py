@@ -31,7 +31,7 @@ from .campaign import CampaignResult, Progress
 from .core_sample import CORE_MEASUREMENT_BIAS, CoreSampleTask, measure_core_sample
 from .estimate import estimate
 from .plan import SamplePlan
-from .delta import base_key, make_delta
+from .delta import make_delta
 from .store import SampleStore
 from .strata import kmeans
 
@@ -136,15 +136,6 @@ def core_plan(prof: Profile, args, count: int | None = None, weights=None, floor
                            default_samples)
 
 
-def _submit(executor, task: CoreSampleTask):
-    """Submit to a `campaign.SampleExecutor` (whose own `submit` runs the accelerator sample):
-    its pool, with the scattered base state when it is a Dask executor."""
-    base_arg = getattr(executor, "_base_arg", None)
-    if base_arg is not None:
-        return executor.executor.submit(measure_core_sample, task, base_arg)
-    return executor.executor.submit(measure_core_sample, task)
-
-
 def run_core_campaign(machine: ir.Machine, program, plan: SamplePlan, *, executor, store: SampleStore,
                       base: dict, backend: str = "c", confidence: float = 0.997, on_progress=None,
                       in_flight: int | None = None) -> CampaignResult:
@@ -153,7 +144,7 @@ def run_core_campaign(machine: ir.Machine, program, plan: SamplePlan, *, executo
     start = time.perf_counter()
     sim = make_simulator(machine, backend)
     program.prepare(sim)                              # its host services the fast-forward's env calls
-    key = base_key(base)
+    key = executor.base_key
     overrides = tuple(sorted(machine.params))
     host = (program.tohost, program.fromhost)
     in_flight = in_flight or 2 * executor.workers
@@ -178,7 +169,7 @@ def run_core_campaign(machine: ir.Machine, program, plan: SamplePlan, *, executo
         position = sim.retired
         task = CoreSampleTask(str(machine.path), overrides, unit, make_delta(sim.state, base, key), sim.retired,
                               host, backend)
-        pending[_submit(executor, task)] = task
+        pending[executor.submit(task, measure_core_sample)] = task
         while len(pending) >= in_flight:
             collect(FIRST_COMPLETED)
     if pending:

@@ -36,6 +36,13 @@ zero) and sign-extend on the way out, element by element.
 from __future__ import annotations
 
 _BYTES = {"CData": 1, "SData": 2, "IData": 4, "QData": 8}
+_OPEN_API = ('extern "C" {',                  # both shims: the C ABI opens with making and freeing a model
+             "void* dcsim_new(void) {",
+             "    Sim* s = new Sim();",
+             "    s->top = new Vtop(&s->ctx, \"top\");",
+             "    return s;",
+             "}",
+             "void dcsim_free(void* h) { Sim* s = (Sim*)h; s->top->final(); delete s->top; delete s; }")
 DUMP0 = "    if (s->fst && s->cycles >= s->trace_lo && s->cycles < s->trace_hi) s->fst->dump(2 * s->cycles);"
 DUMP1 = "    if (s->fst && s->cycles >= s->trace_lo && s->cycles < s->trace_hi) s->fst->dump(2 * s->cycles + 1);"
 
@@ -93,13 +100,7 @@ def generate_shim(manifest: dict, traced: bool | str = False) -> str:
             "    if (fire) for (int k = 0; k < LIMBS; ++k) s->queue.pop_front();",
             "    s->cycles++;",
             "}", "",
-            'extern "C" {',
-            "void* dcsim_new(void) {",
-            "    Sim* s = new Sim();",
-            "    s->top = new Vtop(&s->ctx, \"top\");",
-            "    return s;",
-            "}",
-            "void dcsim_free(void* h) { Sim* s = (Sim*)h; s->top->final(); delete s->top; delete s; }",
+            *_OPEN_API,
             "void dcsim_reset(void* h) {",
             "    Sim* s = (Sim*)h; Vtop* t = s->top;",
             "    s->queue.clear();",
@@ -305,13 +306,7 @@ def generate_core_shim(manifest: dict, traced: bool | str = False) -> str:
            "    s->cycles++;",
            "}", "",
            f"static inline Vtop_{top}* core(void* h) {{ return ((Sim*)h)->top->rootp->{top}; }}", "",
-           'extern "C" {',
-           "void* dcsim_new(void) {",
-           "    Sim* s = new Sim();",
-           "    s->top = new Vtop(&s->ctx, \"top\");",
-           "    return s;",
-           "}",
-           "void dcsim_free(void* h) { Sim* s = (Sim*)h; s->top->final(); delete s->top; delete s; }",
+           *_OPEN_API,
            "void dcsim_reset(void* h) {",
            "    Sim* s = (Sim*)h; Vtop* t = s->top;",
            "    t->rst = 1; t->enable = 0; t->watch_valid = 0; t->watch_index = 0;",
