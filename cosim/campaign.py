@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from fastforward.backends import make_simulator
 from spec import ir
+from spec.encoding import command_limbs, machine_limbs
 from spec.errors import DcsimError
 
 from .estimate import MEASUREMENT_BIAS, Estimate, estimate
@@ -214,12 +215,11 @@ _ENCODED: dict = {}
 def encoded_commands(machine: ir.Machine, commands):
     """The workload's commands as (n, limbs) uint64, encoded once per campaign (3.2e6 commands
     of the long workload take ~0.8 s): both passes' functional models and the strata use it."""
-    from fastforward.csim import command_limbs
     key = (machine.digest, id(commands), len(commands))
     if key not in _ENCODED:
         _ENCODED.clear()
         words = commands if isinstance(commands, list) else list(commands)
-        _ENCODED[key] = (commands, command_limbs(words, max(1, -(-machine.queue.width // 64))))   # pins `commands`
+        _ENCODED[key] = (commands, command_limbs(words, machine_limbs(machine)))   # pins `commands`
     return _ENCODED[key][1]
 
 

@@ -236,9 +236,9 @@ def core_ground_truth(machine_path: str, overrides: tuple, initial: dict, host: 
 
 # ------------------------------------------------------------------ cached ground truth
 def _truth_path(machine: ir.Machine, program) -> Path:
-    from .truth import cache_dir, design_hash
+    from .truth import design_hash, truth_dir
     text = json.dumps(["core", TRUTH_FORMAT, machine.digest, design_hash(machine), program.name, program.digest])
-    return cache_dir() / f"core-{hashlib.sha256(text.encode()).hexdigest()[:24]}.json"
+    return truth_dir() / f"core-{hashlib.sha256(text.encode()).hexdigest()[:24]}.json"
 
 
 def core_full_rtl(machine: ir.Machine, program, unit: int, *, use_cache: bool = True, progress=None,

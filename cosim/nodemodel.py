@@ -45,6 +45,7 @@ import numpy as np
 
 from network.compute import Estimate, Kernel, SampledRTL
 from spec import ir
+from spec.cache import cache_dir
 
 __all__ = ["Measurement", "measure_kernel", "kernel_cache_dir", "workload_text", "gemms_of",
            "sampled_rtl", "CurveModel", "Switch", "step_time_interval", "DEFAULT_CLOCK_HZ"]
@@ -71,7 +72,7 @@ class Measurement:
 
 
 def kernel_cache_dir() -> Path:
-    return Path(os.environ.get("DCSIM_CACHE") or Path.home() / ".cache" / "dcsim") / "kernels"
+    return cache_dir("kernels")
 
 
 def _cache_key(machine: ir.Machine, text: str, plan: dict) -> str:

@@ -72,9 +72,9 @@ from functools import lru_cache
 import numpy as np
 
 from fastforward.backends import make_simulator
-from fastforward.csim import command_limbs
 from fastforward.sim import Snapshot
 from spec import load_machine
+from spec.encoding import command_limbs
 from spec.memo import MachineMemo
 
 from .compare import diff_states, states_equal

@@ -10,10 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from spec import ir
-from spec.encoding import Decoder
+from spec.encoding import MASK64, Decoder, command_limbs, machine_limbs
 from spec.errors import DcsimError
-
-MASK64 = (1 << 64) - 1
 
 
 def kind_counts(machine: ir.Machine, commands, unit: int, limbs: np.ndarray | None = None) -> np.ndarray:
@@ -22,8 +20,8 @@ def kind_counts(machine: ir.Machine, commands, unit: int, limbs: np.ndarray | No
     or without a C compiler the same decoding with numpy (`decode_with_numpy`). `limbs`: the
     commands already encoded (`campaign.encoded_commands`)."""
     from fastforward.cbuild import find_compiler
-    from fastforward.csim import command_limbs, kind_counts as compiled_counts
-    nwords = max(1, -(-machine.queue.width // 64)) if machine.queue else 1
+    from fastforward.csim import kind_counts as compiled_counts
+    nwords = machine_limbs(machine)
     if limbs is None:
         limbs = command_limbs(commands if isinstance(commands, list) else list(commands), nwords)
     try:

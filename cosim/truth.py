@@ -17,13 +17,15 @@ import time
 from pathlib import Path
 
 from spec import ir
+from spec.cache import cache_dir
 from spec.memo import MachineMemo
 
 from .sample import ground_truth
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("DCSIM_CACHE") or Path.home() / ".cache" / "dcsim") / "truth"
+def truth_dir() -> Path:
+    """Where full-RTL truths are cached."""
+    return cache_dir("truth")
 
 
 _DESIGNS: MachineMemo[str] = MachineMemo()
@@ -46,7 +48,7 @@ def truth_key(machine: ir.Machine, workload_name: str, seed: int) -> str:
 def full_rtl(machine: ir.Machine, workload, seed: int, unit: int, *, use_cache: bool = True,
              progress=None) -> dict:
     """{'cycles', 'per_unit', 'seconds', 'cached'} of the whole workload in RTL."""
-    path = cache_dir() / f"{truth_key(machine, workload.name, seed)}.json"
+    path = truth_dir() / f"{truth_key(machine, workload.name, seed)}.json"
     cached = read_cached(path, unit) if use_cache else None
     if cached is not None:
         return cached

@@ -16,6 +16,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from spec.cache import cache_dir
 from spec.errors import DcsimError
 
 CFLAGS = ("-shared", "-fPIC", "-std=gnu11")
@@ -24,11 +25,6 @@ OPT_LEVELS = ("-O2", "-O3")
 
 class CompileError(DcsimError):
     """The C compiler failed (a generator bug, or a broken toolchain)."""
-
-
-def cache_root() -> Path:
-    root = os.environ.get("DCSIM_CACHE")
-    return Path(root) if root else Path.home() / ".cache" / "dcsim"
 
 
 def find_compiler() -> str:
@@ -71,7 +67,7 @@ def build_library(source: str, name: str = "sim", opt: str = "-O2") -> tuple[Pat
         raise ValueError(f"optimization level {opt} is not one of {OPT_LEVELS}")
     cc = find_compiler()
     key = build_key(source, cc, opt)
-    directory = cache_root() / "c" / key
+    directory = cache_dir("c") / key
     lib = directory / f"{name}.so"
     if lib.exists():
         return lib, True

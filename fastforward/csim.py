@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from spec import ir
+from spec.encoding import MASK64, command_limbs
 from spec.memo import MachineMemo
 from spec.errors import MachineFault
 
@@ -27,23 +28,9 @@ from .signature import Recorder, Signatures
 from .simbase import SimulatorBase
 from .snapshot import Snapshot, new_state
 
-def command_limbs(words: list, nwords: int) -> np.ndarray:
-    """(len(words), nwords) uint64: each command split into 64-bit limbs, least significant
-    first. One C-level pass per limb (608k two-limb commands in ~40 ms, against ~0.3 s for
-    a Python loop assigning numpy elements)."""
-    n = len(words)
-    out = np.empty((n, nwords), dtype=np.uint64)
-    for k in range(nwords):
-        shift = 64 * k
-        out[:, k] = np.fromiter((w >> shift & MASK64 for w in words) if k else (w & MASK64 for w in words),
-                                dtype=np.uint64, count=n)
-    return out
-
-
 HOST_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int64)
 _CTYPES = {"ptr": ctypes.c_void_p, "i64": ctypes.c_int64, "fn": HOST_FN}
 _COMPILED: MachineMemo[tuple] = MachineMemo()
-MASK64 = (1 << 64) - 1
 CHUNK = 1 << 26                   # run(None) returns to Python this often (Ctrl-C works)
 
 

@@ -17,12 +17,13 @@ import numpy as np
 
 from hls import schedule_machine, verify
 from spec import ir
+from spec.encoding import command_limbs, limbs_for
 from spec.memo import MachineMemo
 from spec.errors import MachineFault
 
 from . import verilator
 from .manifest import build_manifest, dumps
-from .shim import generate_core_shim, generate_shim, is_flat, limbs
+from .shim import generate_core_shim, generate_shim, is_flat
 from .verilog import generate, module_name
 
 DEFAULT_WATCHDOG = 10_000_000
@@ -86,7 +87,7 @@ class RtlEngine:
         spare = _SPARE.get(self.library_path)
         self._h = spare.pop() if spare else ctypes.c_void_p(self._lib.dcsim_new())
         self.is_core = bool(self.manifest.get("fetch"))
-        self._limbs = 1 if self.is_core else limbs(self.manifest["command"]["width"])
+        self._limbs = 1 if self.is_core else limbs_for(self.manifest["command"]["width"])
         self._retired_base = 0
         self._lib.dcsim_reset(self._h)
         self.inject({e["name"]: np.zeros(e["shape"], e["dtype"]) for e in self.manifest["state"]})
@@ -138,7 +139,6 @@ class RtlEngine:
                                         ctypes.c_uint64(cycles))
 
     def _limbs_of(self, words: list) -> np.ndarray:
-        from fastforward.csim import command_limbs
         return command_limbs(words, self._limbs)
 
     def reset(self):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from spec.cache import cache_dir
 from spec.errors import DcsimError
 
 CXX_FLAGS = ("-std=c++17", "-O2", "-fPIC", "-w", "-DVM_COVERAGE=0", "-DVM_SC=0", "-DVM_TRACE=0")
@@ -124,7 +125,8 @@ def require_verilator() -> Verilator:
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("DCSIM_CACHE") or Path.home() / ".cache" / "dcsim") / "rtl"
+    """Where Verilator builds are cached."""
+    return cache_dir("rtl")
 
 
 def lint(verilog: str, top: str) -> str:

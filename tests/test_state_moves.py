@@ -161,7 +161,8 @@ def test_a_divergence_or_another_base_forgets_what_is_resident():
 @pytest.mark.parametrize("name", ["npu", "rv32i"])
 def test_compiled_kind_counts_decode_like_the_decoder_and_numpy(name):
     from cosim.strata import decode_with_numpy
-    from fastforward.csim import command_limbs, kind_counts
+    from fastforward.csim import kind_counts
+    from spec.encoding import command_limbs, limbs_for
     from spec.encoding import Decoder, encode
     machine = load_machine(HW / f"{name}.yaml")
     decoder, rng = Decoder(machine), np.random.default_rng(3)
@@ -169,7 +170,7 @@ def test_compiled_kind_counts_decode_like_the_decoder_and_numpy(name):
     words = [int(a) << 64 | int(b) for a, b in rng.integers(0, 1 << 62, (3000, 2))]
     words = [w & ((1 << width) - 1) for w in words]                            # mostly illegal words
     words += [encode(i, {f.name: 0 for f in i.operands}) for i in machine.instructions]   # every kind
-    limbs = command_limbs(words, max(1, -(-width // 64)))
+    limbs = command_limbs(words, limbs_for(width))
     none = len(machine.instructions)
     want = np.array([d.instr.opcode_index if (d := decoder.decode(w)) else none for w in words])
     assert np.array_equal(decode_with_numpy(machine, limbs), want)

@@ -13,7 +13,68 @@ from spec.errors import DcsimError
 from fastforward import checkpoint
 from fastforward.session import Job, prepare_program, prepare_workload, resume, run_with_checkpoint
 
+from .args import add_machine_args, formatted, load_machine_arg
 from .output import emit_json, progress, stderr, stdout
+
+EXAMPLES = """\
+examples:
+  dcsim run hw/npu.yaml --workload gemm:64,64,64 --json
+  dcsim run hw/npu.yaml --workload mlp:16,64,64,32 -D DIM=16 --backend py
+  dcsim run hw/rv32i.yaml --program hello.elf --max-instructions 1000000
+  dcsim run npu --workload gemm:256,256,256 --checkpoint-at 5000 --checkpoint-out g.ckpt
+  dcsim run npu --restore g.ckpt --json                 resume; verified with the recorded workload
+  dcsim run rv32i --program sort.elf --signature-interval 1000000 --signature-bbv 1024 --signature-out s.npz
+workloads: gemm:M,K,N (int8 GEMM, bias, int8 output) · mlp:B,D0,D1,... (GEMM+bias+ReLU layers)
+backend: c when a C compiler exists (cc, or $CC), else py with a notice on stderr
+"""
+
+
+def add_parser(sub):
+    p = formatted(sub, "run", help="run a workload or program on the functional model", epilog=EXAMPLES,
+                  description="Run a built-in workload (accelerators) or a program (processors: ELF, "
+                              "flat binary, or .s assembly; accelerators: .s command list), or continue "
+                              "from a checkpoint. Instruction indices (--max-instructions, "
+                              "--checkpoint-at) count from the start of the program, also after --restore.")
+    add_machine_args(p)
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--workload", metavar="NAME[:ARGS]", help="built-in workload, e.g. gemm:64,64,64; with "
+                      "--restore: the checkpoint's workload, to verify the result (default: the one it recorded)")
+    what.add_argument("--program", metavar="FILE", help="program file to load and run")
+    p.add_argument("--restore", metavar="CHECKPOINT", help="continue from a checkpoint file (its machine, state, "
+                   "pending commands and host output; -D overrides default to the ones it was written with)")
+    p.add_argument("--backend", choices=("py", "c"), help="functional model backend: c (compiled; the default "
+                   "when a C compiler exists) or py (the Python reference)")
+    p.add_argument("--max-instructions", type=int, metavar="N", help="stop when N instructions have retired")
+    p.add_argument("--seed", type=int, default=0, help="random seed of workload inputs (default 0)")
+    p.add_argument("--checkpoint-at", type=int, metavar="N", help="when N instructions have retired, write a "
+                   "checkpoint and carry on (add --max-instructions N to stop there)")
+    p.add_argument("--checkpoint-out", metavar="FILE", help="where --checkpoint-at writes the checkpoint")
+    p.add_argument("--signature-interval", type=int, metavar="K", help="record a signature (instructions of "
+                   "each kind) every K instructions")
+    p.add_argument("--signature-bbv", type=int, default=0, metavar="B", help="processors: add a basic-block "
+                   "vector of B buckets (a power of two, e.g. 1024) to each signature (default 0: off)")
+    p.add_argument("--signature-out", metavar="FILE", help="where signatures go: .json, or else numpy .npz")
+    return p
+
+
+def command(args) -> int:
+    defines = dict(args.defines)
+    if args.restore and not defines:
+        defines = _checkpoint_defines(args)
+    return run_command(load_machine_arg(args, defines), args)
+
+
+def _checkpoint_defines(args) -> dict:
+    """The -D overrides a checkpoint was written with, if it is a checkpoint of this machine."""
+    from spec import load_machine
+
+    from ..paths import machine_path
+    args.checkpoint = checkpoint.read(args.restore)
+    defines = (args.checkpoint.extra.get("job") or {}).get("defines") or {}
+    if not defines or load_machine(machine_path(args.spec)).name != args.checkpoint.machine:
+        return {}
+    args.defines = list(defines.items())
+    return defines
 
 def execute(sim, job: Job, limit: int | None, show_progress: bool, plan: tuple = (None, None)) -> float:
     """Run to the end (or `limit` instructions), writing the checkpoint of `plan`; wall seconds."""

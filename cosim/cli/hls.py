@@ -5,27 +5,55 @@ import argparse
 from pathlib import Path
 
 from spec import ir
+from spec.errors import DcsimError
 
+from .args import add_machine_args, load_machine_arg
 from .output import emit_json, stdout
 
 EPILOG = """\
 example:
   dcsim hls hw/npu.yaml -D DIM=16 -o build/npu16
+  dcsim hls hw/rv32i.yaml --fsmd                 print the FSMD the Verilog is generated from
 writes DIR/<top>.v (lint-clean Verilog-2005), DIR/<top>.manifest.json (where every state
 element lives, banking, quiescence) and DIR/<top>_shim.cpp (the C ABI around the Verilated model)
 """
 
 
-def add_parser(sub, add_machine_args) -> None:
+def add_parser(sub):
     p = sub.add_parser("hls", help="write Verilog, correspondence manifest and shim for a machine",
                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
                        description="Schedule the machine's instructions into units (HLS), and write the "
                                    "Verilog, the correspondence manifest and the native shim.")
     add_machine_args(p)
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="directory to write into")
+    p.add_argument("-o", "--output", metavar="DIR", help="directory to write into")
+    p.add_argument("--fsmd", action="store_true", help="print the scheduled FSMD (units, memories, registers, and "
+                   "per instruction its states: parallel transfers, memory writes, checks, transitions, each with "
+                   "the spec line it came from) instead of, or besides, writing files")
+    return p
 
 
-def hls_command(machine: ir.Machine, args) -> int:
+def command(args) -> int:
+    machine = load_machine_arg(args)
+    if not args.output and not args.fsmd:
+        raise DcsimError("dcsim hls needs -o DIR (where to write the Verilog, manifest and shim), --fsmd, or both")
+    info = write_artifacts(machine, args) if args.output else {"machine": machine.name}
+    if args.fsmd:
+        from hls import schedule_machine
+        from hls.printer import format_fsmd
+        info["fsmd"] = format_fsmd(schedule_machine(machine))
+    if args.json:
+        emit_json(info)
+        return 0
+    if args.fsmd:
+        stdout.print(info["fsmd"], markup=False, highlight=False, soft_wrap=True)
+    if args.output:
+        stdout.print(f"wrote {', '.join(info['files'])}: {info['states']} FSM states, "
+                     f"units {', '.join(u['name'] for u in info['units'])}", markup=False, highlight=False)
+    return 0
+
+
+def write_artifacts(machine: ir.Machine, args) -> dict:
+    """Write the artifacts to args.output; what was written."""
     from hls import schedule_machine
     from rtlgen.engine import generate_artifacts
     art = generate_artifacts(machine)
@@ -39,9 +67,4 @@ def hls_command(machine: ir.Machine, args) -> int:
                       for u in m.units],
             "memories": [{"state": x.state, "port": x.port, "lanes": x.lanes, "read_ports": x.read_ports,
                           "banks": x.banks, "bank_rows": x.bank_rows} for x in m.memories]}
-    if args.json:
-        emit_json(info)
-    else:
-        stdout.print(f"wrote {', '.join(files)}: {info['states']} FSM states, "
-                     f"units {', '.join(u['name'] for u in info['units'])}", markup=False, highlight=False)
-    return 0
+    return info

@@ -8,6 +8,7 @@ import time
 from spec import ir
 from spec.errors import DcsimError
 
+from .args import add_machine_args, load_machine_arg
 from .output import emit_json, stdout
 
 EPILOG = """\
@@ -32,7 +33,7 @@ def _window(text: str) -> tuple[int, int]:
     return lo, hi
 
 
-def add_parser(sub, add_machine_args) -> None:
+def add_parser(sub):
     p = sub.add_parser("rtl", help="run a workload on the generated RTL and check it against the functional model",
                        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
                        description="HLS -> Verilog -> Verilator (cached build), then the whole workload on the "
@@ -49,6 +50,11 @@ def add_parser(sub, add_machine_args) -> None:
     p.add_argument("--trace", metavar="FILE.fst", help="write an FST waveform of --trace-window (a separate, "
                    "traced Verilator build; VCD when Verilator's FST writer cannot be built: no lz4.h)")
     p.add_argument("--trace-window", type=_window, metavar="A:B", help="cycles A..B to trace (default 0:10000)")
+    return p
+
+
+def command(args) -> int:
+    return rtl_command(load_machine_arg(args), args)
 
 
 def rtl_command(machine: ir.Machine, args) -> int:
@@ -57,7 +63,7 @@ def rtl_command(machine: ir.Machine, args) -> int:
     from fastforward.workloads import build_workload
     from rtlgen.engine import RtlEngine
 
-    from .cmd_run import backend_of
+    from .run import backend_of
     if machine.fetch is not None:
         return _program_command(machine, args)
     if args.workload is None:
@@ -111,8 +117,8 @@ def _program_command(machine: ir.Machine, args) -> int:
     from fastforward.riscv import attach_host, load_program
     from rtlgen.engine import RtlEngine
 
-    from .cmd_run import backend_of
-    from .rtl_program import run_program_rtl
+    from .run import backend_of
+    from ..rtl_program import run_program_rtl
     if args.program is None:
         raise DcsimError(f"{machine.name} is a processor: give --program FILE (an ELF or flat binary)")
     if args.trace or args.trace_window:

@@ -24,12 +24,12 @@ import time
 from spec import ir
 from spec.errors import DcsimError
 
-from .campaign import make_executor, parse_executor, prebuild, warm_up_workers
-from .cmd_sample import (DEFAULT_STRATA, DEFAULT_TARGET_ERROR, _display, _pass_summary, _report, executor_spec,
+from ..campaign import make_executor, parse_executor, prebuild, warm_up_workers
+from .sample import (DEFAULT_STRATA, DEFAULT_TARGET_ERROR, _display, _pass_summary, _report, executor_spec,
                          finish, second_pass)
-from .core_campaign import core_plan, profile, run_core_campaign
-from .core_sample import DEFAULT_WARMUP, core_full_rtl
-from .store import SampleStore
+from ..core_campaign import core_plan, profile, run_core_campaign
+from ..core_sample import DEFAULT_WARMUP, core_full_rtl
+from ..store import SampleStore
 
 CORE_DEFAULT_UNIT = 1000
 
@@ -66,7 +66,7 @@ def resolve_core_defaults(args) -> argparse.Namespace:
 
 def identity(machine: ir.Machine, program, args) -> dict:
     """What a resumable store's samples belong to (a store of another campaign is refused)."""
-    from .truth import design_hash
+    from ..truth import design_hash
     return {"machine": machine.name, "digest": machine.digest, "design": design_hash(machine),
             "workload": program.name, "program": program.digest, "seed": args.seed, "unit": args.unit,
             "warmup": args.warmup, "backend": args.backend, "kind": "core"}

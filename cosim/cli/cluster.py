@@ -35,7 +35,7 @@ examples:
   dcsim cluster hw/clusters/jobs/tp_hier_4x8.yaml --plot tp.png        timeline + breakdown"""
 
 
-def add_parser(sub) -> None:
+def add_parser(sub):
     import argparse
     p = sub.add_parser("cluster", help=HELP, description=DESCRIPTION, epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -48,9 +48,10 @@ def add_parser(sub) -> None:
     p.add_argument("--plot", metavar="FILE.png", help="write a figure: per-node timeline and "
                    "the step-time breakdown, with its CI when kernels have one (matplotlib)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    return p
 
 
-def cluster_command(args) -> int:
+def command(args) -> int:
     from network import load_cluster, summary, with_ci, with_model, write_chrome_trace
     start = time.perf_counter()
     config = load_cluster(args.config)

@@ -19,8 +19,9 @@ import time
 
 from spec import load_machine
 
+from ..paths import machine_path
+from .args import formatted
 from .output import emit_json, stdout
-from .paths import machine_path
 
 DEMO_WORKLOAD = "long:512,512,384"
 DEMO_PARAMS = {"DRAM_BYTES": 1 << 20}
@@ -35,10 +36,21 @@ def demo_args(args) -> argparse.Namespace:
         seed=args.seed, json=args.json)
 
 
-def demo_command(args) -> int:
+def add_parser(sub):
+    p = formatted(sub, "demo", help="the main job on bundled defaults", epilog="example:\n  dcsim demo --json",
+                  description="Sampled RTL co-simulation of a bundled NPU workload with the full RTL run "
+                              "as ground truth: estimate, 99.7% interval, error and speedup.")
+    p.add_argument("--workload", help="override the demo workload (default long)")
+    p.add_argument("--backend", default="c", help="functional model backend: c (default) or py")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    return p
+
+
+def command(args) -> int:
     from fastforward.workloads import build_workload
 
-    from .cmd_sample import print_report, sample_workload
+    from .sample import print_report, sample_workload
     start = time.perf_counter()
     machine = load_machine(machine_path("npu"), DEMO_PARAMS)
     sample_args = demo_args(args)

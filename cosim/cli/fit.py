@@ -8,7 +8,8 @@ from pathlib import Path
 
 from rich.table import Table
 
-from .fit import CSV_HELP, FitError, fit, load_sweep_config, machine_dim, read_csv, sweep, sweep_shapes
+from ..fit import CSV_HELP, FitError, fit, load_sweep_config, machine_dim, read_csv, sweep, sweep_shapes
+from .args import load_machine_arg, parse_define
 from .output import emit_json, progress, stdout
 
 DESCRIPTION = """\
@@ -26,11 +27,11 @@ CSV {CSV_HELP}.
 Use the curve in a cluster job through cosim.nodemodel.CurveModel (dcsim experiment abstraction)."""
 
 
-def add_parser(sub) -> None:
+def add_parser(sub):
     p = sub.add_parser("fit", help="fit a GEMM throughput curve from an RTL sweep or measurements",
                        description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("spec", nargs="?", help="machine file or bundled name (npu); needed with --sweep")
-    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
+    p.add_argument("-D", dest="defines", action="append", type=parse_define, default=[], metavar="NAME=VALUE",
                    help="override a machine parameter (repeatable)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--sweep", metavar="CONFIG.yaml", help="sweep config (see hw/curves/npu_sweep.yaml)")
@@ -44,11 +45,12 @@ def add_parser(sub) -> None:
     p.add_argument("--plot", metavar="FILE.png", help="measured vs predicted cycles (matplotlib)")
     p.add_argument("--seed", type=int, default=0, help="--csv: random held-out split")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    return p
 
 
-def fit_command(args) -> int:
+def command(args) -> int:
     t0 = time.perf_counter()
-    machine = _machine(args) if args.spec else None
+    machine = load_machine_arg(args) if args.spec else None
     if args.sweep:
         if machine is None:
             raise FitError("--sweep measures shapes on a machine's RTL: give the machine, e.g. dcsim fit npu --sweep ...")
@@ -79,14 +81,6 @@ def fit_command(args) -> int:
     else:
         _show(info)
     return 0
-
-
-def _machine(args):
-    from spec import load_machine
-
-    from .cli import _define
-    from .paths import machine_path
-    return load_machine(machine_path(args.spec), dict(_define(d) for d in args.defines))
 
 
 def plot_fit(curve, path) -> Path:

@@ -22,8 +22,8 @@ examples:
   dcsim experiment abstraction --out results/abstraction --json"""
 
 
-def add_parser(sub) -> None:
-    from .experiments import NAMES
+def add_parser(sub):
+    from ..experiments import NAMES
     p = sub.add_parser("experiment", help="run a study (sampling | network | abstraction) and write a report",
                        description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("name", choices=NAMES, help="which study")
@@ -31,10 +31,11 @@ def add_parser(sub) -> None:
     p.add_argument("--quick", action="store_true", help="reduced sizes (seconds); used by the test suite")
     p.add_argument("--spec", default="npu", help="accelerator machine (default: the bundled npu)")
     p.add_argument("--json", action="store_true", help="print the headline results as one JSON object")
+    return p
 
 
-def experiment_command(args) -> int:
-    from .experiments import run_experiment
+def command(args) -> int:
+    from ..experiments import run_experiment
     t0 = time.perf_counter()
     out = run_experiment(args.name, args.out, quick=args.quick, spec=args.spec, show=not args.json)
     info = {"experiment": args.name, "quick": args.quick, "out": str(args.out), "report": out["report"],

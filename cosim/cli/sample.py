@@ -53,11 +53,12 @@ from rich.table import Table
 from spec import ir
 from spec.errors import DcsimError
 
-from . import plan as plans
-from .campaign import base_state, encoded_commands, make_executor, parse_executor, prebuild, run_campaign, warm_up_workers
+from .. import plan as plans
+from ..campaign import base_state, encoded_commands, make_executor, parse_executor, prebuild, run_campaign, warm_up_workers
+from .args import add_machine_args, load_machine_arg
 from .output import emit_json, stderr, stdout
-from .store import SampleStore
-from .strata import kind_histograms, kmeans
+from ..store import SampleStore
+from ..strata import kind_histograms, kmeans
 
 DEFAULT_SAMPLES = 36
 DEFAULT_UNIT = 200
@@ -86,8 +87,7 @@ def add_parser(sub):
                        description="Fast-forward a workload on the functional model; at sampled units inject its "
                                    "state into the RTL, run warm-up and the unit, check the RTL's state against "
                                    "the functional model, and estimate total cycles (SMARTS).")
-    from .cli import _add_machine_args
-    _add_machine_args(p)
+    add_machine_args(p)
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--workload", metavar="NAME:ARGS", help="built-in workload, e.g. gemm:64,64,64; "
                       "processors: a bundled program, prog:sort[,N[,ROUNDS]] or prog:crc[,BYTES[,ROUNDS]]")
@@ -164,7 +164,7 @@ def neyman_second_pass(result, target_error: float) -> tuple[int, np.ndarray, np
     happened to agree still gets units in proportion to the pooled spread. The sampling
     half-width aimed at is the target less the measurement-bias allowance the estimate adds.
     Returns (units, weights N_h·S_h', the first pass's allocation as the floor)."""
-    from .estimate import MEASUREMENT_BIAS, z_value
+    from ..estimate import MEASUREMENT_BIAS, z_value
     plan, est = result.plan, result.estimate
     sizes = np.array(plan.strata, dtype=np.float64)
     strata = np.array([u.stratum for u in plan.samples])
@@ -201,7 +201,7 @@ def second_pass(result, target_error: float, replan) -> tuple[plans.SamplePlan |
 
 
 def identity(machine: ir.Machine, workload, args) -> dict:
-    from .truth import design_hash
+    from ..truth import design_hash
     return {"machine": machine.name, "digest": machine.digest, "design": design_hash(machine),
             "workload": workload.name, "seed": args.seed, "plan_seed": args.plan_seed, "unit": args.unit,
             "warmup": args.warmup,
@@ -211,7 +211,7 @@ def identity(machine: ir.Machine, workload, args) -> dict:
 def resolve_defaults(machine: ir.Machine, args) -> argparse.Namespace:
     """A copy of `args` with the automatic defaults filled in: warm-up (`default_warmup`),
     first look-ahead (the RTL's in-flight window) and the target error (when no plan size was given)."""
-    from .sample import default_warmup, in_flight_window
+    from ..sample import default_warmup, in_flight_window
     args = argparse.Namespace(**vars(args))
     window = in_flight_window(machine)
     if getattr(args, "warmup", None) is None:
@@ -236,10 +236,14 @@ def resolve_defaults(machine: ir.Machine, args) -> argparse.Namespace:
 
 
 # ------------------------------------------------------------------ the command
+def command(args) -> int:
+    return sample_command(load_machine_arg(args), args)
+
+
 def sample_command(machine: ir.Machine, args) -> int:
     from fastforward.workloads import build_workload
     if machine.fetch is not None:                       # a processor: programs, sampled at instruction boundaries
-        from .cmd_sample_core import sample_core_command
+        from .sample_core import sample_core_command
         return sample_core_command(machine, args)
     if args.program:
         raise DcsimError(f"{machine.name} runs command streams: sample a built-in workload with --workload "
@@ -253,7 +257,7 @@ def finish(report: dict, args) -> int:
     """Write `--report DIR`, print the report (JSON or a table); the exit status: 1 if a
     sample diverged or the functional run did not verify."""
     if args.report:
-        from .report import write_report
+        from ..report import write_report
         report["report"] = str(write_report(Path(args.report), report))
     if args.json:
         emit_json(report)
@@ -362,7 +366,7 @@ def _divergence(sample: dict, workload) -> dict:
 
 
 def _truth(machine, workload, args, result, seconds: float, show: bool) -> dict:
-    from .truth import full_rtl
+    from ..truth import full_rtl
     with _display(show) as bar:
         task = bar.add_task("full RTL", total=len(workload.commands), ff="", est="")
         truth = full_rtl(machine, workload, args.seed, args.unit, use_cache=not args.no_truth_cache,

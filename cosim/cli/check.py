@@ -6,7 +6,22 @@ from rich.table import Table
 from spec import ir
 from spec.printer import format_machine
 
+from .args import add_machine_args, formatted, load_machine_arg
 from .output import emit_json, stdout
+
+
+def add_parser(sub):
+    p = formatted(sub, "check", help="validate a machine file",
+                  description="Parse and type-check a machine file; print its state and instructions.",
+                  epilog="example:\n  dcsim check hw/npu.yaml -D DIM=16 --json")
+    add_machine_args(p)
+    p.add_argument("--ir", action="store_true", help="print the typed Spec IR (every expression with its type)")
+    return p
+
+
+def command(args) -> int:
+    show(load_machine_arg(args), args.json, args.ir)
+    return 0
 
 
 def describe(machine: ir.Machine) -> dict:

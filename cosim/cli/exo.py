@@ -1,0 +1,29 @@
+"""`dcsim exo SPEC -o FILE`: the machine's Exo hardware library (compiler stubs)."""
+from __future__ import annotations
+
+from .args import add_machine_args, formatted, load_machine_arg
+from .output import emit_json, stdout
+
+
+def add_parser(sub):
+    p = formatted(sub, "exo", help="generate an Exo hardware library (compiler stubs) from a machine file",
+                  description="Write a Python module for exo-lang 1.0: an @instr proc per command, Memory "
+                              "classes for the machine's memories and a @config class for its registers.",
+                  epilog="example:\n  dcsim exo hw/npu.yaml -o npu_exo.py\n"
+                         "commands Exo cannot express are errors (path:line:col); --lenient skips them")
+    add_machine_args(p)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the module")
+    p.add_argument("--lenient", action="store_true", help="skip inexpressible commands instead of failing")
+    return p
+
+
+def command(args) -> int:
+    from fastforward.exo import write_exo_module
+    machine = load_machine_arg(args)
+    path = write_exo_module(machine, args.output, strict=not args.lenient)
+    info = {"machine": machine.name, "output": str(path), "lines": len(path.read_text().splitlines())}
+    if args.json:
+        emit_json(info)
+    else:
+        stdout.print(f"wrote {info['output']}: Exo library for {machine.name}, {info['lines']} lines")
+    return 0
