@@ -27,11 +27,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cosim.cmd_demo import demo_args  # noqa: E402
-from cosim.cmd_sample import DEFAULT_STRATA  # noqa: E402
-from cosim.cmd_sample_core import sample_program  # noqa: E402
-from cosim.core_sample import core_full_rtl  # noqa: E402
-from cosim.core_campaign import core_estimate, core_plan, profile  # noqa: E402
+from cosim.core_target import CoreTarget  # noqa: E402
+from cosim.estimate import estimate_total  # noqa: E402
+from cosim.sampling import build_plan, options, resolve, sample  # noqa: E402
 from fastforward.workloads.programs import build_program  # noqa: E402
 from spec import load_machine  # noqa: E402
 
@@ -40,16 +38,15 @@ LARGE = ["prog:sort,2048,6", "prog:crc,32768,6"]
 
 
 def coverage(machine, text: str, seeds: int = 200, unit: int = 1000, samples: int = 32):
-    program = build_program(machine, text)
-    prof = profile(machine, program, unit)
-    truth = core_full_rtl(machine, program, unit)
+    target = CoreTarget(machine, build_program(machine, text))
+    target.prepare(unit)
+    truth = target.truth(unit)
     cycles, total = dict(enumerate(truth["per_unit"])), truth["cycles"]
     for kind in ("stratified", "random", "systematic"):
         inside, errors, widths = [], [], []
         for seed in range(seeds):
-            ns = argparse.Namespace(plan=kind, interval=None, samples=samples, strata=DEFAULT_STRATA, seed=seed,
-                                    warmup=0)
-            est = core_estimate(core_plan(prof, ns), cycles, 0.997)
+            ns = resolve(target, options(plan=kind, samples=samples, seed=seed, unit=unit))
+            est = estimate_total(build_plan(target, ns), cycles, 0.997, target.defaults.measurement_bias)
             inside.append(est.low <= total <= est.high)
             errors.append(abs(est.cycles - total) / total)
             widths.append(est.relative_error)
@@ -72,9 +69,9 @@ def main():
     print(f"{'program':>18} {'instructions':>12} {'truth cycles':>13} {'error':>9} {'±CI':>8} {'n':>4} "
           f"{'div':>4} {'sampled s':>9} {'full s':>7} {'speedup':>8}")
     for name in names:
-        ns = demo_args(argparse.Namespace(workload=name, backend="c", seed=0, json=True))
-        ns.plan, ns.samples, ns.executor, ns.no_truth_cache = args.plan, args.samples, args.executor, True
-        r = sample_program(machine, build_program(machine, name), ns)
+        ns = options(workload=name, truth=True, json=True, plan=args.plan, samples=args.samples,
+                     executor=args.executor, no_truth_cache=True)
+        r = sample(CoreTarget(machine, build_program(machine, name)), ns)
         print(f"{r['workload']:>18} {r['instructions']:>12,} {r['truth_cycles']:>13,} {100 * r['error']:>+8.4f}% "
               f"{100 * r['relative_error']:>7.4f}% {r['samples']:>4} {r['divergences']:>4} {r['seconds']:>9.3f} "
               f"{r['truth_seconds']:>7.2f} {r['speedup']:>7.1f}x", flush=True)

@@ -29,7 +29,8 @@ from bench_sampling_warmup import measure_all  # noqa: E402
 from cosim.estimate import estimate  # noqa: E402
 from cosim.plan import random_units, stratified, systematic, units_in  # noqa: E402
 from cosim.strata import kind_histograms, kmeans  # noqa: E402
-from cosim.truth import full_rtl  # noqa: E402
+from cosim.queue_sample import default_warmup  # noqa: E402
+from cosim.queue_target import QueueTarget  # noqa: E402
 from fastforward.workloads import build_workload  # noqa: E402
 
 
@@ -45,9 +46,8 @@ def main():
     args = ap.parse_args()
     machine = suite_machine(args.workload)
     workload = build_workload(machine, args.workload)
-    from cosim.sample import default_warmup
     args.warmup = default_warmup(machine) if args.warmup is None else args.warmup
-    truth = full_rtl(machine, workload, 0, args.unit)["cycles"]
+    truth = QueueTarget(machine, workload).truth(args.unit)["cycles"]
     measured = measure_all(machine, workload, args.unit, args.warmup, args.executor)
     cycles = {s["index"]: s["cycles"] for s in measured.samples}
     total, population = len(workload.commands), units_in(len(workload.commands), args.unit)

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_sampling_suite import suite_machine  # noqa: E402
-from cosim.cmd_demo import demo_args  # noqa: E402
-from cosim.cmd_sample import sample_workload  # noqa: E402
+from cosim.queue_target import QueueTarget  # noqa: E402
+from cosim.sampling import options, sample  # noqa: E402
 from fastforward.workloads import build_workload  # noqa: E402
 
 
@@ -39,10 +39,9 @@ def main():
     print(f"{workload.name}: {len(workload.commands):,} commands")
     print(f"{'plan seed':>9} {'seconds':>8} {'speedup':>8} {'error':>8} {'±CI':>7} {'samples':>7} {'passes':>6} {'div':>4}")
     for seed in range(args.plans):
-        ns = demo_args(argparse.Namespace(workload=args.workload, backend="c", seed=0, json=True))
-        ns.plan_seed, ns.executor = seed, args.executor
-        ns.no_truth_cache = seed == 0 and not args.cached_truth      # the first measures the full RTL run
-        r = sample_workload(machine, workload, ns)
+        ns = options(workload=args.workload, truth=True, json=True, plan_seed=seed, executor=args.executor,
+                     no_truth_cache=seed == 0 and not args.cached_truth)      # the first measures the full RTL run
+        r = sample(QueueTarget(machine, workload), ns)    # a new target: each run checks the functional run
         rows.append(r)
         print(f"{seed:>9} {r['seconds']:>8.3f} {r['speedup']:>7.1f}x {100 * r['error']:>+7.3f}% "
               f"{100 * r['relative_error']:>6.2f}% {r['samples']:>7} {len(r['passes']):>6} {r['divergences']:>4}",

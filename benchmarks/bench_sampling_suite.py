@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cosim.cmd_demo import demo_args  # noqa: E402
-from cosim.cmd_sample import sample_workload  # noqa: E402
-from cosim.cmd_sample_core import sample_program  # noqa: E402
+from cosim.core_target import CoreTarget  # noqa: E402
+from cosim.queue_target import QueueTarget  # noqa: E402
+from cosim.sampling import options, sample  # noqa: E402
 from fastforward.workloads import build_workload  # noqa: E402
 from fastforward.workloads.programs import build_program  # noqa: E402
 from spec import load_machine  # noqa: E402
@@ -40,6 +40,14 @@ def suite_machine(name: str):
     return load_machine(ROOT / "hw" / "npu.yaml", {"DRAM_BYTES": 1 << 20})
 
 
+def suite_target(name: str):
+    """The sampling target of a suite workload or program, on its `suite_machine`."""
+    machine = suite_machine(name)
+    if machine.fetch is not None:
+        return CoreTarget(machine, build_program(machine, name))
+    return QueueTarget(machine, build_workload(machine, name))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--plan", default="stratified")
@@ -52,19 +60,12 @@ def main():
     print(f"{'workload':>26} {'commands':>9} {'truth cycles':>13} {'error':>8} {'±CI':>7} {'n':>4} "
           f"{'div':>4} {'sampled s':>9} {'full s':>7} {'speedup':>8}")
     for name in args.workloads.split(";"):
-        machine = suite_machine(name)
-        ns = demo_args(argparse.Namespace(workload=name, backend="c", seed=0, json=True))
-        ns.plan, ns.samples, ns.strata, ns.unit = args.plan, args.samples, args.strata, args.unit
-        if machine.fetch is not None:
-            w = build_program(machine, name)
-            r = sample_program(machine, w, ns)
-            r["commands"] = r["instructions"]
-        else:
-            w = build_workload(machine, name)
-            r = sample_workload(machine, w, ns)
+        target = suite_target(name)
+        r = sample(target, options(workload=name, truth=True, json=True, plan=args.plan, samples=args.samples,
+                                   strata=args.strata, unit=args.unit))
         errors.append(abs(r["error"]))
         inside += bool(r["within_interval"])
-        print(f"{w.name:>26} {r['commands']:>9,} {r['truth_cycles']:>13,} {100 * r['error']:>+7.2f}% "
+        print(f"{target.name:>26} {r['commands']:>9,} {r['truth_cycles']:>13,} {100 * r['error']:>+7.2f}% "
               f"{100 * r['relative_error']:>6.2f}% {r['samples']:>4} {r['divergences']:>4} {r['seconds']:>9.2f} "
               f"{r['truth_seconds']:>7.1f} {r['speedup']:>7.1f}x", flush=True)
     print(f"mean |error| {100 * sum(errors) / len(errors):.2f}%, max {100 * max(errors):.2f}% "

@@ -20,10 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cosim.campaign import make_executor, base_state, run_campaign  # noqa: E402
+from cosim.campaign import run_campaign  # noqa: E402
+from cosim.executor import make_executor  # noqa: E402
 from cosim.plan import systematic  # noqa: E402
+from cosim.queue_target import QueueTarget  # noqa: E402
 from cosim.store import SampleStore  # noqa: E402
-from cosim.truth import full_rtl  # noqa: E402
 from fastforward.workloads import build_workload  # noqa: E402
 from spec import load_machine  # noqa: E402
 
@@ -32,8 +33,10 @@ SUITE_PARAMS = {"DRAM_BYTES": 1 << 20}
 
 def measure_all(machine, workload, unit: int, warmup: int, executor: str):
     plan = systematic(len(workload.commands), unit, warmup, 1)
-    with make_executor(executor, base_state(machine, workload)) as ex:
-        return run_campaign(machine, workload, plan, executor=ex, store=SampleStore(None, {}))
+    target = QueueTarget(machine, workload)
+    target.prepare(unit)
+    with make_executor(executor, target.base) as ex:
+        return run_campaign(target, plan, executor=ex, store=SampleStore(None, {}))
 
 
 def main():
@@ -45,7 +48,7 @@ def main():
     args = ap.parse_args()
     machine = load_machine(ROOT / "hw" / "npu.yaml", SUITE_PARAMS)
     workload = build_workload(machine, args.workload)
-    truth = full_rtl(machine, workload, 0, args.unit)
+    truth = QueueTarget(machine, workload).truth(args.unit)
     per_unit = truth["per_unit"]
     print(f"{workload.name}: {len(workload.commands):,} commands, {truth['cycles']:,} cycles in full RTL, "
           f"units of {args.unit}")

@@ -29,11 +29,8 @@ is compared too.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -42,24 +39,18 @@ from spec import ir
 from spec.errors import MachineFault
 
 from .compare import diff_states, states_equal
-from .plan import SampleUnit
-from .rtl_program import _CoreView
-from .delta import _BASES, Delta, apply_delta
-from .sample import _machine, _worker
+from .delta import apply_delta, installed_base
+from .rtl_program import CoreView
+from .target import SampleTaskBase
+from .worker import state_buffer, worker_engine, worker_machine, worker_models
 
 WATCHDOG = 50_000_000             # cycles without an event before the RTL counts as hung
 DEFAULT_WARMUP = 0                # exact for the generated multi-cycle core (see above)
 CORE_MEASUREMENT_BIAS = 0.0       # ... so the interval needs no allowance for a measurement bias
-TRUTH_FORMAT = 1                  # bump when a cached ground truth's fields change
 
 
 @dataclass(frozen=True)
-class CoreSampleTask:
-    machine_path: str
-    overrides: tuple              # ((param, value), ...)
-    unit: SampleUnit
-    state: Delta                  # functional state at unit.detail_start, against the worker's base
-    retired: int                  # = unit.detail_start
+class CoreSampleTask(SampleTaskBase):
     host: tuple                   # (tohost, fromhost) addresses of the program, or None each
     backend: str                  # functional backend that computes the expected state
 
@@ -70,7 +61,7 @@ class CoreRun:
     def __init__(self, machine, engine, state: dict, host: tuple):
         from fastforward.riscv import Host
         self.eng = engine
-        self.view = _CoreView(machine, state)          # the host works on these arrays
+        self.view = CoreView(machine, state)          # the host works on these arrays
         self.host = Host(self.view, *host)            # sets view.watch when the program has tohost
         self.env_calls = 0
         engine.watch_store(self.view.watch)
@@ -114,27 +105,15 @@ class CoreRun:
         return self.view.state
 
 
-_VIEWS: dict[int, dict] = {}
-
-
-def _view_buffer(rtl) -> dict:
-    """Arrays this worker extracts the core's state into, allocated once per engine."""
-    if id(rtl) not in _VIEWS:
-        _VIEWS[id(rtl)] = {e["name"]: np.empty(e["shape"], e["dtype"]) for e in rtl.manifest["state"]}
-    return _VIEWS[id(rtl)]
-
-
 def measure_core_sample(task: CoreSampleTask, base: dict | None = None) -> dict:
     """Cycles of the unit after warm-up, and whether the RTL's state matches the reference's.
     `base`: the campaign's base state (Dask passes it), else the one installed in this process."""
     from fastforward.riscv import Host
     t0 = time.perf_counter()
     unit = task.unit
-    base = base if base is not None else _BASES.get(task.state.base_key)
-    if base is None:
-        raise RuntimeError(f"worker has no base state {task.state.base_key} (install_base was not run)")
-    machine = _machine(task.machine_path, task.overrides)
-    rtl, reference = _worker(task.machine_path, task.overrides, task.backend)
+    base = base if base is not None else installed_base(task.state.base_key)
+    machine = worker_machine(task.machine_path, task.overrides)
+    rtl, reference = worker_models(task.machine_path, task.overrides, task.backend)
     reference.restore(Snapshot("", reference.machine.digest, {}, task.retired,
                                np.zeros_like(reference.counts), False, None, ()))
     apply_delta(reference.state, base, task.state)
@@ -142,7 +121,7 @@ def measure_core_sample(task: CoreSampleTask, base: dict | None = None) -> dict:
 
     rtl.reset()                                  # also clears a previous sample's store watch
     rtl.inject(reference.state, retired=unit.detail_start)
-    core = CoreRun(machine, rtl, _view_buffer(rtl), task.host)
+    core = CoreRun(machine, rtl, state_buffer(rtl), task.host)
     t_inject = time.perf_counter()
     begin = measured_from = rtl.cycles
     t_warm, fault = t_inject, None
@@ -210,9 +189,8 @@ def core_ground_truth(machine_path: str, overrides: tuple, initial: dict, host: 
     """The whole program on the RTL core from `initial` (the loaded program): total cycles,
     the true cycles of every unit of `unit` instructions, how it ended, and its output.
     `limit` stops a run that has not halted after that many instructions."""
-    from .sample import _engine
-    machine = _machine(machine_path, overrides)
-    eng = _engine(machine_path, overrides)
+    machine = worker_machine(machine_path, overrides)
+    eng = worker_engine(machine_path, overrides)
     eng.reset()
     eng.inject(initial, retired=0)
     core = CoreRun(machine, eng, {k: v.copy() for k, v in initial.items()}, host)
@@ -232,31 +210,3 @@ def core_ground_truth(machine_path: str, overrides: tuple, initial: dict, host: 
             "halted": core.halted, "exit_code": core.exit_code if core.halted else None,
             "stdout": core.host.stdout, "stderr": core.host.stderr, "env_calls": core.env_calls,
             "final_state": state}
-
-
-# ------------------------------------------------------------------ cached ground truth
-def _truth_path(machine: ir.Machine, program) -> Path:
-    from .truth import design_hash, truth_dir
-    text = json.dumps(["core", TRUTH_FORMAT, machine.digest, design_hash(machine), program.name, program.digest])
-    return truth_dir() / f"core-{hashlib.sha256(text.encode()).hexdigest()[:24]}.json"
-
-
-def core_full_rtl(machine: ir.Machine, program, unit: int, *, use_cache: bool = True, progress=None,
-                  limit: int | None = None) -> dict:
-    """{'cycles', 'per_unit', 'instructions', 'exit_code', 'seconds', 'cached'} of the whole
-    program on the RTL core, cached like `truth.full_rtl` under $DCSIM_CACHE/truth/ (keyed by
-    machine digest, generated design and the program's content) with the wall time it took."""
-    from .truth import read_cached, write_cached
-    path = _truth_path(machine, program)
-    cached = read_cached(path, unit) if use_cache else None
-    if cached is not None:
-        return cached
-    initial = program_state(machine, program)
-    t0 = time.perf_counter()
-    run = core_ground_truth(str(machine.path), tuple(sorted(machine.params)), initial,
-                            (program.tohost, program.fromhost), unit, limit=limit, progress=progress)
-    truth = {"cycles": run["cycles"], "per_unit": run["per_unit"], "seconds": time.perf_counter() - t0,
-             "workload": program.name, "program": program.digest, "instructions": run["instructions"],
-             "exit_code": run["exit_code"], "output_ok": run["stdout"] == program.expected_stdout, "unit": unit}
-    write_cached(path, truth)
-    return {**truth, "cached": False}

@@ -92,7 +92,7 @@ def measure_kernel(machine: ir.Machine, text: str, *, unit: int = 20, warmup: in
     measured default). Cached on disk."""
     from fastforward.workloads import build_workload
 
-    from .sample import default_warmup
+    from .queue_sample import default_warmup
     warmup = default_warmup(machine) if warmup is None else warmup
     workload = build_workload(machine, text)
     method = "truth" if len(workload.commands) <= truth_max_commands else "sampled"
@@ -113,22 +113,25 @@ def measure_kernel(machine: ir.Machine, text: str, *, unit: int = 20, warmup: in
 
 
 def _truth(machine, workload, unit: int) -> Measurement:
-    from .truth import full_rtl
-    t = full_rtl(machine, workload, 0, unit)
+    from .queue_target import QueueTarget
+    t = QueueTarget(machine, workload).truth(unit)
     c = float(t["cycles"])
     return Measurement(workload.name, c, c, c, "truth", len(workload.commands), float(t["seconds"]))
 
 
 def _sampled(machine, workload, unit, warmup, samples, confidence) -> Measurement:
     from . import plan as plans
-    from .campaign import InlineExecutor, run_campaign
+    from .campaign import run_campaign
+    from .executor import InlineExecutor
+    from .queue_target import QueueTarget
     from .store import SampleStore
     total = len(workload.commands)
     every = max(1, plans.units_in(total, unit) // samples)
     plan = plans.systematic(total, unit, warmup, every)
     t0 = time.perf_counter()
     with SampleStore(None, {"workload": workload.name}) as store:
-        r = run_campaign(machine, workload, plan, executor=InlineExecutor(), store=store, confidence=confidence)
+        r = run_campaign(QueueTarget(machine, workload), plan, executor=InlineExecutor(), store=store,
+                         confidence=confidence)
     if r.diverged:
         from spec.errors import DcsimError
         raise DcsimError(f"{workload.name}: {len(r.diverged)} sampled units diverged from the functional model")

@@ -1,8 +1,49 @@
-"""`dcsim sample --report DIR`: report.md, report.json and cycles.png of one sampled run."""
+"""The report of one sampled run: the dict `dcsim sample --json` prints, and `--report DIR`'s
+report.md, report.json and cycles.png."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+
+def build_report(target, args, result, seconds: float, passes: list, executor: dict) -> dict:
+    """Estimate, interval, plan, timing and the first divergence of a sampled run, plus what
+    the target adds (`report_extras`)."""
+    est, plan = result.estimate, result.plan
+    first = result.diverged[0] if result.diverged else None
+    out = {"estimate_cycles": est.cycles, "ci_low": est.low, "ci_high": est.high, "confidence": est.confidence,
+           "samples": len(plan.samples), "divergences": len(result.diverged), "seconds": round(seconds, 3),
+           "relative_error": est.relative_error, "cv": est.cv, "population": est.population,
+           "machine": target.machine.name, "kind": target.kind, "workload": target.name, "items": target.items,
+           "commands": plan.total, "unit": plan.unit, "warmup": args.warmup, "lookahead": args.lookahead,
+           "plan": plan.describe(), "plan_kind": plan.kind, "passes": passes, "executor": executor,
+           "verified": result.verified, "functional_seconds": round(result.functional_seconds, 3),
+           "detailed_seconds": round(result.detailed_seconds, 3), "sample_time": _time_split(result.samples),
+           "first_divergence": _divergence(first, target) if first else None,
+           "units": [{"index": s["index"], "start": s["start"], "cycles": s["cycles"],
+                      "warmup_cycles": s["warmup_cycles"], "state_ok": s["state_ok"]} for s in result.samples]}
+    if args.target_error:
+        out["target_error"] = args.target_error
+        out["needed_samples"] = est.needed_samples(args.target_error)
+    out.update(target.report_extras(result))
+    return out
+
+
+def _time_split(samples: list) -> dict:
+    """Mean seconds per sample in each phase (restore, inject, warmup, unit, drain, extract,
+    reference, compare)."""
+    phases = [s["time"] for s in samples if "time" in s]
+    if not phases:
+        return {}
+    keys = [k for k in phases[0] if all(k in p for p in phases)]   # a store resumed across versions
+    return {k: sum(p[k] for p in phases) / len(phases) for k in keys}
+
+
+def _divergence(sample: dict, target) -> dict:
+    lo, hi = sample["start"] - sample["warmup"], sample["start"] + sample["length"]
+    return {"unit": sample["index"], "commands": [lo, hi], "elements": sample["divergence"],
+            "hint": f"the RTL and the functional model disagree after {target.items} {lo}..{hi - 1} of "
+                    f"{target.name}; rerun them with `dcsim run` / the RTL engine to bisect"}
 
 WARMUP_NOTE = """\
 **Warm-up.** Every sample is injected at a correspondence point, where the RTL is
@@ -35,8 +76,8 @@ def write_report(directory: Path, report: dict) -> Path:
 
 
 def _markdown(r: dict, png: Path | None) -> str:
-    core = "instructions" in r                  # a program on a processor core
-    items = "instructions" if core else "commands"
+    core = r.get("kind") == "core"              # a program on a processor core
+    items = r.get("items", "commands")
     rows = [("estimated cycles", f"{r['estimate_cycles']:,.0f}"),
             (f"{100 * r['confidence']:.1f}% interval", f"{r['ci_low']:,.0f} .. {r['ci_high']:,.0f} "
                                                         f"(±{100 * r['relative_error']:.2f}%)"),
@@ -53,7 +94,7 @@ def _markdown(r: dict, png: Path | None) -> str:
                  ("speedup", f"{r['speedup']:.1f}x")]
     split = r.get("sample_time") or {}
     lines = [f"# Sampled co-simulation: {r['workload']} on {r['machine']}", "",
-             f"{r['instructions' if core else 'commands']:,} {items} in units of {r['unit']}.", "",
+             f"{r['commands']:,} {items} in units of {r['unit']}.", "",
              "| quantity | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in rows]
     if split:
@@ -81,7 +122,7 @@ def _plot(path: Path, r: dict) -> Path | None:
     ax.scatter([u["index"] for u in units], [u["cycles"] for u in units], s=14, color="C3", zorder=3,
                label=f"sampled units ({len(units)})")
     ax.axhline(r["estimate_cycles"] / r["population"], color="C0", lw=1, ls="--", label="estimated mean")
-    ax.set_xlabel(f"unit ({r['unit']} commands)")
+    ax.set_xlabel(f"unit ({r['unit']} {r.get('items', 'commands')})")
     ax.set_ylabel("cycles per unit")
     ax.set_title(f"{r['workload']}: cycles per unit")
     ax.legend(loc="upper right", fontsize=8)

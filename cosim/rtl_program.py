@@ -34,7 +34,7 @@ class RtlProgramResult:
         return self.cycles / self.instructions if self.instructions else float("nan")
 
 
-class _CoreView:
+class CoreView:
     """What `fastforward.riscv.Host` needs of a simulator, over state extracted from the RTL."""
 
     def __init__(self, machine: ir.Machine, state: dict):
@@ -74,7 +74,7 @@ def run_program_rtl(machine: ir.Machine, program: str | Path | bytes, engine=Non
     eng = engine or RtlEngine(machine)
     eng.reset()                                          # also clears a previous run's store watch
     state, loaded = _load(machine, program)
-    view = _CoreView(machine, state)
+    view = CoreView(machine, state)
     eng.inject(view.state, retired=0)
     host = Host(view, loaded.tohost, loaded.fromhost, echo=echo)   # watches tohost if the program has it
     eng.watch_store(view.watch)

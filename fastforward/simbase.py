@@ -39,6 +39,11 @@ class SimulatorBase:
             raise ValueError(f"instruction {index} has already retired (retired = {self.retired})")
         return self.run(index - self.retired)
 
+    def push_encoded(self, commands, binary):
+        """Queue `commands` whose binary form (`spec.encoding.command_limbs`) is `binary`:
+        the compiled model takes the binary instead of encoding the commands again."""
+        self.push(commands)
+
     def pending_count(self) -> int:
         """Queue machines: commands pushed but not yet executed."""
         return len(self.pending)

@@ -2,7 +2,8 @@
 footprints, banked memories, DRAM timing)."""
 from .footprint import footprint
 from .fsmd import Fsmd
+from .printer import format_fsmd, format_schedule
 from .schedule import schedule_machine
 from .verify import FsmdError, verify
 
-__all__ = ["Fsmd", "FsmdError", "footprint", "schedule_machine", "verify"]
+__all__ = ["Fsmd", "FsmdError", "footprint", "format_fsmd", "format_schedule", "schedule_machine", "verify"]

@@ -118,7 +118,7 @@ class RtlEngine:
 
     def push(self, words):
         """Queue commands: ints, or already encoded as a (n, limbs) uint64 array (a workload's
-        binary, `campaign.encoded_commands`), which skips encoding them again."""
+        binary, `cosim.queue_target.QueueTarget.binary`), which skips encoding them again."""
         flat = words if isinstance(words, np.ndarray) else self._limbs_of(list(words))
         if self.is_core and len(flat):
             raise MachineFault(f"{self.machine.name} fetches its instructions; put them in memory and inject")

@@ -24,6 +24,12 @@ def format_machine(machine: ir.Machine) -> str:
 
 
 def format_instruction(instr: ir.Instruction) -> list[str]:
+    return [text for _, text in instruction_lines(instr)]
+
+
+def instruction_lines(instr: ir.Instruction) -> list[tuple]:
+    """One instruction as (loc, text) pairs: the text `format_instruction` prints, each line
+    with the spec position of the statement it prints (None for `else:` and `pass` lines)."""
     match = ", ".join(f"{k}={v}" for k, v in instr.match)
     operands = ", ".join(f"{f.name}: {f.type}" for f in instr.operands)
     head = f"instruction {instr.name} format {instr.format.name} match ({match}) operands ({operands})"
@@ -31,35 +37,35 @@ def format_instruction(instr: ir.Instruction) -> list[str]:
         head += f" unit {instr.unit}"
     if instr.unroll:
         head += " unroll (" + ", ".join(f"{v}={n}" for v, n in instr.unroll) + ")"
-    return [head] + _block(instr.body, 1)
+    return [(instr.loc, head)] + _block(instr.body, 1)
 
 
-def _block(stmts: tuple, depth: int) -> list[str]:
+def _block(stmts: tuple, depth: int) -> list[tuple]:
     out = []
     pad = "  " * depth
     for s in stmts:
         if isinstance(s, ir.Assign):
-            out.append(f"{pad}{_target(s.target)} = {expr(s.value)}")
+            out.append((s.loc, f"{pad}{_target(s.target)} = {expr(s.value)}"))
         elif isinstance(s, ir.If):
-            out.append(f"{pad}if {expr(s.cond)}:")
-            out.extend(_block(s.then, depth + 1) or [f"{pad}  pass"])
+            out.append((s.loc, f"{pad}if {expr(s.cond)}:"))
+            out.extend(_block(s.then, depth + 1) or [(None, f"{pad}  pass")])
             if s.orelse:
-                out.append(f"{pad}else:")
+                out.append((None, f"{pad}else:"))
                 out.extend(_block(s.orelse, depth + 1))
         elif isinstance(s, ir.For):
-            out.append(f"{pad}for {s.var.name}: {s.var.type} in range({expr(s.start)}, {expr(s.stop)})"
-                       f"  # at most {s.max_trips} trips")
-            out.extend(_block(s.body, depth + 1) or [f"{pad}  pass"])
+            out.append((s.loc, f"{pad}for {s.var.name}: {s.var.type} in range({expr(s.start)}, {expr(s.stop)})"
+                               f"  # at most {s.max_trips} trips"))
+            out.extend(_block(s.body, depth + 1) or [(None, f"{pad}  pass")])
         elif isinstance(s, ir.Assert):
-            out.append(f"{pad}assert {expr(s.cond)}, {s.message!r}")
+            out.append((s.loc, f"{pad}assert {expr(s.cond)}, {s.message!r}"))
         elif isinstance(s, ir.Store):
-            out.append(f"{pad}store({s.mem}, {expr(s.addr)}, {s.nbytes}, {expr(s.value)})")
+            out.append((s.loc, f"{pad}store({s.mem}, {expr(s.addr)}, {s.nbytes}, {expr(s.value)})"))
         elif isinstance(s, ir.Jump):
-            out.append(f"{pad}jump {expr(s.target)}")
+            out.append((s.loc, f"{pad}jump {expr(s.target)}"))
         elif isinstance(s, ir.Halt):
-            out.append(f"{pad}halt {expr(s.code)}")
+            out.append((s.loc, f"{pad}halt {expr(s.code)}"))
         else:
-            out.append(f"{pad}env_call {s.kind}")
+            out.append((s.loc, f"{pad}env_call {s.kind}"))
     return out
 
 
@@ -70,8 +76,17 @@ def _target(t) -> str:
     return f"{t.state}{index}: {t.type}"
 
 
-def expr(e) -> str:
-    """One expression, fully parenthesised, each node annotated with its type."""
+def expr(e, custom=None) -> str:
+    """One expression, fully parenthesised, each node annotated with its type.
+
+    `custom(node)` may return the text of a node (or None for the default): how a printer
+    of a lower level (the FSMD's) spells its own leaves and names shared sub-expressions
+    while keeping this level's operator spelling."""
+    if custom is not None:
+        text = custom(e)
+        if text is not None:
+            return text
+    sub = expr if custom is None else (lambda x: expr(x, custom))
     t = str(e.type)
     if isinstance(e, ir.Const):
         return f"{e.value}:{t}"
@@ -80,27 +95,27 @@ def expr(e) -> str:
     if isinstance(e, ir.PcRead):
         return f"pc:{t}"
     if isinstance(e, ir.StateRead):
-        index = "[" + ", ".join(expr(i) for i in e.indices) + "]" if e.indices else ""
+        index = "[" + ", ".join(sub(i) for i in e.indices) + "]" if e.indices else ""
         return f"{e.state}{index}:{t}"
     if isinstance(e, ir.Load):
-        return f"load({e.mem}, {expr(e.addr)}, {e.nbytes}):{t}"
+        return f"load({e.mem}, {sub(e.addr)}, {e.nbytes}):{t}"
     if isinstance(e, ir.Unary):
-        return f"({ {'neg': '-', 'invert': '~', 'not': 'not '}[e.op]}{expr(e.a)}):{t}"
+        return f"({ {'neg': '-', 'invert': '~', 'not': 'not '}[e.op]}{sub(e.a)}):{t}"
     if isinstance(e, (ir.Binary, ir.Compare)):
         op = _SYMBOL.get(e.op, e.op)
         if e.op in ("min", "max"):
-            return f"{e.op}({expr(e.a)}, {expr(e.b)}):{t}"
-        return f"({expr(e.a)} {op} {expr(e.b)}):{t}"
+            return f"{e.op}({sub(e.a)}, {sub(e.b)}):{t}"
+        return f"({sub(e.a)} {op} {sub(e.b)}):{t}"
     if isinstance(e, ir.Logic):
-        return f"({expr(e.a)} {e.op} {expr(e.b)}):{t}"
+        return f"({sub(e.a)} {e.op} {sub(e.b)}):{t}"
     if isinstance(e, ir.Select):
-        return f"({expr(e.a)} if {expr(e.cond)} else {expr(e.b)}):{t}"
+        return f"({sub(e.a)} if {sub(e.cond)} else {sub(e.b)}):{t}"
     if isinstance(e, ir.Cast):
-        return f"{t}({expr(e.a)})"
+        return f"{t}({sub(e.a)})"
     if isinstance(e, ir.Reinterpret):
-        return f"bits_as_{t}({expr(e.a)})"
+        return f"bits_as_{t}({sub(e.a)})"
     if isinstance(e, ir.Slice):
-        return f"{expr(e.a)}[{e.hi}:{e.lo}]"
+        return f"{sub(e.a)}[{e.hi}:{e.lo}]"
     if isinstance(e, ir.Concat):
-        return "cat(" + ", ".join(expr(p) for p in e.parts) + f"):{t}"
+        return "cat(" + ", ".join(sub(p) for p in e.parts) + f"):{t}"
     raise TypeError(f"unknown expression {type(e).__name__}")

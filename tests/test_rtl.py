@@ -293,7 +293,7 @@ def single_unit(machine: ir.Machine) -> ir.Machine:
 
 def test_a_machine_changed_in_memory_gets_its_own_rtl_and_c_model(small_npu):
     """`single_unit` keeps its source's digest: per-machine caches must still tell them apart."""
-    from cosim.sample import in_flight_window
+    from cosim.queue_sample import in_flight_window
     from rtlgen.engine import generate_artifacts
     single = single_unit(small_npu)
     assert single.digest == small_npu.digest

@@ -13,10 +13,12 @@ no queue slot, so younger commands run arbitrarily far ahead). With the default 
 """
 import pytest
 
-from cosim.campaign import InlineExecutor, run_campaign
+from cosim.campaign import run_campaign
 from cosim.estimate import MEASUREMENT_BIAS
+from cosim.executor import InlineExecutor
 from cosim.plan import systematic
-from cosim.sample import default_warmup, ground_truth, in_flight_window
+from cosim.queue_sample import default_warmup, ground_truth, in_flight_window
+from cosim.queue_target import QueueTarget, base_state
 from cosim.store import SampleStore
 from fastforward.workloads import build_workload
 
@@ -38,14 +40,14 @@ def suite_npu():
 
 
 def _truth(machine, workload, unit):
-    from cosim.campaign import base_state
     return ground_truth(str(machine.path), tuple(sorted(machine.params)), base_state(machine, workload),
                         tuple(workload.commands), unit)
 
 
 def _every_unit(machine, workload, unit, warmup, **kw):
     plan = systematic(len(workload.commands), unit, warmup, 1)
-    result = run_campaign(machine, workload, plan, executor=InlineExecutor(), store=SampleStore(None, {}), **kw)
+    result = run_campaign(QueueTarget(machine, workload, **kw), plan, executor=InlineExecutor(),
+                          store=SampleStore(None, {}))
     assert not result.diverged
     return result
 

@@ -4,10 +4,12 @@ import json
 import numpy as np
 import pytest
 
-from cosim.campaign import InlineExecutor, run_campaign
+from cosim.campaign import run_campaign
 from cosim.compare import diff_states
+from cosim.executor import InlineExecutor
 from cosim.plan import random_units, systematic
-from cosim.sample import ground_truth
+from cosim.queue_sample import ground_truth
+from cosim.queue_target import QueueTarget
 from cosim.store import SampleStore, StoreError
 from fastforward.sim import Simulator
 from fastforward.workloads import build_workload
@@ -30,7 +32,7 @@ def gemm(small_npu):
 
 def _campaign(machine, workload, plan, store=None, seen=None):
     store = store or SampleStore(None, {})
-    return run_campaign(machine, workload, plan, executor=InlineExecutor(), store=store, backend="py",
+    return run_campaign(QueueTarget(machine, workload, backend="py"), plan, executor=InlineExecutor(), store=store,
                         on_sample=(seen.append if seen is not None else None))
 
 
@@ -100,32 +102,35 @@ def _by_unit(result):
 
 
 def test_local_pool_matches_inline(small_npu, gemm):
-    from cosim.campaign import make_executor, initial_state
+    from cosim.executor import make_executor
     plan = random_units(len(gemm.commands), unit=6, warmup=6, count=8, seed=3)
     inline = _campaign(small_npu, gemm, plan)
-    base = initial_state(small_npu, gemm, "py").state
-    with make_executor("local:2", base) as pool:
+    target = QueueTarget(small_npu, gemm, backend="py")
+    target.prepare(plan.unit)
+    with make_executor("local:2", target.base) as pool:
         assert pool.kind == "local" and pool.workers == 2
-        pooled = run_campaign(small_npu, gemm, plan, executor=pool, store=SampleStore(None, {}), backend="py")
+        pooled = run_campaign(target, plan, executor=pool, store=SampleStore(None, {}))
     assert _by_unit(pooled) == _by_unit(inline) and pooled.estimate == inline.estimate
 
 
 def test_dask_local_cluster_matches_inline(small_npu, gemm):
     distributed = pytest.importorskip("distributed")
-    from cosim.campaign import make_executor, initial_state
+    from cosim.executor import make_executor
     plan = random_units(len(gemm.commands), unit=6, warmup=6, count=6, seed=4)
     inline = _campaign(small_npu, gemm, plan)
-    base = initial_state(small_npu, gemm, "py").state
+    target = QueueTarget(small_npu, gemm, backend="py")
+    target.prepare(plan.unit)
+    base = target.base
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
                                   silence_logs=40) as cluster:
         with make_executor("dask://" + cluster.scheduler_address.split("://")[1], base) as dask:
             assert dask.kind == "dask"
-            remote = run_campaign(small_npu, gemm, plan, executor=dask, store=SampleStore(None, {}), backend="py")
+            remote = run_campaign(target, plan, executor=dask, store=SampleStore(None, {}))
     assert _by_unit(remote) == _by_unit(inline)
 
 
 def test_bad_executor_is_a_user_error():
-    from cosim.campaign import parse_executor
+    from cosim.executor import parse_executor
     from spec.errors import DcsimError
     assert parse_executor("local:3") == ("local", 3)
     assert parse_executor("dask://10.0.0.1:8786") == ("dask", "tcp://10.0.0.1:8786")

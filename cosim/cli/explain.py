@@ -8,7 +8,7 @@ EPILOG = """\
 examples:
   dcsim explain hw/npu.yaml COMPUTE
   dcsim explain hw/rv32i.yaml ADD
-  dcsim explain tests/catalogue/dsp.yaml MAC --json
+  dcsim explain tests/catalogue/dsp.yaml FIR --json
 levels, in order: the YAML semantics as written; the typed Spec IR; the generated C function;
 the FSMD states the HLS scheduled; the Verilog lines of those states; the correspondence
 manifest entries of the state the instruction reads or writes

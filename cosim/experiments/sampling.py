@@ -32,9 +32,8 @@ SEEDS = {True: 3, False: 8}
 def run(out: Path, quick: bool, machine, log) -> Report:
     from fastforward.workloads import build_workload
 
-    from ..sample import default_warmup
+    from ..queue_sample import default_warmup
     warmup = default_warmup(machine)
-    samples = 10 if quick else 30
     suite = []
     for text in SUITE[quick]:
         log(f"{text}: full RTL and the default sampled plan")
@@ -47,27 +46,25 @@ def run(out: Path, quick: bool, machine, log) -> Report:
 
 
 def _truth(machine, wl, unit: int) -> dict:
-    from ..truth import full_rtl
-    return full_rtl(machine, wl, 0, unit)
+    from ..queue_target import QueueTarget
+    return QueueTarget(machine, wl).truth(unit)
 
 
 def _campaign(machine, wl, plan, store=None):
-    from ..campaign import InlineExecutor, run_campaign
+    from ..campaign import run_campaign
+    from ..executor import InlineExecutor
+    from ..queue_target import QueueTarget
     from ..store import SampleStore
     store = store if store is not None else SampleStore(None, {"workload": wl.name})
     t0 = time.perf_counter()
-    r = run_campaign(machine, wl, plan, executor=InlineExecutor(), store=store)
+    r = run_campaign(QueueTarget(machine, wl), plan, executor=InlineExecutor(), store=store)
     return r, time.perf_counter() - t0
 
 
 def _compare(machine, wl) -> dict:
-    import argparse
-
-    from ..cmd_demo import demo_args
-    from ..cmd_sample import sample_workload
-    args = demo_args(argparse.Namespace(workload=wl.name, backend="c", seed=0, json=True))
-    args.executor = "inline"
-    r = sample_workload(machine, wl, args)
+    from ..queue_target import QueueTarget
+    from ..sampling import options, sample
+    r = sample(QueueTarget(machine, wl), options(workload=wl.name, truth=True, executor="inline", json=True))
     return {"workload": wl.name, "commands": r["commands"], "truth_cycles": r["truth_cycles"],
             "estimate_cycles": r["estimate_cycles"], "ci": [r["ci_low"], r["ci_high"]], "error": r["error"],
             "halfwidth": r["relative_error"], "within": bool(r["within_interval"]), "samples": r["samples"],

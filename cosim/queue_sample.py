@@ -1,9 +1,10 @@
-"""One sample: inject a functional state into the RTL, run warm-up and the measured unit, check.
+"""One sample of an accelerator (a queue machine): inject a functional state into the RTL,
+run warm-up and the measured unit, check; and the accelerator's full-RTL ground truth.
 
 `measure_sample` is a pure function of its task so that samples can run anywhere — in
 this process, in a process pool, or on a Dask worker. Each worker process keeps, per
 machine, one RTL engine (a cached Verilator build, loaded once) and one reference
-simulator between tasks (`_worker`).
+simulator between tasks (`worker.worker_models`).
 
 State transport (`cosim.delta`). A task carries the state as a `Delta` against the
 campaign's base state, which every worker holds; the worker's `Resident` rewrites only the
@@ -67,19 +68,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from functools import lru_cache
-
 import numpy as np
 
-from fastforward.backends import make_simulator
 from fastforward.sim import Snapshot
-from spec import load_machine
 from spec.encoding import command_limbs
 from spec.memo import MachineMemo
 
 from .compare import diff_states, states_equal
-from .delta import Delta, Resident, installed_base, is_paged
-from .plan import SampleUnit
+from .delta import Resident, installed_base, is_paged
+from .target import SampleTaskBase
+from .worker import state_buffer, worker_engine, worker_models
 
 WATCHDOG = 50_000_000
 LOOKAHEAD_STEP = 16               # the smallest look-ahead an adaptive sample extends to
@@ -119,12 +117,7 @@ def default_warmup(machine) -> int:
 
 
 @dataclass(frozen=True)
-class SampleTask:
-    machine_path: str
-    overrides: tuple              # ((param, value), ...)
-    unit: SampleUnit
-    state: Delta                  # functional state at unit.detail_start, against the worker's base
-    retired: int                  # = unit.detail_start
+class SampleTask(SampleTaskBase):
     commands: tuple               # the warm-up's, the unit's and up to `budget` look-ahead commands
     backend: str                  # functional backend that computes the expected state
     lookahead: int = 0            # look-ahead commands of the first try (at most the budget carried)
@@ -142,30 +135,6 @@ class SampleTask:
         end = self.unit.start + self.unit.length + budget
         return replace(self, commands=tuple(all_commands[self.unit.detail_start:end]),
                        lookahead=min(budget, max(2 * self.budget, LOOKAHEAD_STEP)), to_end=end >= len(all_commands))
-
-
-# ------------------------------------------------------------------ per-worker models
-@lru_cache(maxsize=4)
-def _machine(path: str, overrides: tuple):
-    return load_machine(path, dict(overrides))
-
-
-@lru_cache(maxsize=None)
-def _worker(path: str, overrides: tuple, backend: str):
-    """This process's RTL engine and reference simulator for a machine: built once, never
-    evicted (a process sees few machines; freeing a Verilated model mid-run is not safe)."""
-    from rtlgen.engine import RtlEngine
-    machine = _machine(path, overrides)
-    return RtlEngine(machine), make_simulator(machine, backend)
-
-
-def prepare_worker(path: str, overrides: tuple, backend: str):
-    """Load this worker's models before its first sample arrives."""
-    _worker(path, overrides, backend)
-
-
-def _engine(path: str, overrides: tuple):
-    return _worker(path, overrides, "c")[0]
 
 
 def measure_sample(task: SampleTask, base: dict | None = None) -> dict:
@@ -186,7 +155,7 @@ def measure_sample(task: SampleTask, base: dict | None = None) -> dict:
     t0 = time.perf_counter()
     unit = task.unit
     base = base if base is not None else installed_base(task.state.base_key)
-    rtl, reference = _worker(task.machine_path, task.overrides, task.backend)
+    rtl, reference = worker_models(task.machine_path, task.overrides, task.backend)
     resident = _RESIDENT.setdefault(id(rtl), Resident())
     reference.restore(Snapshot("", reference.machine.digest, {}, task.retired,
                                np.zeros_like(reference.counts), False, None, ()))
@@ -240,29 +209,18 @@ def _divergences(rtl, reference) -> list:
     """The state elements where the RTL and the reference disagree ([] if none). Large arrays
     stored flat are compared inside the engine (no 16 MiB extract); the rest is extracted."""
     in_engine = {name for name in rtl.flat if is_paged(reference.state[name])}
-    got = rtl.extract(_extract_buffer(rtl), skip=in_engine)
+    got = rtl.extract(state_buffer(rtl), skip=in_engine)
     rest = {name: a for name, a in reference.state.items() if name not in in_engine}
     if states_equal(rest, got) and all(rtl.equal(name, reference.state[name]) for name in in_engine):
         return []
-    return diff_states(reference.state, rtl.extract(_extract_buffer(rtl)))
-
-
-_EXTRACT: dict[int, dict] = {}
-
-
-def _extract_buffer(rtl) -> dict:
-    """Arrays this worker extracts the RTL's state into, allocated once per engine (a fresh
-    16 MiB DRAM array per sample costs its page faults every time)."""
-    if id(rtl) not in _EXTRACT:
-        _EXTRACT[id(rtl)] = {e["name"]: np.empty(e["shape"], e["dtype"]) for e in rtl.manifest["state"]}
-    return _EXTRACT[id(rtl)]
+    return diff_states(reference.state, rtl.extract(state_buffer(rtl)))
 
 
 def ground_truth(machine_path: str, overrides: tuple, initial: Snapshot, commands, unit: int,
                  progress=None) -> dict:
     """The whole workload in RTL: total cycles and the true cycles of every unit. `commands`:
-    ints, or encoded (`campaign.encoded_commands`)."""
-    rtl = _engine(machine_path, overrides)
+    ints, or encoded (`QueueTarget.binary`)."""
+    rtl = worker_engine(machine_path, overrides)
     rtl.reset()
     rtl.inject(getattr(initial, "arrays", initial), retired=0)     # a Snapshot or its arrays
     rtl.push(commands)
