@@ -110,6 +110,8 @@ class QueueTarget:
     # ------------------------------------------------------------ truth and reports
     def truth(self, unit: int, use_cache: bool = True, progress=None) -> dict:
         """The whole workload on the RTL, given the same binary as the sampled run."""
+        self.load()
+
         def run():
             out = ground_truth(str(self.machine.path), tuple(sorted(self.machine.params)), self.base, self.binary,
                                unit, progress=progress)

@@ -23,7 +23,7 @@ from spec.errors import MachineFault
 from . import dirty
 from .cbuild import load_library
 from .cgen import DC_FAULT, DC_HOST_ERROR, DC_OK, CodegenError, CProgram, generate
-from .interp import _no_environment
+from .interp import refuse_env_call
 from .signature import Recorder, Signatures
 from .simbase import SimulatorBase
 from .snapshot import Snapshot, new_state
@@ -99,7 +99,7 @@ class CSimulator(SimulatorBase):
         self._filled = 0                      # commands encoded in _qwords
         self._set_queue()
         self._error: BaseException | None = None
-        self._env: Callable[[int], None] = _no_environment
+        self._env: Callable[[int], None] = refuse_env_call
         self._on_watch: Callable[[int], None] | None = None
         self._env_fn, self._watch_fn = HOST_FN(self._env_trampoline), HOST_FN(self._watch_trampoline)
         self._ctx.env_call, self._ctx.on_watch = self._env_fn, self._watch_fn

@@ -31,12 +31,13 @@ class ExecContext:
 
     def __init__(self):
         self.next_pc = 0
-        self.env_call: Callable[[int], None] = _no_environment
+        self.env_call: Callable[[int], None] = refuse_env_call
         self.store_watch: int | None = None          # byte index in the fetch memory
         self.on_watch: Callable[[int], None] | None = None
 
 
-def _no_environment(kind: int):
+def refuse_env_call(kind: int):
+    """The env_call hook while no host environment is attached: raises MachineFault."""
     raise MachineFault(f"env_call({kind}) but no host environment is attached")
 
 

@@ -9,12 +9,13 @@ from spec.types import U1, IntType
 
 from .fsmd import MemRead, RegRef
 
-_ONE = ir.Const(1, U1, Loc("<hls>", 0, 0))
+TRUE_U1 = ir.Const(1, U1, Loc("<hls>", 0, 0))     # the always-true guard; its loc marks HLS-made constants
 
 
-def _const(value: int, like: IntType | None = None) -> ir.Const:
+def const_expr(value: int, like: IntType | None = None) -> ir.Const:
+    """A constant of `value`: of type `like` when that holds it, else the narrowest type that does."""
     t = like if like is not None and like.contains(value) else _fit_type(value)
-    return ir.Const(value, t, _ONE.loc)
+    return ir.Const(value, t, TRUE_U1.loc)
 
 
 def _fit_type(value: int) -> IntType:
@@ -23,17 +24,20 @@ def _fit_type(value: int) -> IntType:
     return IntType(True, (~value).bit_length() + 1)
 
 
-def _add(a, b, loc) -> ir.Binary:
+def add_expr(a, b, loc) -> ir.Binary:
+    """`a + b`, one bit wider than the common type of `a` and `b` (never overflows)."""
     signed = a.type.signed or b.type.signed
     width = max(a.type.width + (signed and not a.type.signed), b.type.width + (signed and not b.type.signed)) + 1
     return ir.Binary("add", a, b, IntType(signed, width), loc)
 
 
-def _mul(a, b, loc) -> ir.Binary:
+def mul_expr(a, b, loc) -> ir.Binary:
+    """`a * b`, as wide as both operands together (never overflows)."""
     return ir.Binary("mul", a, b, IntType(a.type.signed or b.type.signed, a.type.width + b.type.width), loc)
 
 
-def _cast(e, t: IntType, loc):
+def cast_expr(e, t: IntType, loc):
+    """`e` cast to `t` (`e` itself when it already has type `t`)."""
     return e if e.type == t else ir.Cast(e, t, loc)
 
 
@@ -41,20 +45,22 @@ def truth(e):
     """A u1 that is 1 when `e` is nonzero."""
     if e.type == U1:
         return e
-    return ir.Compare("ne", e, _const(0, e.type), U1, e.loc)
+    return ir.Compare("ne", e, const_expr(0, e.type), U1, e.loc)
 
 
-def _not(e):
+def not_expr(e):
+    """The u1 logical negation of the u1 `e`."""
     return ir.Unary("not", e, U1, e.loc)
 
 
-def _and(a, b):
+def and_expr(a, b):
+    """The u1 conjunction `a and b`; just `b` when `a` is None (no guard yet)."""
     if a is None:
         return b
     return ir.Logic("and", a, b, U1, b.loc)
 
 
-def _bits(n: int) -> int:
+def index_bits(n: int) -> int:
     """Bits of an unsigned index into `n` elements (at least 1)."""
     return max(1, (n - 1).bit_length())
 
@@ -85,29 +91,32 @@ def expand_loads(e):
     e = map_children(e, expand_loads)
     if not isinstance(e, ir.Load):
         return e
-    parts = tuple(ir.StateRead(e.mem, (_add(e.addr, _const(k), e.loc) if k else e.addr,), IntType(False, 8), e.loc)
+    parts = tuple(ir.StateRead(e.mem, (add_expr(e.addr, const_expr(k), e.loc) if k else e.addr,), IntType(False, 8),
+                               e.loc)
                   for k in reversed(range(e.nbytes)))
-    return ir.Concat(parts, e.type, e.loc) if len(parts) > 1 else _cast(parts[0], e.type, e.loc)
+    return ir.Concat(parts, e.type, e.loc) if len(parts) > 1 else cast_expr(parts[0], e.type, e.loc)
 
 
-def _spec_reads(e, mems: set, out: list):
-    """Memory reads in `e`, innermost first."""
-    for child in _spec_children(e):
-        _spec_reads(child, mems, out)
+def collect_mem_reads(e, mems: set, out: list):
+    """Append the reads of memories `mems` in `e` to `out`, innermost first."""
+    for child in spec_children(e):
+        collect_mem_reads(child, mems, out)
     if isinstance(e, ir.StateRead) and e.state in mems:
         out.append(e)
 
 
-def _spec_children(e) -> list:
+def spec_children(e) -> list:
+    """The direct sub-expressions of `e`."""
     found = []
     map_children(e, lambda c: found.append(c) or c)
     return found
 
 
-def _replace(e, old, new):
+def replace_expr(e, old, new):
+    """`e` with every sub-expression equal to `old` replaced by `new`."""
     if e == old:
         return new
-    return map_children(e, lambda c: _replace(c, old, new))
+    return map_children(e, lambda c: replace_expr(c, old, new))
 
 
 def replace_slot(node, slot: int, expr):

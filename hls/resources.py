@@ -9,7 +9,7 @@ from spec.errors import Loc, SpecError
 from spec.types import IntType
 
 from . import fsmd
-from .exprutil import _spec_children
+from .exprutil import spec_children
 from .footprint import footprint
 
 DEFAULT_FIFO_DEPTH = 4
@@ -90,7 +90,7 @@ def _slots(e) -> set:
 
 def _spec_nodes(e):
     yield e
-    for child in _spec_children(e):
+    for child in spec_children(e):
         yield from _spec_nodes(child)
 
 
@@ -105,7 +105,7 @@ def _shape(e):
     return e
 
 
-def _banks(machine: ir.Machine, s: ir.StateElement, n: int) -> int:
+def bank_count(machine: ir.Machine, s: ir.StateElement, n: int) -> int:
     """The bank count of memory `s`: rows are interleaved over banks (bank = row mod n)."""
     row = s.size // s.shape[0]
     if n > 1 and (n & (n - 1) or row & (row - 1) or s.external):
@@ -116,18 +116,20 @@ def _banks(machine: ir.Machine, s: ir.StateElement, n: int) -> int:
     return n
 
 
-def _pow2(n: int) -> int:
+def ceil_pow2(n: int) -> int:
+    """The smallest power of two >= `n`, at least 2 (queue depths)."""
     return 1 << max(1, (n - 1).bit_length())
 
 
-def _place(machine: ir.Machine, sch: fsmd.Schedule, instr: ir.Instruction) -> fsmd.Schedule:
+def place_schedule(machine: ir.Machine, sch: fsmd.Schedule, instr: ir.Instruction) -> fsmd.Schedule:
     """The schedule with its unit, barrier flag and hazard footprint."""
     barrier = instr.unit is None and bool(machine.hls.units)
     return dataclasses.replace(sch, unit=instr.unit or MAIN_UNIT, barrier=barrier,
                                footprint=() if machine.fetch else footprint(machine, instr))
 
 
-def _units(machine: ir.Machine, schedules: list) -> tuple:
+def build_units(machine: ir.Machine, schedules: list) -> tuple:
+    """The fsmd.Units: declared ones in order, then `main` if used; each with its instructions and queue depth."""
     declared = {u.name: u for u in machine.hls.units}
     names = [u.name for u in machine.hls.units]
     if any(sch.unit == MAIN_UNIT for sch in schedules) and MAIN_UNIT not in declared:
@@ -139,7 +141,7 @@ def _units(machine: ir.Machine, schedules: list) -> tuple:
             continue
         decl = declared.get(name)
         depth = decl.queue_depth if decl else DEFAULT_FIFO_DEPTH
-        units.append(fsmd.Unit(name, _pow2(depth), members, decl.loc if decl else machine.loc))
+        units.append(fsmd.Unit(name, ceil_pow2(depth), members, decl.loc if decl else machine.loc))
     return tuple(units)
 
 

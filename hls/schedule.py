@@ -43,9 +43,10 @@ from spec.errors import Loc, SpecError
 from spec.types import U1, IntType
 
 from . import fsmd
-from .exprutil import (_ONE, _add, _and, _bits, _cast, _const, _mul, _not, _replace, _spec_reads, expand_loads,
-                       fold, map_children, replace_slot, truth)
-from .resources import DEFAULT_FIFO_DEPTH, _banks, _place, _pow2, _units, dram_timing, port_plan
+from .exprutil import (TRUE_U1, add_expr, and_expr, cast_expr, collect_mem_reads, const_expr, expand_loads, fold,
+                       index_bits, map_children, mul_expr, not_expr, replace_expr, replace_slot, truth)
+from .resources import (DEFAULT_FIFO_DEPTH, bank_count, build_units, ceil_pow2, dram_timing, place_schedule,
+                        port_plan)
 from .fsmd import MemRead, RegRef
 
 REGFILE_READ_PORTS = 2      # a processor's register files: 2R1W, so rs1 and rs2 read in one cycle
@@ -101,8 +102,8 @@ class _Machine:
                 row = s.size // s.shape[0]
                 wide_rows = port == "wide" and len(s.shape) > 1
                 self.memories[s.name] = fsmd.Memory(
-                    f"s_{s.name}", s.name, s.type, s.shape, s.size, _bits(s.size),
-                    _banks(machine, s, banks.get(s.name, 1)), read_ports, 1, s.loc, port,
+                    f"s_{s.name}", s.name, s.type, s.shape, s.size, index_bits(s.size),
+                    bank_count(machine, s, banks.get(s.name, 1)), read_ports, 1, s.loc, port,
                     row if wide_rows else s.size if port == "full" else 1,
                     row if wide_rows else 1)
         self.by_rtl = {x.name: x for x in self.memories.values()}
@@ -182,8 +183,8 @@ class _InstrScheduler:
         if fetch is not None:
             pc = self.m.registers[f"s_{fetch.pc}"]
             self.m.register(NPC, pc.type, "temp", fetch.loc)
-            self.open.env[NPC] = _cast(_add(RegRef(pc.name, pc.type, pc.loc), _const(fetch.ilen), fetch.loc),
-                                       pc.type, fetch.loc)
+            next_pc = add_expr(RegRef(pc.name, pc.type, pc.loc), const_expr(fetch.ilen), fetch.loc)
+            self.open.env[NPC] = cast_expr(next_pc, pc.type, fetch.loc)
             if body and isinstance(body[-1], (ir.Halt, ir.EnvCall)):
                 body, last = body[:-1], body[-1]
         self.block(body)
@@ -225,11 +226,12 @@ class _InstrScheduler:
         return fold(map_children(e, self.subst))
 
     def flat_index(self, element: ir.StateElement, indices: list, loc: Loc):
-        """Row-major flat index, unsigned, `_bits(size)` wide (in-range indices keep their value)."""
-        flat = fold(_cast(indices[0], IntType(False, _bits(element.shape[0])), loc))
+        """Row-major flat index, unsigned, `index_bits(size)` wide (in-range indices keep their value)."""
+        flat = fold(cast_expr(indices[0], IntType(False, index_bits(element.shape[0])), loc))
         for i, d in zip(indices[1:], element.shape[1:]):
-            flat = fold(_add(fold(_mul(flat, _const(d), loc)), fold(_cast(i, IntType(False, _bits(d)), loc)), loc))
-        return fold(_cast(flat, IntType(False, _bits(element.size)), loc))
+            flat = fold(add_expr(fold(mul_expr(flat, const_expr(d), loc)),
+                                 fold(cast_expr(i, IntType(False, index_bits(d)), loc)), loc))
+        return fold(cast_expr(flat, IntType(False, index_bits(element.size)), loc))
 
     def port_key(self, mem: fsmd.Memory, index):
         """What one port access of `mem` at `index` occupies: the element, or for a wide port
@@ -262,7 +264,7 @@ class _InstrScheduler:
         while True:
             reads: list = []
             for e in exprs:
-                _spec_reads(e, mems, reads)
+                collect_mem_reads(e, mems, reads)
             by_mem: dict[str, dict] = {}
             for r in reads:
                 mem = self.m.memories[r.state]
@@ -276,7 +278,7 @@ class _InstrScheduler:
                 return exprs
             t = self.temp(extra.type, extra.loc)
             self.stmt_Assign(ir.Assign(ir.SlotTarget(t.name, t.slot, t.type, extra.loc), extra, extra.loc))
-            exprs = [_replace(e, extra, t) for e in exprs]
+            exprs = [replace_expr(e, extra, t) for e in exprs]
 
     def fits(self, values: list, write: ir.StateTarget | None) -> bool:
         o = self.open
@@ -330,7 +332,7 @@ class _InstrScheduler:
                             "only fetch machines (processors) have a pc")
         (target,) = self.prepare([s.target], None, s.loc)
         npc = self.m.registers[NPC]
-        target = _cast(target, npc.type, s.loc)
+        target = cast_expr(target, npc.type, s.loc)
         if self.guard is not None:
             target = ir.Select(self.guard, target, self.env_get(NPC), npc.type, s.loc)
         self.open.env[NPC] = target
@@ -345,12 +347,12 @@ class _InstrScheduler:
             element = self.m.machine.state_element(mem)
             if nbytes:                         # load()/store(): nbytes elements from addr
                 (addr,) = indices
-                last = _add(addr, _const(nbytes - 1), s.loc)
-                conds = [ir.Compare("ge", addr, _const(0), U1, s.loc),
-                         ir.Compare("lt", last, _const(element.size), U1, s.loc)]
+                last = add_expr(addr, const_expr(nbytes - 1), s.loc)
+                conds = [ir.Compare("ge", addr, const_expr(0), U1, s.loc),
+                         ir.Compare("lt", last, const_expr(element.size), U1, s.loc)]
             else:
                 conds = [c for i, d in zip(indices, element.shape) for c in
-                         (ir.Compare("ge", i, _const(0), U1, s.loc), ir.Compare("lt", i, _const(d), U1, s.loc))
+                         (ir.Compare("ge", i, const_expr(0), U1, s.loc), ir.Compare("lt", i, const_expr(d), U1, s.loc))
                          if not _always(c)]
             for cond in conds:
                 if not _always(cond):
@@ -373,10 +375,10 @@ class _InstrScheduler:
         index = self.flat_index(element, indices, t.loc)
         guard = self.guard
         if element.zero_index is not None:
-            guard = _and(guard, ir.Compare("ne", index, _const(element.zero_index, index.type), U1, t.loc))
+            guard = and_expr(guard, ir.Compare("ne", index, const_expr(element.zero_index, index.type), U1, t.loc))
         if isinstance(guard, ir.Const) and not guard.value:
             return                               # an unrolled copy that never writes
-        self.open.mem_writes.append(fsmd.MemWrite(mem.name, index, value, guard or _ONE, s.loc))
+        self.open.mem_writes.append(fsmd.MemWrite(mem.name, index, value, guard or TRUE_U1, s.loc))
         key = self.port_key(mem, index)
         if key is not None:
             self.open.writes.setdefault(mem.name, set()).add(key)
@@ -386,7 +388,7 @@ class _InstrScheduler:
         (cond,) = self.prepare([s.cond], None, s.loc)
         cond = truth(cond)
         if self.guard is not None:
-            cond = ir.Logic("or", _not(self.guard), cond, U1, s.loc)
+            cond = ir.Logic("or", not_expr(self.guard), cond, U1, s.loc)
         self.open.checks.append(fsmd.Check(cond, s.message, s.loc))
 
     def stmt_Store(self, s: ir.Store):
@@ -395,10 +397,10 @@ class _InstrScheduler:
             addr, value = self.temp(addr.type, s.loc), self.temp(value.type, s.loc)
             for t, e in ((addr, s.addr), (value, s.value)):
                 self.stmt_Assign(ir.Assign(ir.SlotTarget(t.name, t.slot, t.type, s.loc), e, s.loc))
-        bits = _cast(value, IntType(False, 8 * s.nbytes), s.loc)      # the low 8n bits, little-endian
+        bits = cast_expr(value, IntType(False, 8 * s.nbytes), s.loc)      # the low 8n bits, little-endian
         u8 = IntType(False, 8)
         for k in range(s.nbytes):
-            index = _add(addr, _const(k), s.loc) if k else addr
+            index = add_expr(addr, const_expr(k), s.loc) if k else addr
             byte = ir.Slice(bits, 8 * k + 7, 8 * k, u8, s.loc)
             self.stmt_Assign(ir.Assign(ir.StateTarget(s.mem, (index,), u8, s.loc), byte, s.loc))
 
@@ -420,18 +422,18 @@ class _InstrScheduler:
             stop_spec = t
         else:
             stop_ref = stop_spec = stop
-        self.open.env[var] = _cast(start, s.var.type, s.loc)
+        self.open.env[var] = cast_expr(start, s.var.type, s.loc)
         body, exit_ = self.m.new_id(), self.m.new_id()
         self.close(self._branch(ir.Compare("lt", start, stop, U1, s.loc), body, exit_))
         self.start(body, s.loc)
         self.block(s.body)
         for k in range(1, factor):        # partly unrolled: copy k runs iteration var + k if it exists
             ref = ir.SlotRef(s.var.name, s.var.slot, s.var.type, s.var.loc)
-            at = _add(ref, _const(k), s.loc)
-            copy = replace_slot(s.body, s.var.slot, _cast(at, s.var.type, s.loc))
+            at = add_expr(ref, const_expr(k), s.loc)
+            copy = replace_slot(s.body, s.var.slot, cast_expr(at, s.var.type, s.loc))
             self.stmt_If(ir.If(ir.Compare("lt", at, stop_spec, U1, s.loc), copy, (), s.loc))
-        nxt = _add(self.env_get(var), _const(factor), s.loc)
-        self.open.env[var] = _cast(nxt, s.var.type, s.loc)
+        nxt = add_expr(self.env_get(var), const_expr(factor), s.loc)
+        self.open.env[var] = cast_expr(nxt, s.var.type, s.loc)
         self.close(self._branch(ir.Compare("lt", nxt, stop_ref, U1, s.loc), body, exit_))
         self.start(exit_, s.loc)
 
@@ -482,11 +484,11 @@ class _InstrScheduler:
         cond = truth(cond)
         outer = self.guard
         base = dict(self.open.env)
-        self.guard = _and(outer, cond)
+        self.guard = and_expr(outer, cond)
         self.block(s.then)
         env_then = self.open.env
         self.open.env = dict(base)
-        self.guard = _and(outer, _not(cond))
+        self.guard = and_expr(outer, not_expr(cond))
         self.block(s.orelse)
         env_else = self.open.env
         merged = dict(base)
@@ -553,7 +555,7 @@ def schedule_machine(machine: ir.Machine) -> fsmd.Fsmd:
     """Schedule every instruction of a machine into FSMD units (a processor: one unit, `main`,
     whose instructions start from the fetch state)."""
     m = _Machine(machine)
-    schedules = [_place(machine, _InstrScheduler(m, instr).run(), instr) for instr in machine.instructions]
+    schedules = [place_schedule(machine, _InstrScheduler(m, instr).run(), instr) for instr in machine.instructions]
     schedules.sort(key=lambda sch: -bin(sch.match[0]).count("1"))
     states = tuple(m.states[i] for i in range(1, m.next_id))
     registers = _live_registers(m.registers, states, schedules)
@@ -561,12 +563,12 @@ def schedule_machine(machine: ir.Machine) -> fsmd.Fsmd:
                    for st in states)
     schedules = [dataclasses.replace(sch, fields=tuple(f for f in sch.fields if f.reg in registers))
                  for sch in schedules]
-    depth = _pow2(max((u.queue_depth for u in machine.hls.units), default=DEFAULT_FIFO_DEPTH))
+    depth = ceil_pow2(max((u.queue_depth for u in machine.hls.units), default=DEFAULT_FIFO_DEPTH))
     fetch = _fetch_port(machine, m, registers)
     width = machine.queue.width if fetch is None else 8 * fetch.ilen
     return fsmd.Fsmd(machine.name, machine.digest, machine.path, width, depth,
                      tuple(registers.values()), tuple(m.memories.values()), tuple(schedules), states, machine.loc,
-                     _units(machine, schedules), dram_timing(machine), fetch)
+                     build_units(machine, schedules), dram_timing(machine), fetch)
 
 
 def _fetch_port(machine: ir.Machine, m: _Machine, registers: dict):

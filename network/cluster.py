@@ -47,7 +47,7 @@ from .job import Job, Task
 from .topology import Topology
 from .workload import LinkModel, Workload
 
-__all__ = ["ClusterResult", "simulate", "MESSAGE_LIMIT", "busbw_factor"]
+__all__ = ["ClusterResult", "simulate", "MESSAGE_LIMIT", "busbw_factor", "ring_delivery_times"]
 
 MESSAGE_LIMIT = 20_000
 _BUILDERS = {"ring_allreduce": coll.ring_allreduce, "tree_allreduce": coll.tree_allreduce,
@@ -300,7 +300,7 @@ class _OpsEngine:
                               "max-min rates were reused for every step (approximate)")
         delay = self.ring_delays(ranks, routes, chunk)
         d = chunk / rate + delay
-        last = _ring_recurrence(gate, d, _RING_STEPS[task.algorithm](p))
+        last = ring_delivery_times(gate, d, _RING_STEPS[task.algorithm](p))
         ends = np.maximum(np.maximum(last, np.roll(last, 1)), gate)
         counts = np.diff(np.append(offsets, len(flat)))
         return ends, (flat, np.repeat(gate, counts), np.repeat(last, counts))
@@ -385,7 +385,7 @@ def _segment_cummax(values: np.ndarray, segment: np.ndarray) -> np.ndarray:
     return out
 
 
-def _ring_recurrence(gate: np.ndarray, d: np.ndarray, steps: int) -> np.ndarray:
+def ring_delivery_times(gate: np.ndarray, d: np.ndarray, steps: int) -> np.ndarray:
     """Delivery times of the last ring step: f_0 = gate + d, then
     f_s[i] = max(f_{s−1}[i−1], f_{s−1}[i]) + d[i]. Once every entry grows by exactly
     max(d) in one step the system is periodic (max-plus linearity), so the remaining steps

@@ -37,7 +37,10 @@ from .packet import PacketModel
 from .units import BANDWIDTH, SIZE, TIME, parse_quantity
 from .workload import LinkModel
 
-__all__ = ["Network", "load_network", "parse_network", "load_topology"]
+__all__ = ["Network", "load_network", "parse_network", "load_topology",
+           # shared with jobfile.py: reading a YAML file section by section, and the value parsers
+           "ConfigSection", "read_config_text", "read_yaml", "network_from_section",
+           "choice_of", "parse_bool", "parse_nonneg_time", "parse_positive_int", "positive_quantity"]
 
 _REQUIRED = object()
 
@@ -72,7 +75,7 @@ def parse_network(text: str, path: str = "<string>") -> Network:
     return network_from_section(net, Path(path).parent)
 
 
-def read_yaml(text: str, path: str) -> "_Section":
+def read_yaml(text: str, path: str) -> "ConfigSection":
     """The root mapping of a YAML text, with locations for line:col errors."""
     try:
         data = yaml.safe_load(text)
@@ -81,10 +84,10 @@ def read_yaml(text: str, path: str) -> "_Section":
         mark = getattr(exc, "problem_mark", None)
         loc = Loc(path, mark.line + 1, mark.column + 1) if mark else Loc(path, 1, 1)
         raise NetworkConfigError(loc, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    return _Section(data, (), locs, path, "file")
+    return ConfigSection(data, (), locs, path, "file")
 
 
-def network_from_section(net: "_Section", base: Path) -> Network:
+def network_from_section(net: "ConfigSection", base: Path) -> Network:
     """A `network:` mapping (topology + optional model) read from an open section."""
     topology = _topology(net.section("topology"))
     model = _model(net.section("model", optional=True), base)
@@ -113,7 +116,7 @@ def _locations(node: yaml.Node | None, path: str) -> dict[tuple, Loc]:
     return out
 
 
-class _Section:
+class ConfigSection:
     """A mapping being read: remembers which keys were used, blames locations."""
 
     def __init__(self, data: Any, at: tuple, locs: dict, path: str, what: str):
@@ -142,14 +145,14 @@ class _Section:
         except (ValueError, TypeError) as exc:
             raise self.error(key, f"bad value for '{key}': {exc}", hint) from None
 
-    def section(self, key: str, optional: bool = False) -> "_Section | None":
+    def section(self, key: str, optional: bool = False) -> "ConfigSection | None":
         self.used.add(key)
         if key not in self.data:
             if optional:
                 return None
             raise NetworkConfigError(self.loc(), f"{self.what} is missing '{key}'",
                                      f"add a '{key}:' mapping")
-        return _Section(self.data[key], self.at + (key,), self.locs, self.path, f"'{key}'")
+        return ConfigSection(self.data[key], self.at + (key,), self.locs, self.path, f"'{key}'")
 
     def items(self, key: str, what: str, example: str) -> list:
         """`key`'s value, which must be a non-empty list (`example` shows one item)."""
@@ -172,13 +175,15 @@ def _kind(value: Any) -> str:
     return "nothing" if value is None else type(value).__name__
 
 
-def _int(value: Any) -> int:
+def parse_positive_int(value: Any) -> int:
+    """`value` if it is an integer >= 1 (not a bool), else ValueError."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"expected a positive integer, got {value!r}")
     return value
 
 
-def _positive(units: dict[str, float]) -> Callable[[Any], float]:
+def positive_quantity(units: dict[str, float]) -> Callable[[Any], float]:
+    """A parser of a positive quantity in `units` (e.g. '50 GB/s' for BANDWIDTH; {} for plain numbers)."""
     def parse(value: Any) -> float:
         number = parse_quantity(value, units)
         if not number > 0:
@@ -187,14 +192,16 @@ def _positive(units: dict[str, float]) -> Callable[[Any], float]:
     return parse
 
 
-def _nonneg_time(value: Any) -> float:
+def parse_nonneg_time(value: Any) -> float:
+    """Seconds from a time like '1.5 us' (or a number), which must not be negative."""
     number = parse_quantity(value, TIME)
     if number < 0:
         raise ValueError(f"must not be negative, got {value!r}")
     return number
 
 
-def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+def choice_of(options: tuple[str, ...]) -> Callable[[Any], str]:
+    """A parser accepting only one of `options`."""
     def parse(value: Any) -> str:
         if value not in options:
             raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
@@ -202,7 +209,8 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     return parse
 
 
-def _bool(value: Any) -> bool:
+def parse_bool(value: Any) -> bool:
+    """`value` if it is a YAML true or false, else ValueError."""
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, got {value!r}")
     return value
@@ -211,41 +219,42 @@ def _bool(value: Any) -> bool:
 def _dims(value: Any) -> tuple[int, ...]:
     if not isinstance(value, list) or not 1 <= len(value) <= 3:
         raise ValueError(f"expected a list of 1 to 3 sizes like [4, 4, 2], got {value!r}")
-    return tuple(_int(v) for v in value)
+    return tuple(parse_positive_int(v) for v in value)
 
 
-_BW = _positive(BANDWIDTH)
+_BW = positive_quantity(BANDWIDTH)
 _BW_HINT = "a bandwidth like '50 GB/s' or '400 Gbps', or a number of bytes/s"
 
 
-def _link(parent: _Section, key: str) -> tuple[float, float]:
+def _link(parent: ConfigSection, key: str) -> tuple[float, float]:
     s = parent.section(key)
     bw = s.get("bandwidth", _BW, hint=_BW_HINT)
-    lat = s.get("latency", _nonneg_time, hint="a time like '500 ns' or '1.5 us'")
+    lat = s.get("latency", parse_nonneg_time, hint="a time like '500 ns' or '1.5 us'")
     s.done()
     return bw, lat
 
 
-def _topology(s: _Section) -> topo.Topology:
+def _topology(s: ConfigSection) -> topo.Topology:
     kinds = ("ring", "switch", "leaf_spine", "fat_tree", "torus", "hierarchical")
-    kind = s.get("kind", _choice(kinds), hint=f"one of {', '.join(kinds)}")
-    routing = s.get("routing", _choice(topo.ROUTINGS), "ecmp")
-    sw_lat = (lambda: s.get("switch_latency", _nonneg_time, 0.0))
+    kind = s.get("kind", choice_of(kinds), hint=f"one of {', '.join(kinds)}")
+    routing = s.get("routing", choice_of(topo.ROUTINGS), "ecmp")
+    sw_lat = (lambda: s.get("switch_latency", parse_nonneg_time, 0.0))
     try:
         if kind == "ring":
-            built = topo.ring(s.get("nodes", _int), *_link(s, "link"),
-                              bidirectional=s.get("bidirectional", _bool, True), routing=routing)
+            built = topo.ring(s.get("nodes", parse_positive_int), *_link(s, "link"),
+                              bidirectional=s.get("bidirectional", parse_bool, True), routing=routing)
         elif kind == "switch":
-            built = topo.switch(s.get("nodes", _int), *_link(s, "link"), sw_lat(), routing)
+            built = topo.switch(s.get("nodes", parse_positive_int), *_link(s, "link"), sw_lat(), routing)
         elif kind in ("leaf_spine", "fat_tree"):
             built = topo.leaf_spine(
-                s.get("leaves", _int), s.get("hosts_per_leaf", _int), s.get("spines", _int),
-                *_link(s, "link"), s.get("oversubscription", _positive({}), 1.0), sw_lat(),
+                s.get("leaves", parse_positive_int), s.get("hosts_per_leaf", parse_positive_int),
+                s.get("spines", parse_positive_int),
+                *_link(s, "link"), s.get("oversubscription", positive_quantity({}), 1.0), sw_lat(),
                 s.get("uplink_bandwidth", _BW, None, _BW_HINT), routing)
         elif kind == "torus":
             built = topo.torus(s.get("dims", _dims), *_link(s, "link"), routing)
         else:
-            built = topo.hierarchical(s.get("servers", _int), s.get("per_server", _int),
+            built = topo.hierarchical(s.get("servers", parse_positive_int), s.get("per_server", parse_positive_int),
                                       *_link(s, "intra"), *_link(s, "inter"), sw_lat(), routing)
     except NetworkConfigError:
         raise
@@ -255,34 +264,34 @@ def _topology(s: _Section) -> topo.Topology:
     return built
 
 
-def _model(s: _Section | None, base: Path) -> LinkModel:
+def _model(s: ConfigSection | None, base: Path) -> LinkModel:
     if s is None:
         return PacketModel()
     kinds = ("packet", "flow", "mess")
-    kind = s.get("kind", _choice(kinds), hint=f"one of {', '.join(kinds)}")
-    mtu = s.get("mtu", _positive(SIZE), 4096.0)
+    kind = s.get("kind", choice_of(kinds), hint=f"one of {', '.join(kinds)}")
+    mtu = s.get("mtu", positive_quantity(SIZE), 4096.0)
     if kind == "packet":
-        buffer = s.get("buffer", lambda v: None if v == "infinite" else _positive(SIZE)(v),
+        buffer = s.get("buffer", lambda v: None if v == "infinite" else positive_quantity(SIZE)(v),
                        None, "a size like '1 MiB', or 'infinite'")
-        rto = s.get("rto", _positive(TIME), None)
+        rto = s.get("rto", positive_quantity(TIME), None)
         if buffer is not None and buffer < mtu:
             raise s.error("buffer", f"a buffer of {buffer:g} B cannot hold one {mtu:g} B packet")
         model: LinkModel = PacketModel(mtu, buffer, rto)
     elif kind == "flow":
-        model = FlowModel(mtu if s.get("store_and_forward", _bool, True) else None)
+        model = FlowModel(mtu if s.get("store_and_forward", parse_bool, True) else None)
     else:
         model = MessModel(_curves(s, base), mix=s.get("mix", str, None),
-                          window=s.get("window", _positive(TIME), None), mtu=mtu)
+                          window=s.get("window", positive_quantity(TIME), None), mtu=mtu)
     s.done()
     return model
 
 
-def _curves(s: _Section, base: Path):
+def _curves(s: ConfigSection, base: Path):
     source = s.get("curve", str, hint="a CSV file (relative to this file) or 'fit'")
     if source == "fit":
         fit = s.section("fit")
         bw, lat = _link(fit, "link")
-        curve = fit_curve(bw, lat, fit.get("switch_latency", _nonneg_time, 0.0))
+        curve = fit_curve(bw, lat, fit.get("switch_latency", parse_nonneg_time, 0.0))
         fit.done()
         return curve
     csv_path = base / source

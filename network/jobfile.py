@@ -51,8 +51,8 @@ import numpy as np
 
 
 from . import compute as cm
-from .config import (Network, _bool, _choice, _int, _nonneg_time, _positive, _Section,
-                     load_network, network_from_section, read_config_text, read_yaml)
+from .config import (ConfigSection, Network, choice_of, load_network, network_from_section, parse_bool,
+                     parse_nonneg_time, parse_positive_int, positive_quantity, read_config_text, read_yaml)
 from .curves import fit_curve
 from .errors import NetworkConfigError, NetworkError
 from .flow import FlowModel
@@ -66,7 +66,7 @@ __all__ = ["ClusterConfig", "load_cluster", "parse_cluster", "with_model", "NETW
 
 NETWORK_KINDS = ("constant", "flow", "mess")
 JOB_KINDS = ("data_parallel", "pipeline", "tensor_parallel", "chakra", "colocated")
-_SIZE = _positive(SIZE)
+_SIZE = positive_quantity(SIZE)
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def with_model(network: Network, kind: str) -> Network:
     return Network(topo, model, network.source)
 
 
-def _network(root: _Section, base: Path) -> Network:
+def _network(root: ConfigSection, base: Path) -> Network:
     root.used.add("network")
     value = root.data.get("network")
     if isinstance(value, str):
@@ -126,11 +126,11 @@ def _network(root: _Section, base: Path) -> Network:
     return network_from_section(root.section("network"), base)
 
 
-def _compute(s: _Section | None, base: Path) -> cm.ComputeModel | None:
+def _compute(s: ConfigSection | None, base: Path) -> cm.ComputeModel | None:
     if s is None:
         return None
     kinds = ("roofline", "table", "curve", "sampled_rtl")
-    kind = s.get("kind", _choice(kinds), hint=f"one of {', '.join(kinds)}")
+    kind = s.get("kind", choice_of(kinds), hint=f"one of {', '.join(kinds)}")
     try:
         model = _compute_kind(s, kind, base)
     except NetworkConfigError:
@@ -141,11 +141,11 @@ def _compute(s: _Section | None, base: Path) -> cm.ComputeModel | None:
     return model
 
 
-def _compute_kind(s: _Section, kind: str, base: Path) -> cm.ComputeModel:
+def _compute_kind(s: ConfigSection, kind: str, base: Path) -> cm.ComputeModel:
     if kind == "roofline":
-        return cm.Roofline(s.get("peak", _positive(FLOPS), hint="e.g. '400 TFLOP/s'"),
-                           s.get("memory_bandwidth", _positive(BANDWIDTH), hint="e.g. '2 TB/s'"),
-                           s.get("overhead", _nonneg_time, 0.0))
+        return cm.Roofline(s.get("peak", positive_quantity(FLOPS), hint="e.g. '400 TFLOP/s'"),
+                           s.get("memory_bandwidth", positive_quantity(BANDWIDTH), hint="e.g. '2 TB/s'"),
+                           s.get("overhead", parse_nonneg_time, 0.0))
     if kind == "table":
         if "file" in s.data:
             table = cm.load_kernel_table(_file(s, "file", base))
@@ -154,7 +154,7 @@ def _compute_kind(s: _Section, kind: str, base: Path) -> cm.ComputeModel:
         kernels = s.section("kernels", optional=True)
         if kernels is not None:
             for key in kernels.data:
-                table.entries[str(key)] = cm.Estimate(kernels.get(key, _nonneg_time), None,
+                table.entries[str(key)] = cm.Estimate(kernels.get(key, parse_nonneg_time), None,
                                                       "table")
             kernels.done()
         s.used.add("file")
@@ -162,14 +162,14 @@ def _compute_kind(s: _Section, kind: str, base: Path) -> cm.ComputeModel:
     if kind == "curve":
         rows = np.loadtxt(_file(s, "file", base), delimiter=",", comments="#", skiprows=1,
                           ndmin=2)
-        return cm.ThroughputCurve(rows[:, 0], rows[:, 1], s.get("overhead", _nonneg_time, 0.0))
+        return cm.ThroughputCurve(rows[:, 0], rows[:, 1], s.get("overhead", parse_nonneg_time, 0.0))
     fallback = s.section("fallback", optional=True)
     cache = s.get("cache", str, None)
     return cm.SampledRTL(None, base / cache if cache else None,
                          _compute(fallback, base) if fallback else None)
 
 
-def _file(s: _Section, key: str, base: Path) -> Path:
+def _file(s: ConfigSection, key: str, base: Path) -> Path:
     name = s.get(key, str, hint="a path relative to this file")
     path = base / name
     if not path.is_file():
@@ -183,7 +183,7 @@ class _Kernels:
     def __init__(self, model: cm.ComputeModel | None, dtype_bytes: int):
         self.model, self.dtype_bytes = model, dtype_bytes
 
-    def read(self, s: _Section, key: str, name: str, default: Any = None):
+    def read(self, s: ConfigSection, key: str, name: str, default: Any = None):
         """(seconds, ci, kernel or None); `default` when the key is absent."""
         s.used.add(key)
         value = s.data.get(key)
@@ -193,7 +193,7 @@ class _Kernels:
                                          "a time like '1.5 ms', or {gemm: [M, K, N]}")
             return default
         if not isinstance(value, dict):
-            return s.get(key, _nonneg_time, hint="a time like '1.5 ms', or {gemm: [M, K, N]}"), \
+            return s.get(key, parse_nonneg_time, hint="a time like '1.5 ms', or {gemm: [M, K, N]}"), \
                 None, None
         k = s.section(key)
         kernel = self.kernel(k, name)
@@ -208,31 +208,31 @@ class _Kernels:
             raise NetworkConfigError(s.loc(key), exc.message, exc.hint) from None
         return est.seconds, est.ci, kernel
 
-    def kernel(self, k: _Section, name: str) -> cm.Kernel:
+    def kernel(self, k: ConfigSection, name: str) -> cm.Kernel:
         if "gemm" in k.data:
             shape = k.get("gemm", _shape, hint="[M, K, N], positive integers")
             return cm.gemm_kernel(*shape, dtype_bytes=self.dtype_bytes, name="")
         if "kernel" in k.data:
             return cm.Kernel(k.get("kernel", str))
-        return cm.Kernel(name, k.get("flops", _positive({}), hint="a number of flops"),
+        return cm.Kernel(name, k.get("flops", positive_quantity({}), hint="a number of flops"),
                          k.get("bytes", _SIZE, 0.0))
 
 
 def _shape(value: Any) -> tuple[int, int, int]:
     if not isinstance(value, list) or len(value) != 3:
         raise ValueError(f"expected [M, K, N], got {value!r}")
-    return tuple(_int(v) for v in value)
+    return tuple(parse_positive_int(v) for v in value)
 
 
-def _job(s: _Section, network: Network, model, base: Path) -> tuple[Job, str]:
-    kind = s.get("kind", _choice(JOB_KINDS), hint=f"one of {', '.join(JOB_KINDS)}")
-    engine = s.get("engine", _choice(("auto", "messages", "ops")), "auto")
+def _job(s: ConfigSection, network: Network, model, base: Path) -> tuple[Job, str]:
+    kind = s.get("kind", choice_of(JOB_KINDS), hint=f"one of {', '.join(JOB_KINDS)}")
+    engine = s.get("engine", choice_of(("auto", "messages", "ops")), "auto")
     topo = network.topology
-    n = s.get("nodes", _int, topo.n_nodes)
+    n = s.get("nodes", parse_positive_int, topo.n_nodes)
     if n > topo.n_nodes:
         raise s.error("nodes", f"the job asks for {n} nodes but '{topo.name}' has "
                                f"{topo.n_nodes}")
-    kernels = _Kernels(model, s.get("dtype_bytes", _int, 2))
+    kernels = _Kernels(model, s.get("dtype_bytes", parse_positive_int, 2))
     try:
         if kind == "colocated":
             job = _colocated(s, kernels, n, base)
@@ -252,17 +252,17 @@ def _job(s: _Section, network: Network, model, base: Path) -> tuple[Job, str]:
     return job, engine
 
 
-def _build(s: _Section, kind: str, kernels: _Kernels, nodes: list[int], n: int) -> Job:
+def _build(s: ConfigSection, kind: str, kernels: _Kernels, nodes: list[int], n: int) -> Job:
     """A data_parallel, pipeline or tensor_parallel job on `nodes` (of `n`)."""
-    algorithm = (lambda: s.get("algorithm", _choice(ALGORITHMS[:3]), "ring_allreduce"))
+    algorithm = (lambda: s.get("algorithm", choice_of(ALGORITHMS[:3]), "ring_allreduce"))
     if kind == "data_parallel":
         return data_parallel_step(
             _layers(s, kernels, backward=True), nodes, n,
-            s.get("bucket", _SIZE, 25 * 2**20), s.get("overlap", _bool, True), algorithm(),
-            s.get("optimizer", _nonneg_time, 0.0))
+            s.get("bucket", _SIZE, 25 * 2**20), s.get("overlap", parse_bool, True), algorithm(),
+            s.get("optimizer", parse_nonneg_time, 0.0))
     if kind == "pipeline":
         return _pipeline(s, kernels, nodes, n)
-    size = s.get("group_size", _int)
+    size = s.get("group_size", parse_positive_int)
     if len(nodes) % size:
         raise s.error("group_size", f"{len(nodes)} nodes do not split into groups of {size}")
     groups = [nodes[g:g + size] for g in range(0, len(nodes), size)]
@@ -270,13 +270,13 @@ def _build(s: _Section, kind: str, kernels: _Kernels, nodes: list[int], n: int) 
                                   s.get("activation_bytes", _SIZE), algorithm())
 
 
-def _colocated(s: _Section, kernels: _Kernels, n: int, base: Path) -> Job:
+def _colocated(s: ConfigSection, kernels: _Kernels, n: int, base: Path) -> Job:
     """`parts:` a list of jobs, each with a name, its nodes and its own kind and keys."""
     items = s.items("parts", "jobs", "- {name: train, nodes: '0-7', kind: data_parallel, ...}")
     kinds = tuple(k for k in JOB_KINDS if k not in ("chakra", "colocated"))
     parts, taken = [], {}
     for i, item in enumerate(items):
-        ps = _Section(item, s.at + ("parts", i), s.locs, s.path, f"part {i}")
+        ps = ConfigSection(item, s.at + ("parts", i), s.locs, s.path, f"part {i}")
         name = str(ps.get("name", str, f"part{i}"))
         nodes = ps.get("nodes", lambda v: _node_list(v, n),
                        hint="a list of node ids, or ranges like '0-3,8-11'")
@@ -285,7 +285,7 @@ def _colocated(s: _Section, kernels: _Kernels, n: int, base: Path) -> Job:
                 raise ps.error("nodes", f"node {v} is in part '{taken[v]}' already",
                                "parts share the fabric, not nodes")
             taken[v] = name
-        kind = ps.get("kind", _choice(kinds), hint=f"one of {', '.join(kinds)}")
+        kind = ps.get("kind", choice_of(kinds), hint=f"one of {', '.join(kinds)}")
         try:
             parts.append((name, _build(ps, kind, kernels, nodes, n)))
         except NetworkConfigError:
@@ -314,13 +314,13 @@ def _node_list(value: Any, n: int) -> list[int]:
     return nodes
 
 
-def _layers(s: _Section, kernels: _Kernels, backward: bool) -> list[Layer]:
+def _layers(s: ConfigSection, kernels: _Kernels, backward: bool) -> list[Layer]:
     items = s.items("layers", "layers", "- {name: block, repeat: 12, forward: 1 ms, grad_bytes: 32 MiB}")
     layers = []
     for i, item in enumerate(items):
-        ls = _Section(item, s.at + ("layers", i), s.locs, s.path, f"layer {i}")
+        ls = ConfigSection(item, s.at + ("layers", i), s.locs, s.path, f"layer {i}")
         name = str(ls.get("name", str, f"layer{i}"))
-        repeat = ls.get("repeat", _int, 1)
+        repeat = ls.get("repeat", parse_positive_int, 1)
         fwd, fwd_ci, kernel = kernels.read(ls, "forward", name)
         if backward:
             bwd, bwd_ci, _ = kernels.read(ls, "backward", name,
@@ -346,16 +346,16 @@ def _scale(ci, factor: float):
     return None if ci is None else (ci[0] * factor, ci[1] * factor)
 
 
-def _pipeline(s: _Section, kernels: _Kernels, nodes: list[int], n: int) -> Job:
+def _pipeline(s: ConfigSection, kernels: _Kernels, nodes: list[int], n: int) -> Job:
     s.used.add("stages")
     stages_value = s.data.get("stages")
     if isinstance(stages_value, int) and not isinstance(stages_value, bool):
-        count = s.get("stages", _int)
+        count = s.get("stages", parse_positive_int)
         seconds, _, _ = kernels.read(s, "stage", "stage")
         stages = [seconds] * count
     elif isinstance(stages_value, list) and stages_value:
-        holder = _Section({f"{i}": v for i, v in enumerate(stages_value)}, s.at, s.locs,
-                          s.path, "'stages'")
+        holder = ConfigSection({f"{i}": v for i, v in enumerate(stages_value)}, s.at, s.locs,
+                               s.path, "'stages'")
         holder.locs = {**s.locs, **{s.at + (f"{i}",): s.locs.get(s.at + ("stages", i), s.loc())
                                     for i in range(len(stages_value))}}
         stages = [kernels.read(holder, f"{i}", f"stage{i}")[0] for i in range(len(stages_value))]
@@ -369,7 +369,7 @@ def _pipeline(s: _Section, kernels: _Kernels, nodes: list[int], n: int) -> Job:
         raise s.error("stages", f"{len(stages)} stages need {len(stages)} nodes, the job has "
                                 f"{len(nodes)}")
     return pipeline_inference(stages, s.get("activation_bytes", _SIZE),
-                              s.get("micro_batches", _int), placement, n)
+                              s.get("micro_batches", parse_positive_int), placement, n)
 
 
 def _node(value: Any, n: int) -> int:

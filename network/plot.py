@@ -19,12 +19,13 @@ import numpy as np
 from .cluster import ClusterResult
 from .errors import NetworkError
 
-__all__ = ["plot_result"]
+__all__ = ["load_pyplot", "plot_result"]
 
 COMPUTE, COMM, EXPOSED, IDLE = "#4C72B0", "#DD8452", "#C44E52", "#BBBBBB"
 
 
-def _pyplot():
+def load_pyplot():
+    """matplotlib.pyplot on the Agg backend; a NetworkError saying how to install it if missing."""
     try:
         import matplotlib
     except ImportError:
@@ -53,7 +54,7 @@ def _shown_nodes(nodes: np.ndarray, critical: int, max_nodes: int) -> np.ndarray
 def plot_result(result: ClusterResult, path: str | Path, title: str = "",
                 max_nodes: int = 32) -> Path:
     """Write the figure to `path` (format from its suffix: .png, .pdf, .svg)."""
-    plt = _pyplot()
+    plt = load_pyplot()
     _, nodes, starts, ends, comm = result.node_events()
     b = result.breakdown()
     step, ci = result.step_time, result.step_time_ci

@@ -13,13 +13,13 @@ from .errors import Loc, SpecError
 from .types import MAX_WIDTH, U1, IntType, parse_type, type_of_constant
 
 
-_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.BitAnd: "and", ast.BitOr: "or",
-           ast.BitXor: "xor", ast.LShift: "shl", ast.RShift: "shr"}
+AST_BINARY_OPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.BitAnd: "and", ast.BitOr: "or",
+                  ast.BitXor: "xor", ast.LShift: "shl", ast.RShift: "shr"}
 _CMPOPS = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge"}
 _FOLD_CMP = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
              "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
-_STATEMENT_BUILTINS = ("store", "halt", "env_call")
-_EXPR_BUILTINS = ("sext", "zext", "cat", "min", "max", "load", "range")
+STATEMENT_BUILTINS = ("store", "halt", "env_call")
+EXPR_BUILTINS = ("sext", "zext", "cat", "min", "max", "load", "range")
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class ExprChecker:
     def expr(self, node: ast.expr, scope):
         handler = getattr(self, f"expr_{type(node).__name__}", None)
         if handler is None:
-            self.fail(node, f"'{_describe(node)}' is not allowed in an expression",
+            self.fail(node, f"'{syntax_name(node)}' is not allowed in an expression",
                       "expressions use integers, names, state[i], + - * & | ^ << >> ~, comparisons, "
                       "and/or/not, a if c else b, and the built-ins uN/sN/sext/zext/cat/min/max/load")
         return self.limit(handler(node, scope), node)
@@ -109,7 +109,7 @@ class ExprChecker:
             return ir.StateRead(name, (), state.type, loc)
         if name in self.view.params:
             return Lit(self.view.params[name], loc)
-        if name in _EXPR_BUILTINS or name in _STATEMENT_BUILTINS or _annotation_type(node) is not None:
+        if name in EXPR_BUILTINS or name in STATEMENT_BUILTINS or annotation_type(node) is not None:
             self.fail(node, f"built-in '{name}' must be called", f"write {name}(...)")
         if name in getattr(self, "fixed", {}):
             self.fail(node, f"field '{name}' is fixed to {self.fixed[name]} by 'match', so it is not an operand",
@@ -123,9 +123,9 @@ class ExprChecker:
         return f"names in scope — {listed}" if listed else "no names are in scope"
 
     def expr_BinOp(self, node: ast.BinOp, scope):
-        op = _BINOPS.get(type(node.op))
+        op = AST_BINARY_OPS.get(type(node.op))
         if op is None:
-            self.fail(node, f"operator '{_op_text(node.op)}' is not part of the language",
+            self.fail(node, f"operator '{operator_text(node.op)}' is not part of the language",
                       "use + - * & | ^ << >> (divide by powers of two with >>)")
         return self.binary(op, self.expr(node.left, scope), self.expr(node.right, scope), node)
 
@@ -147,7 +147,7 @@ class ExprChecker:
             a = self.sized(a, b.type)
         if isinstance(b, Lit):
             b = self.sized(b, a.type)
-        t = _common(a.type, b.type)
+        t = common_type(a.type, b.type)
         if op in ("add", "sub"):
             t = IntType(t.signed or op == "sub", t.width + 1)
         elif op == "mul":
@@ -189,7 +189,7 @@ class ExprChecker:
             self.fail(node, "chained comparisons are not allowed", "write a < b and b < c")
         op = _CMPOPS.get(type(node.ops[0]))
         if op is None:
-            self.fail(node, f"'{_op_text(node.ops[0])}' is not a comparison of integers", "use == != < <= > >=")
+            self.fail(node, f"'{operator_text(node.ops[0])}' is not a comparison of integers", "use == != < <= > >=")
         a, b = self.expr(node.left, scope), self.expr(node.comparators[0], scope)
         if isinstance(a, Lit) and isinstance(b, Lit):
             return Lit(int(_FOLD_CMP[op](a.value, b.value)), self.loc(node))
@@ -206,7 +206,7 @@ class ExprChecker:
             a, b = self.sized(a), self.sized(b)
         a = self.sized(a, getattr(b, "type", None))
         b = self.sized(b, a.type)
-        t = _common(a.type, b.type)
+        t = common_type(a.type, b.type)
         return ir.Select(cond, self.fit(a, t, node, "a if c else b"), self.fit(b, t, node, "a if c else b"),
                          t, self.loc(node))
 
@@ -273,14 +273,14 @@ class ExprChecker:
         name = node.func.id
         if node.keywords:
             self.fail(node, f"{name}(...) takes positional arguments only")
-        cast = _annotation_type(node.func)
+        cast = annotation_type(node.func)
         if cast is not None:
             self.arity(node, 1)
             a = self.expr(node.args[0], scope)
             if isinstance(a, Lit):
                 return ir.Const(cast.wrap(a.value), cast, self.loc(node))
             return ir.Cast(a, cast, self.loc(node))
-        if name in _STATEMENT_BUILTINS:
+        if name in STATEMENT_BUILTINS:
             self.fail(node, f"{name}(...) is a statement, not a value", f"call {name}(...) on its own line")
         handler = getattr(self, f"call_{name}", None)
         if handler is None or name == "range":
@@ -381,7 +381,8 @@ class ExprChecker:
         return ir.EnvCall(self.const(node.args[0], scope, "env_call kind"), self.loc(node))
 
 
-def _common(a: IntType, b: IntType) -> IntType:
+def common_type(a: IntType, b: IntType) -> IntType:
+    """The common type of two operands: same signedness, the wider; mixed, signed and wide enough for both."""
     if a.signed == b.signed:
         return IntType(a.signed, max(a.width, b.width))
     s, u = (a, b) if a.signed else (b, a)
@@ -396,16 +397,19 @@ def _fold_binary(op: str, a: int, b: int, node, checker: "ExprChecker") -> int:
             "min": min(a, b), "max": max(a, b)}[op]
 
 
-def _annotation_type(node: ast.expr) -> IntType | None:
+def annotation_type(node: ast.expr) -> IntType | None:
+    """The integer type a name like `u8` or `s32` denotes, or None (also for anything but a name)."""
     return parse_type(node.id) if isinstance(node, ast.Name) else None
 
 
-def _op_text(op: ast.AST) -> str:
+def operator_text(op: ast.AST) -> str:
+    """How error messages show a Python operator outside the language ('/', 'is', ...)."""
     return {ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**", ast.MatMult: "@",
             ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}.get(type(op), type(op).__name__)
 
 
-def _describe(node: ast.AST) -> str:
+def syntax_name(node: ast.AST) -> str:
+    """How error messages name a Python construct outside the language ('def', 'lambda', ...)."""
     names = {"FunctionDef": "def", "Return": "return", "Import": "import", "ImportFrom": "import",
              "With": "with", "Try": "try", "Raise": "raise", "Delete": "del", "Global": "global",
              "Nonlocal": "nonlocal", "Lambda": "lambda", "ListComp": "list comprehension",

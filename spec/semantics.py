@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 
 from . import ir
 from .errors import SpecError
-from .exprcheck import _EXPR_BUILTINS, _STATEMENT_BUILTINS, _BINOPS, ExprChecker, Lit, _annotation_type, _common, \
-    _op_text, _describe
+from .exprcheck import (AST_BINARY_OPS, EXPR_BUILTINS, STATEMENT_BUILTINS, ExprChecker, Lit, annotation_type,
+                        common_type, operator_text, syntax_name)
 from .types import IntType, type_of_constant
 
 MAX_TRIPS = 1 << 20
@@ -114,7 +114,7 @@ class _Checker(ExprChecker):
     def stmt(self, node: ast.stmt, scope: _Scope):
         handler = getattr(self, f"stmt_{type(node).__name__}", None)
         if handler is None:
-            self.fail(node, f"'{_describe(node)}' is not allowed in semantics",
+            self.fail(node, f"'{syntax_name(node)}' is not allowed in semantics",
                       "allowed statements: assignment, +=, if/elif/else, for v in range(...), assert, "
                       "store(...), halt(...), env_call(...), pass")
         return handler(node, scope)
@@ -126,7 +126,7 @@ class _Checker(ExprChecker):
         value = node.value
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             return None       # a docstring-like comment
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in _STATEMENT_BUILTINS:
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in STATEMENT_BUILTINS:
             return getattr(self, f"call_{value.func.id}")(value, scope)
         self.fail(node, "this expression has no effect",
                   "assign its value, or call store(...), halt(...) or env_call(...)")
@@ -138,7 +138,7 @@ class _Checker(ExprChecker):
         return self.assign(node.targets[0], value, None, scope, node)
 
     def stmt_AnnAssign(self, node: ast.AnnAssign, scope):
-        t = _annotation_type(node.annotation)
+        t = annotation_type(node.annotation)
         if t is None:
             self.fail(node.annotation, f"'{ast.unparse(node.annotation)}' is not a type",
                       "annotate with an integer type such as u32 or s8")
@@ -153,9 +153,9 @@ class _Checker(ExprChecker):
         return self.assign(node.target, value, t, scope, node)
 
     def stmt_AugAssign(self, node: ast.AugAssign, scope):
-        op = _BINOPS.get(type(node.op))
+        op = AST_BINARY_OPS.get(type(node.op))
         if op is None:
-            self.fail(node, f"operator '{_op_text(node.op)}=' is not allowed", "use + - * & | ^ << >>")
+            self.fail(node, f"operator '{operator_text(node.op)}=' is not allowed", "use + - * & | ^ << >>")
         current = self.expr(_as_load(node.target), scope)
         rhs = self.expr(node.value, scope)
         value = self.limit(self.binary(op, current, rhs, node), node)
@@ -206,7 +206,7 @@ class _Checker(ExprChecker):
         slot = scope.names.get(name)
         if slot is not None and slot.kind == "loop":
             self.fail(target, f"cannot assign to loop variable '{name}'", "use another local")
-        if name in _EXPR_BUILTINS or name in _STATEMENT_BUILTINS or _annotation_type(ast.Name(name)) is not None:
+        if name in EXPR_BUILTINS or name in STATEMENT_BUILTINS or annotation_type(ast.Name(name)) is not None:
             self.fail(target, f"'{name}' is a built-in name and cannot be assigned", "choose another name")
 
     def declare_local(self, target: ast.Name, name: str, value, annotation: IntType | None) -> Slot:
@@ -264,8 +264,8 @@ class _Checker(ExprChecker):
         if name in self.local_types or name in self.view.state:
             self.fail(node.target, f"loop variable '{name}' reuses the name of a local or state element",
                       "choose a fresh name for the loop variable")
-        var_type = type_of_constant(max(lo, hi - 1, 0)) if lo >= 0 else _common(type_of_constant(lo),
-                                                                                type_of_constant(hi))
+        var_type = type_of_constant(max(lo, hi - 1, 0)) if lo >= 0 else common_type(type_of_constant(lo),
+                                                                                    type_of_constant(hi))
         slot = Slot(name, self.new_slot(), var_type, "loop")
         body_scope = scope.child()
         body_scope.names[name] = slot

@@ -10,7 +10,7 @@ from network import (FlowModel, Kernel, KernelTable, Layer, NetworkError, Packet
                      Roofline, SampledRTL, ThroughputCurve, data_parallel_step, gemm_kernel,
                      hierarchical, leaf_spine, load_cluster, pipeline_inference, ring, simulate,
                      switch, tensor_parallel_layers, torus, write_chrome_trace)
-from network.cluster import _ring_recurrence
+from network.cluster import ring_delivery_times
 from network.compute import Estimate
 
 CLUSTERS = Path(__file__).resolve().parent.parent / "hw" / "clusters" / "jobs"
@@ -102,7 +102,7 @@ def test_ring_recurrence_extrapolation_is_exact():
         f = gate + d
         for _ in range(steps - 1):
             f = np.maximum(np.roll(f, 1), f) + d
-        np.testing.assert_allclose(_ring_recurrence(gate, d, steps), f, rtol=1e-12)
+        np.testing.assert_allclose(ring_delivery_times(gate, d, steps), f, rtol=1e-12)
 
 
 def test_compute_models():

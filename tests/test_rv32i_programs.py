@@ -9,32 +9,21 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from fastforward.riscv import ProgramLoadError, attach_host, load_elf, run_program, rv32i_machine
 from fastforward.sim import Simulator
+from riscv_tools import CFLAGS, GCC, RV32I, SRC, run_riscv_gcc
 from spec import Assembler
 
-GCC = shutil.which("riscv64-unknown-elf-gcc")
 OBJCOPY = shutil.which("riscv64-unknown-elf-objcopy")
-SRC = Path(__file__).parent / "rv32i"
 PROGRAMS = ("fib", "sort", "crc", "tohost")
-RV32I = ["-march=rv32i", "-mabi=ilp32"]
-CFLAGS = RV32I + ["-O2", "-ffreestanding", "-fno-builtin", "-fno-tree-loop-distribute-patterns",
-                  "-nostdlib", "-nostartfiles", "-Wl,--no-warn-rwx-segments"]
 LIMIT = 2_000_000
 
 pytestmark = [pytest.mark.riscv_gcc,
               pytest.mark.skipif(GCC is None, reason="riscv64-unknown-elf-gcc is not installed")]
-
-
-def _gcc(args: list, cwd: Path):
-    done = subprocess.run([GCC, *args], cwd=cwd, capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"riscv64-unknown-elf-gcc {' '.join(map(str, args))} failed:\n{done.stderr}")
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +32,8 @@ def build(tmp_path_factory):
     elves = {}
     for name in PROGRAMS:
         elf = out / f"{name}.elf"
-        _gcc([*CFLAGS, "-T", SRC / "link.ld", SRC / "crt0.S", SRC / "runtime.c", SRC / f"{name}.c",
-              "-lgcc", "-o", elf], out)
+        run_riscv_gcc([*CFLAGS, "-T", SRC / "link.ld", SRC / "crt0.S", SRC / "runtime.c", SRC / f"{name}.c",
+                       "-lgcc", "-o", elf], out)
         elves[name] = elf
     return elves
 
@@ -135,12 +124,12 @@ def test_loader_rejects_foreign_elves(machine, tmp_path):
     src = tmp_path / "spin.S"
     src.write_text(".globl _start\n_start: j _start\n")
     rv64 = tmp_path / "rv64.elf"
-    _gcc(["-march=rv64i", "-mabi=lp64", "-nostdlib", "-nostartfiles", "-Wl,-Ttext=0x80000000", src, "-o", rv64],
-         tmp_path)
+    run_riscv_gcc(["-march=rv64i", "-mabi=lp64", "-nostdlib", "-nostartfiles", "-Wl,-Ttext=0x80000000", src,
+                   "-o", rv64], tmp_path)
     with pytest.raises(ProgramLoadError, match="64-bit"):
         load_elf(Simulator(machine), rv64)
     low = tmp_path / "low.elf"
-    _gcc([*RV32I, "-nostdlib", "-nostartfiles", "-Wl,-Ttext=0x10000", src, "-o", low], tmp_path)
+    run_riscv_gcc([*RV32I, "-nostdlib", "-nostartfiles", "-Wl,-Ttext=0x10000", src, "-o", low], tmp_path)
     with pytest.raises(ProgramLoadError, match="does not fit in ram"):
         load_elf(Simulator(machine), low)
     with open(sys.executable, "rb") as f:
@@ -203,7 +192,7 @@ def test_encodings_agree_with_gnu_as(machine, tmp_path):
     src.write_text(".option norelax\n.globl _start\n_start:\n"
                    + GNU_VS_OURS.format(iorw="iorw", r="r", w="w"))
     elf, binary = tmp_path / "all.elf", tmp_path / "all.bin"
-    _gcc([*RV32I, "-nostdlib", "-nostartfiles", "-Wl,-Ttext=0x80000000", src, "-o", elf], tmp_path)
+    run_riscv_gcc([*RV32I, "-nostdlib", "-nostartfiles", "-Wl,-Ttext=0x80000000", src, "-o", elf], tmp_path)
     subprocess.run([OBJCOPY, "-O", "binary", "-j", ".text", elf, binary], check=True)
     data = binary.read_bytes()
     gnu = tuple(int.from_bytes(data[i:i + 4], "little") for i in range(0, len(data), 4))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from .output import emit_json, stdout
+from .output import emit_json, stderr, stdout
 
 DESCRIPTION = """\
 Run one of the studies of DESIGN.md and write DIR/report.md, DIR/results.json and PNG plots:
@@ -37,7 +37,8 @@ def add_parser(sub):
 def command(args) -> int:
     from ..experiments import run_experiment
     t0 = time.perf_counter()
-    out = run_experiment(args.name, args.out, quick=args.quick, spec=args.spec, show=not args.json)
+    log = None if args.json else (lambda msg: stderr.print(f"[dim]{args.name}:[/] {msg}"))
+    out = run_experiment(args.name, args.out, quick=args.quick, spec=args.spec, log=log)
     info = {"experiment": args.name, "quick": args.quick, "out": str(args.out), "report": out["report"],
             "plots": out["plots"], "headline": out["headline"], "seconds": round(time.perf_counter() - t0, 2)}
     if args.json:

@@ -84,8 +84,8 @@ def command(args) -> int:
 
 
 def plot_fit(curve, path) -> Path:
-    from network.plot import _pyplot
-    plt = _pyplot()
+    from network.plot import load_pyplot
+    plt = load_pyplot()
     fig, ax = plt.subplots(figsize=(5, 4.5))
     for split, marker in (("train", "o"), ("holdout", "x")):
         ps = [p for p in curve.report["points"] if p["split"] == split]

@@ -23,7 +23,7 @@ def results_section() -> str:
              "report. Every study writes `report.md`, `results.json` and PNG plots.\n"]
     for name in NAMES:
         out = REPO / "docs" / "results" / name
-        r = run_experiment(name, out, quick=True, show=False)
+        r = run_experiment(name, out, quick=True)
         parts.append(f"### `{name}`: {r['results']['title']}\n")
         parts.append(f"`dcsim experiment {name} --out results/{name} --quick`\n")
         parts.append(markdown_table(["", "value"], [[k, v] for k, v in r["headline"].items()]))

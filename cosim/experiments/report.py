@@ -49,8 +49,8 @@ class Report:
 
 def _draw(path: Path, draw, size) -> bool:
     try:
-        from network.plot import _pyplot
-        plt = _pyplot()
+        from network.plot import load_pyplot
+        plt = load_pyplot()
     except Exception:                       # matplotlib missing: the report says so, no plot
         return False
     fig = plt.figure(figsize=size)

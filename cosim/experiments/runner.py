@@ -8,15 +8,15 @@ NAMES = ("sampling", "network", "abstraction")
 MODULES = {"sampling": "sampling", "network": "network_fidelity", "abstraction": "abstraction"}
 
 
-def run_experiment(name: str, out, *, quick: bool = False, spec: str = "npu", show: bool = True) -> dict:
+def run_experiment(name: str, out, *, quick: bool = False, spec: str = "npu", log=None) -> dict:
+    """Run study `name` into folder `out`; `log(message)` hears what it is doing."""
     from spec import load_machine
 
-    from ..output import stderr
     from ..paths import machine_path
     module = importlib.import_module(f"{__package__}.{MODULES[name]}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    log = (lambda msg: stderr.print(f"[dim]{name}:[/] {msg}")) if show else (lambda msg: None)
+    log = log or (lambda msg: None)
     report = module.run(out, quick, load_machine(machine_path(spec)), log)
     report.results.setdefault("quick", quick)
     return report.write(out)

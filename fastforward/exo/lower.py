@@ -11,9 +11,9 @@ from __future__ import annotations
 from spec import ir
 
 from . import capi
-from .operands import (_CMP_TEXT, _EXTERN_OPS, _INFIX, EXO_RESERVED, MachineFacts, Operands, Variant, Window,
-                       _conjunct_list, _construct, _erase_key, _strip, config_type, exact_type, exo_type, safe)
-from .simplify import walk
+from .operands import (COMPARE_TEXT, EXO_RESERVED, EXTERN_OPS, INFIX_TEXT, MachineFacts, Operands, Variant, Window,
+                       config_type, conjuncts, construct_name, exact_type, exo_type, safe, strip_casts)
+from .simplify import erase_locations, walk
 
 __all__ = ["EXO_RESERVED", "Lowering", "MachineFacts", "Variant", "Window", "config_type", "exact_type",
            "exo_type", "safe"]
@@ -132,7 +132,7 @@ class Lowering(Operands):
             return []                                   # a window's shape already bounds its base
         if not self.is_control(cond):
             self.fail(s.loc, "an assertion on state or data", "Exo asserts constrain operands only")
-        return [f"assert {self.ctl(c)}" for c in _conjunct_list(cond)]
+        return [f"assert {self.ctl(c)}" for c in conjuncts(cond)]
 
     def s_Store(self, s, pred):
         target = self.access(s)
@@ -158,14 +158,14 @@ class Lowering(Operands):
         else:
             target = self.access(t)
             same = lambda e: (isinstance(e, ir.StateRead) and e.state == t.state
-                              and _erase_key(e.indices) == _erase_key(t.indices))
-        v = _strip(value)
-        if not pred and isinstance(v, ir.Binary) and v.op == "add" and same(_strip(v.a)):
+                              and erase_locations(e.indices) == erase_locations(t.indices))
+        v = strip_casts(value)
+        if not pred and isinstance(v, ir.Binary) and v.op == "add" and same(strip_casts(v.a)):
             return decls + [f"{target} += {self.dat(v.b)}"]
         return decls + [f"{target} = {self.predicated(pred, self.dat(value), target)}"]
 
     def reg_value(self, t, value):
-        v = _strip(value)
+        v = strip_casts(value)
         if t.state in self.f.stride_regs:
             if isinstance(v, ir.SlotRef) and self.kinds.get(v.name) == "stride":
                 return safe(v.name)
@@ -187,24 +187,24 @@ class Lowering(Operands):
     def ctl(self, e) -> str:
         if isinstance(e, int):
             return str(e)
-        e = _strip(e)
+        e = strip_casts(e)
         if isinstance(e, ir.Const):
             return str(e.value) if e.value >= 0 else f"({e.value})"
         if isinstance(e, ir.SlotRef):
             if self.slots.get(e.slot) == "local":
                 self.fail(e.loc, f"local '{e.name}' used as an index or condition", "Exo indices are not data")
             return safe(e.name)
-        if isinstance(e, ir.Binary) and e.op in _INFIX:
-            return f"({self.ctl(e.a)} {_INFIX[e.op]} {self.ctl(e.b)})"
+        if isinstance(e, ir.Binary) and e.op in INFIX_TEXT:
+            return f"({self.ctl(e.a)} {INFIX_TEXT[e.op]} {self.ctl(e.b)})"
         if isinstance(e, ir.Compare):
-            return f"{self.ctl(e.a)} {_CMP_TEXT[e.op]} {self.ctl(e.b)}"
+            return f"{self.ctl(e.a)} {COMPARE_TEXT[e.op]} {self.ctl(e.b)}"
         if isinstance(e, ir.Logic):
             return f"({self.ctl(e.a)} {e.op} {self.ctl(e.b)})"
-        self.fail(e.loc, f"{_construct(e)} in an index, loop bound or condition has no Exo equivalent",
+        self.fail(e.loc, f"{construct_name(e)} in an index, loop bound or condition has no Exo equivalent",
                   "indices and conditions may use +, -, * and comparisons of fields, loop variables and constants")
 
     def dat(self, e) -> str:
-        e = _strip(e)
+        e = strip_casts(e)
         if isinstance(e, ir.Const):
             return str(e.value) if e.value >= 0 else f"({e.value})"
         if isinstance(e, ir.SlotRef):
@@ -219,9 +219,9 @@ class Lowering(Operands):
             return f"{self.f.config_class}.{safe(e.state)}"
         if isinstance(e, (ir.StateRead, ir.Load)):
             return self.access(e)
-        if isinstance(e, ir.Binary) and e.op in _INFIX:
-            return f"({self.dat(e.a)} {_INFIX[e.op]} {self.dat(e.b)})"
-        if isinstance(e, ir.Binary) and e.op in _EXTERN_OPS:
+        if isinstance(e, ir.Binary) and e.op in INFIX_TEXT:
+            return f"({self.dat(e.a)} {INFIX_TEXT[e.op]} {self.dat(e.b)})"
+        if isinstance(e, ir.Binary) and e.op in EXTERN_OPS:
             return f"{capi.extern(self.m, e.op)}({self.dat(e.a)}, {self.dat(e.b)})"
         if isinstance(e, ir.Unary) and e.op == "neg":
             return f"(-{self.dat(e.a)})"
@@ -229,7 +229,7 @@ class Lowering(Operands):
             return self.predicated([(e.cond, True)], self.dat(e.a), self.dat(e.b))
         if isinstance(e, (ir.Compare, ir.Logic)):
             return self.pred(e, "1", "0")
-        self.fail(e.loc, f"{_construct(e)} has no Exo equivalent",
+        self.fail(e.loc, f"{construct_name(e)} has no Exo equivalent",
                   "Exo data expressions use +, -, *, and (here) shifts, min and max; "
                   "bit slices, concatenation and bitwise logic are not expressible")
 
@@ -245,7 +245,7 @@ class Lowering(Operands):
 
     def pred(self, c, y, z) -> str:
         """Text of `y if c else z` for a data condition c, through Exo's select(a, b, y, z) = y if a < b else z."""
-        c = _strip(c)
+        c = strip_casts(c)
         if isinstance(c, ir.Logic):
             return self.pred(c.a, self.pred(c.b, y, z), z) if c.op == "and" else self.pred(c.a, y, self.pred(c.b, y, z))
         if isinstance(c, ir.Unary) and c.op == "not":

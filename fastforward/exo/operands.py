@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from spec import ir
 from spec.errors import Loc, SpecError
 
-from .simplify import simplify, walk
+from .simplify import erase_locations, simplify, walk
 
 EXO_RESERVED = {"seq", "par", "stride", "size", "index", "bool", "R", "i8", "ui8", "ui16", "i32",
                 "f16", "f32", "f64", "select", "DRAM", "instr", "proc", "config", "Memory", "Extern",
                 "annotations", "MemGenError", "generate_offset", "dcsim_shl", "dcsim_shr", "dcsim_min",
                 "dcsim_max", "True", "False", "None"}
-_INFIX = {"add": "+", "sub": "-", "mul": "*"}
-_EXTERN_OPS = ("shl", "shr", "min", "max")
-_CMP_TEXT = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+INFIX_TEXT = {"add": "+", "sub": "-", "mul": "*"}           # IR operators Exo writes infix
+EXTERN_OPS = ("shl", "shr", "min", "max")                   # IR operators that become dcsim_* externs
+COMPARE_TEXT = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
 def exo_type(t) -> str | None:
@@ -245,7 +245,7 @@ class Operands:
 
     def _external_type(self, node, state, nbytes, value):
         if value is not None:                   # a store: the value's signedness, the access's width
-            signed = _strip(value).type.signed
+            signed = strip_casts(value).type.signed
         else:
             signed = getattr(self._parent_cast.get(id(node)), "signed", state.type.signed if nbytes == 1 else True)
         t = exo_type(ir.IntType(signed, 8 * nbytes))
@@ -265,11 +265,11 @@ class Operands:
         return self._casts
 
     def _term_dim(self, t, state):
-        t = _strip(t)
+        t = strip_casts(t)
         if isinstance(t, ir.SlotRef) and self.slots.get(t.slot) == "loop":
             return t.slot, 1
         if isinstance(t, ir.Binary) and t.op == "mul":
-            a, b = _strip(t.a), _strip(t.b)
+            a, b = strip_casts(t.a), strip_casts(t.b)
             if isinstance(b, ir.SlotRef) and self.slots.get(b.slot) == "loop":
                 a, b = b, a
             if isinstance(a, ir.SlotRef) and self.slots.get(a.slot) == "loop":
@@ -282,7 +282,7 @@ class Operands:
 
     def _extent(self, offset, guards, loc):
         """The number of values an index offset takes: a loop's trip count, tightened by guards."""
-        offset = _strip(offset)
+        offset = strip_casts(offset)
         if isinstance(offset, ir.Const):
             return offset.value + 1
         if not (isinstance(offset, ir.SlotRef) and self.slots.get(offset.slot) == "loop"):
@@ -293,14 +293,14 @@ class Operands:
             self.fail(loop.loc, "a loop over an operand tile must start at 0", "write range(n), not range(a, b)")
         bound = loop.stop
         for g in guards:
-            for c in _conjunct_list(g):
-                if (isinstance(c, ir.Compare) and c.op == "lt" and isinstance(_strip(c.a), ir.SlotRef)
-                        and _strip(c.a).slot == offset.slot and self.is_control(c.b)):
+            for c in conjuncts(g):
+                if (isinstance(c, ir.Compare) and c.op == "lt" and isinstance(strip_casts(c.a), ir.SlotRef)
+                        and strip_casts(c.a).slot == offset.slot and self.is_control(c.b)):
                     bound = c.b
         return bound.value if isinstance(bound, ir.Const) else bound
 
     def _merge(self, old, new, loc):
-        if old is None or _erase_key(old) == _erase_key(new):
+        if old is None or erase_locations(old) == erase_locations(new):
             return new
         if isinstance(old, int) and isinstance(new, int):
             return max(old, new)
@@ -313,7 +313,7 @@ class Operands:
                 return False
             if isinstance(n, (ir.StateRead, ir.Load, ir.PcRead, ir.Select)):
                 return False
-            if isinstance(n, ir.Binary) and n.op not in _INFIX:
+            if isinstance(n, ir.Binary) and n.op not in INFIX_TEXT:
                 return False
             if isinstance(n, (ir.Slice, ir.Concat)):
                 return False
@@ -372,14 +372,15 @@ def _children(e):
     return tuple(getattr(e, f) for f in ("a", "b", "cond", "addr") if hasattr(e, f))
 
 
-def _strip(e):
+def strip_casts(e):
+    """`e` without its outer casts and reinterprets."""
     while isinstance(e, (ir.Cast, ir.Reinterpret)):
         e = e.a
     return e
 
 
 def _terms(e) -> list:
-    e = _strip(e)
+    e = strip_casts(e)
     if isinstance(e, ir.Binary) and e.op == "add":
         return _terms(e.a) + _terms(e.b)
     return [e]
@@ -394,19 +395,16 @@ def _sum(terms, like):
     return out
 
 
-def _conjunct_list(c) -> list:
-    c = _strip(c)
+def conjuncts(c) -> list:
+    """The terms of a chain of `and`s (casts stripped), left to right."""
+    c = strip_casts(c)
     if isinstance(c, ir.Logic) and c.op == "and":
-        return _conjunct_list(c.a) + _conjunct_list(c.b)
+        return conjuncts(c.a) + conjuncts(c.b)
     return [c]
 
 
-def _erase_key(x):
-    from .simplify import _erase
-    return _erase(x)
-
-
-def _construct(e) -> str:
+def construct_name(e) -> str:
+    """How error messages name the IR construct `e` ('a bit slice', 'load(...)', ...)."""
     names = {"Slice": "a bit slice", "Concat": "cat(...)", "PcRead": "pc", "Unary": f"'{getattr(e, 'op', '')}'",
              "Binary": f"the '{getattr(e, 'op', '')}' operation", "Load": "load(...)", "StateRead": "a state read"}
     return names.get(type(e).__name__, type(e).__name__)

@@ -234,15 +234,15 @@ def _strip_loc_free(element, candidate):
 
 
 def _same(a, b) -> bool:
-    return _erase(a) == _erase(b)
+    return erase_locations(a) == erase_locations(b)
 
 
-def _erase(x):
+def erase_locations(x):
     """A location-free copy of an IR value, for structural comparison."""
     if isinstance(x, tuple):
-        return tuple(_erase(i) for i in x)
+        return tuple(erase_locations(i) for i in x)
     if hasattr(x, "__dataclass_fields__"):
-        return (type(x).__name__,) + tuple(_erase(getattr(x, f)) for f in x.__dataclass_fields__ if f != "loc")
+        return (type(x).__name__,) + tuple(erase_locations(getattr(x, f)) for f in x.__dataclass_fields__ if f != "loc")
     return x
 
 
