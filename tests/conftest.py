@@ -1,3 +1,4 @@
+import os
 import shutil
 from pathlib import Path
 
@@ -5,6 +6,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 HW = ROOT / "hw"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory):
+    """Tests never read or write the user's truth and kernel caches: DCSIM_CACHE points at a
+    folder of this session whose `rtl/` and `c/` link to the real build caches (content-
+    addressed Verilator and C builds: reusing them keeps the suite fast, and an entry there
+    is the same whoever builds it). Tests that need an empty build cache set their own."""
+    from spec.cache import cache_root
+    real, mine = cache_root(), tmp_path_factory.mktemp("dcsim-cache")
+    for sub in ("rtl", "c"):
+        (real / sub).mkdir(parents=True, exist_ok=True)
+        (mine / sub).symlink_to(real / sub, target_is_directory=True)
+    before = os.environ.get("DCSIM_CACHE")
+    os.environ["DCSIM_CACHE"] = str(mine)
+    yield mine
+    if before is None:
+        os.environ.pop("DCSIM_CACHE", None)
+    else:
+        os.environ["DCSIM_CACHE"] = before
 
 
 @pytest.fixture(scope="session")
