@@ -28,13 +28,14 @@ from fastforward import CSimulator, Simulator  # noqa: E402
 from fastforward.riscv import attach_host, load_elf, rv32i_machine  # noqa: E402
 
 SRC = ROOT / "tests" / "rv32i"
+KIT = ROOT / "hw" / "sdk" / "rv32i"              # the start file of the software kit (dcsim sdk rv32i)
 LINK = Path(__file__).resolve().parent / "rv32i" / "link_stack.ld"
 
 
 def build(gcc: str, n: int, out: Path) -> Path:
     elf = out / f"sort{n}.elf"
     subprocess.run([gcc, "-march=rv32i", "-mabi=ilp32", "-O2", "-nostdlib", "-ffreestanding", f"-DN={n}",
-                    "-Wl,--no-warn-rwx-segments", "-I", SRC, "-T", LINK, SRC / "crt0.S", SRC / "runtime.c",
+                    "-Wl,--no-warn-rwx-segments", "-I", SRC, "-T", LINK, KIT / "crt0.S", SRC / "runtime.c",
                     SRC / "sort.c", "-lgcc", "-o", elf], check=True, capture_output=True)
     return elf
 

@@ -30,7 +30,6 @@ pipeline bubbles) whose critical path can change within the interval.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -75,10 +74,12 @@ def kernel_cache_dir() -> Path:
     return cache_dir("kernels")
 
 
-def _cache_key(machine: ir.Machine, text: str, plan: dict) -> str:
-    from .truth import design_hash
-    blob = json.dumps([machine.digest, design_hash(machine), text, plan], sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+def _cache_key(target, plan: dict) -> str:
+    """A hash of what the measurement depends on: the machine, its generated design (RTL and
+    shim), the workload's content (binary and initial state, never its name alone) and the plan."""
+    from .truth import content_key, design_hash
+    m = target.machine
+    return content_key("kernel", m.digest, design_hash(m), target.binary, target.base, json.dumps(plan, sort_keys=True))
 
 
 def measure_kernel(machine: ir.Machine, text: str, *, unit: int = 20, warmup: int | None = None,
@@ -94,17 +95,20 @@ def measure_kernel(machine: ir.Machine, text: str, *, unit: int = 20, warmup: in
 
     from .queue_sample import default_warmup
     warmup = default_warmup(machine) if warmup is None else warmup
-    workload = build_workload(machine, text)
-    method = "truth" if len(workload.commands) <= truth_max_commands else "sampled"
+    from .queue_target import QueueTarget
+    target = QueueTarget(machine, build_workload(machine, text))
+    target.load()
+    method = "truth" if target.total <= truth_max_commands else "sampled"
     plan = {"method": method, "unit": unit, "warmup": warmup, "samples": samples, "confidence": confidence}
-    path = kernel_cache_dir() / f"{_cache_key(machine, text, plan if method == 'sampled' else {'unit': unit})}.json"
+    path = kernel_cache_dir() / f"{_cache_key(target, plan if method == 'sampled' else {'unit': unit})}.json"
     if use_cache and path.is_file():
         try:
-            return Measurement(**json.loads(path.read_text()))
+            cached = Measurement(**json.loads(path.read_text()))
+            if cached.commands == target.total:
+                return cached
         except (OSError, ValueError, TypeError):
             pass                                        # torn entry: measure again
-    result = _truth(machine, workload, unit) if method == "truth" else \
-        _sampled(machine, workload, unit, warmup, samples, confidence)
+    result = _truth(target, unit) if method == "truth" else _sampled(target, unit, warmup, samples, confidence)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(result.as_dict()))
@@ -112,31 +116,27 @@ def measure_kernel(machine: ir.Machine, text: str, *, unit: int = 20, warmup: in
     return result
 
 
-def _truth(machine, workload, unit: int) -> Measurement:
-    from .queue_target import QueueTarget
-    t = QueueTarget(machine, workload).truth(unit)
+def _truth(target, unit: int) -> Measurement:
+    t = target.truth(unit)
     c = float(t["cycles"])
-    return Measurement(workload.name, c, c, c, "truth", len(workload.commands), float(t["seconds"]))
+    return Measurement(target.name, c, c, c, "truth", target.total, float(t["seconds"]))
 
 
-def _sampled(machine, workload, unit, warmup, samples, confidence) -> Measurement:
+def _sampled(target, unit, warmup, samples, confidence) -> Measurement:
     from . import plan as plans
     from .campaign import run_campaign
     from .executor import InlineExecutor
-    from .queue_target import QueueTarget
     from .store import SampleStore
-    total = len(workload.commands)
-    every = max(1, plans.units_in(total, unit) // samples)
-    plan = plans.systematic(total, unit, warmup, every)
+    every = max(1, plans.units_in(target.total, unit) // samples)
+    plan = plans.systematic(target.total, unit, warmup, every)
     t0 = time.perf_counter()
-    with SampleStore(None, {"workload": workload.name}) as store:
-        r = run_campaign(QueueTarget(machine, workload), plan, executor=InlineExecutor(), store=store,
-                         confidence=confidence)
+    with SampleStore(None, {"workload": target.name}) as store:
+        r = run_campaign(target, plan, executor=InlineExecutor(), store=store, confidence=confidence)
     if r.diverged:
         from spec.errors import DcsimError
-        raise DcsimError(f"{workload.name}: {len(r.diverged)} sampled units diverged from the functional model")
+        raise DcsimError(f"{target.name}: {len(r.diverged)} sampled units diverged from the functional model")
     e = r.estimate
-    return Measurement(workload.name, e.cycles, e.low, e.high, "sampled", total, time.perf_counter() - t0,
+    return Measurement(target.name, e.cycles, e.low, e.high, "sampled", target.total, time.perf_counter() - t0,
                        len(plan.samples), confidence)
 
 

@@ -115,17 +115,29 @@ def _plot(path: Path, r: dict) -> Path | None:
         return None                             # the report still has Markdown and JSON
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(9, 3.5))
+    import math
+
+    from matplotlib.ticker import MaxNLocator
+    items = r.get("items", "commands")
+    fig, ax = plt.subplots(figsize=(9, 4))
     if r.get("truth_per_unit"):
-        ax.plot(range(len(r["truth_per_unit"])), r["truth_per_unit"], lw=0.8, color="0.6", label="full RTL")
+        ax.plot(range(len(r["truth_per_unit"])), r["truth_per_unit"], lw=0.8, color="0.6",
+                label="full RTL (every unit)")
     units = r["units"]
     ax.scatter([u["index"] for u in units], [u["cycles"] for u in units], s=14, color="C3", zorder=3,
-               label=f"sampled units ({len(units)})")
-    ax.axhline(r["estimate_cycles"] / r["population"], color="C0", lw=1, ls="--", label="estimated mean")
-    ax.set_xlabel(f"unit ({r['unit']} {r.get('items', 'commands')})")
-    ax.set_ylabel("cycles per unit")
-    ax.set_title(f"{r['workload']}: cycles per unit")
-    ax.legend(loc="upper right", fontsize=8)
+               label=f"sampled units ({len(units)} of {r['population']})")
+    pop = r["population"]
+    ax.axhline(r["estimate_cycles"] / pop, color="C0", lw=1, ls="--", label="estimated mean per unit")
+    if all(isinstance(v, (int, float)) and math.isfinite(v) for v in (r["ci_low"], r["ci_high"])):
+        ax.axhspan(r["ci_low"] / pop, r["ci_high"] / pop, color="C0", alpha=0.12, lw=0,
+                   label=f"{100 * r['confidence']:.1f}% interval of the mean")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(f"unit index (one unit = {r['unit']} {items})")
+    ax.set_ylabel("cycles per unit (clock cycles)")
+    ax.set_title(f"{r['workload']} on {r['machine']}: cycles per unit, estimate {r['estimate_cycles']:,.0f} "
+                 f"cycles (±{100 * r['relative_error']:.2f}%)", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -31,7 +31,9 @@ study in benchmarks/bench_sampling_plans.py, and the coverage benchmark):
   unit's last command commits, which makes it exact in one run
   (`queue_sample.measure_sample`); --lookahead sets the first push.
 - second pass (`passes.second_pass`): only when the first pass's interval is wider than
-  the target; stratified plans by Neyman allocation. The first pass checks the workload's
+  the target; stratified plans by Neyman allocation. If the second pass still falls short
+  (its size came from the first pass's few units per stratum), a third pass sized from
+  the second's spread (MAX_PASSES). The first pass checks the workload's
   output (a processor's profile already has), so a campaign that needs no second pass walks
   the workload once.
 - target ±1% at 99.7% confidence.
@@ -56,6 +58,8 @@ from .truth import design_hash
 DEFAULT_SAMPLES = 36
 DEFAULT_STRATA = 12
 DEFAULT_TARGET_ERROR = 0.01
+MAX_PASSES = 3                    # a pass's Neyman size comes from the previous pass's spread: one more pass
+                                  # reaches the target where that spread was underestimated
 
 OPTION_DEFAULTS = dict(plan="stratified", unit=None, warmup=None, lookahead=None, interval=None, samples=None,
                        target_error=None, strata=DEFAULT_STRATA, confidence=0.997, truth=False,
@@ -117,37 +121,49 @@ def build_plan(target: SamplingTarget, args, count: int | None = None, weights=N
                            args.plan_seed, count, weights, floor, DEFAULT_SAMPLES)
 
 
-def sample(target: SamplingTarget, args, display=None) -> dict:
-    """The sampled run (one or two passes), then the truth if asked: the report dict.
-    `display(label, total)` makes a progress display (a context manager with
-    `update(done, position, estimate)`), or None for none."""
+def sample(target: SamplingTarget, args, display=None, log=None) -> dict:
+    """The sampled run (passes until the target error is met, at most MAX_PASSES), then the
+    truth if asked: the report dict. `display(label, total)` makes a progress display (a
+    context manager yielding `show(done, position, total, estimate)`), or None for none;
+    `log(message)` hears one line per phase with its elapsed time."""
     parse_executor(executor_spec(args))                 # a bad --executor fails before any work
     args = resolve(target, args)
     display = display or (lambda label, total: nullcontext(lambda *a: None))
+    log = log or (lambda message: None)
     with SampleStore(args.store, identity(target, args)) as store:
+        t = time.perf_counter()
         target.load()                               # the workload's binary: the full RTL run is given it too
         build_seconds = prebuild(target.machine, args.backend)
+        log(f"workload and models ready in {time.perf_counter() - t:.1f} s (builds {build_seconds:.1f} s)")
         t0 = time.perf_counter()                    # the sampled run: profile, plan, fast-forward, samples
         target.prepare(args.unit)
         with make_executor(executor_spec(args), target.base) as executor:
             warm_up_workers(executor, target.machine, args.backend)     # workers load their models while we plan
-            first = build_plan(target, args)
-            result = _pass(target, first, executor, store, args, display, "pass 1" if args.target_error else "")
-            passes = [_pass_summary(result)]
-            if args.target_error:
-                second, passes[0]["needed_samples"] = second_pass(
-                    result, args.target_error, lambda **kw: build_plan(target, args, **kw),
-                    target.defaults.measurement_bias)
-                if second is not None:
-                    result = _pass(target, second, executor, store, args, display, "pass 2")
-                    passes.append(_pass_summary(result))
+            plan = build_plan(target, args)
+            passes: list = []
+            while plan is not None:
+                label = f"pass {len(passes) + 1}" if args.target_error else "sampling"
+                t = time.perf_counter()
+                result = _pass(target, plan, executor, store, args, display, label)
+                passes.append(_pass_summary(result))
+                log(f"{label}: {len(plan.samples)} units, ±{100 * result.estimate.relative_error:.2f}% "
+                    f"in {time.perf_counter() - t:.2f} s")
+                plan = None
+                if args.target_error and len(passes) < MAX_PASSES:
+                    plan, passes[-1]["needed_samples"] = second_pass(
+                        result, args.target_error, lambda **kw: build_plan(target, args, **kw),
+                        target.defaults.measurement_bias)
         seconds = time.perf_counter() - t0
         executor_info = {"kind": executor.kind, "workers": executor.workers}
     report = build_report(target, args, result, seconds, passes, executor_info)
     report["build_seconds"] = round(build_seconds, 3)
+    if args.target_error:
+        report["target_met"] = result.estimate.relative_error <= args.target_error
     if args.truth:
+        t = time.perf_counter()
         with display("full RTL", target.total) as show:
             truth = target.truth(args.unit, use_cache=not args.no_truth_cache, progress=lambda n: show(n))
+        log(f"full RTL run {'read from the cache' if truth['cached'] else 'done'} in {time.perf_counter() - t:.1f} s")
         report.update(truth_comparison(result, truth, seconds))
     return report
 

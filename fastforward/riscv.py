@@ -81,10 +81,7 @@ def load_elf(sim: Simulator, path: str | Path | bytes) -> LoadedProgram:
     from elftools.elf.sections import SymbolTableSection
 
     name = "<bytes>" if isinstance(path, (bytes, bytearray)) else str(path)
-    try:
-        data = bytes(path) if isinstance(path, (bytes, bytearray)) else Path(path).read_bytes()
-    except OSError as exc:
-        raise ProgramLoadError(name, f"cannot read program: {exc.strerror}") from None
+    data = bytes(path) if isinstance(path, (bytes, bytearray)) else read_program_file(path)
     if data[:4] != b"\x7fELF":
         raise ProgramLoadError(name, "not an ELF file (no \\x7fELF magic number)")
     ram, base = _ram(sim)
@@ -104,6 +101,7 @@ def load_elf(sim: Simulator, path: str | Path | bytes) -> LoadedProgram:
             if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
                 continue
             addr, filesz, memsz = seg["p_paddr"], seg["p_filesz"], seg["p_memsz"]
+            _check_segment(name, len(program.segments), seg, len(data))
             offset = addr - base
             if offset < 0 or offset + memsz > ram.size:
                 raise ProgramLoadError(
@@ -132,12 +130,46 @@ def load_elf(sim: Simulator, path: str | Path | bytes) -> LoadedProgram:
     return program
 
 
-def load_binary(sim: Simulator, data: bytes, offset: int = 0, entry: int | None = None) -> LoadedProgram:
+def _check_segment(name: str, index: int, seg, file_bytes: int):
+    """A PT_LOAD segment must lie inside the file and hold no more file bytes than memory bytes
+    (pyelftools silently returns a short read for a segment past the end)."""
+    offset, filesz, memsz = seg["p_offset"], seg["p_filesz"], seg["p_memsz"]
+    what = f"loadable segment {index} (at {seg['p_paddr']:#x})"
+    if offset + filesz > file_bytes:
+        raise ProgramLoadError(name, f"malformed ELF: {what} needs file bytes {offset:#x}..{offset + filesz:#x} "
+                                     f"but the file has {file_bytes:#x} bytes (truncated file?)")
+    if memsz < filesz:
+        raise ProgramLoadError(name, f"malformed ELF: {what} has p_memsz {memsz:#x} smaller than its "
+                                     f"p_filesz {filesz:#x}")
+
+
+MAX_PROGRAM_BYTES = 256 << 20          # bounds reading a device or a wrong file; far above any ram
+
+
+def read_program_file(path: str | Path) -> bytes:
+    """The bytes of a program file: a regular file of at most MAX_PROGRAM_BYTES."""
+    path = Path(path)
+    try:
+        if path.exists() and not path.is_file():
+            raise ProgramLoadError(str(path), "cannot read program: not a regular file")
+        with path.open("rb") as f:
+            data = f.read(MAX_PROGRAM_BYTES + 1)
+    except OSError as exc:
+        raise ProgramLoadError(str(path), f"cannot read program: {exc.strerror}") from None
+    if len(data) > MAX_PROGRAM_BYTES:
+        raise ProgramLoadError(str(path), f"program file is larger than {MAX_PROGRAM_BYTES >> 20} MiB")
+    return data
+
+
+def load_binary(sim: Simulator, data: bytes, offset: int = 0, entry: int | None = None,
+                name: str = "<binary>") -> LoadedProgram:
     """Copy a flat image to ram base + `offset`; pc starts at `entry` (default: the image start)."""
     ram, base = _ram(sim)
+    if not data:          # else the run starts on zeroed ram and stops at 'illegal instruction 0x0'
+        raise ProgramLoadError(name, "empty program: there is no instruction to run")
     if offset < 0 or offset + len(data) > ram.size:
-        raise ProgramLoadError("<binary>", f"{len(data)} bytes at {base + offset:#x} do not fit in ram "
-                                           f"{base:#x}..{base + ram.size:#x}")
+        raise ProgramLoadError(name, f"{len(data)} bytes at {base + offset:#x} do not fit in ram "
+                                     f"{base:#x}..{base + ram.size:#x}")
     ram[offset:offset + len(data)] = memoryview(bytes(data))
     program = LoadedProgram(entry=base + offset if entry is None else entry,
                             segments=[(base + offset, len(data), len(data))])
@@ -267,15 +299,11 @@ def rv32i_machine(path: str | Path | None = None) -> ir.Machine:
 
 def load_program(sim: Simulator, path: str | Path | bytes) -> LoadedProgram:
     """An ELF (recognised by its magic number) or else a flat binary."""
-    data = bytes(path) if isinstance(path, (bytes, bytearray)) else None
-    if data is None:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise ProgramLoadError(str(path), f"cannot read program: {exc.strerror}") from None
+    raw = isinstance(path, (bytes, bytearray))
+    data = bytes(path) if raw else read_program_file(path)
     if data[:4] == b"\x7fELF":
-        return load_elf(sim, data if isinstance(path, (bytes, bytearray)) else path)
-    return load_binary(sim, data)
+        return load_elf(sim, data if raw else path)
+    return load_binary(sim, data, name="<bytes>" if raw else str(path))
 
 
 def run_program(machine: ir.Machine | str | Path | None, path: str | Path | bytes,

@@ -44,22 +44,40 @@ def prepare_workload(machine: ir.Machine, sim, text: str, seed: int) -> Job:
 
 
 def prepare_program(machine: ir.Machine, sim, path: Path) -> Job:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DcsimError(f"cannot read program {path}: {exc.strerror}") from None
     record = {"kind": "program", "program": path.name}
     if machine.queue is not None:
-        words = Assembler(machine).assemble(data.decode(errors="replace"), str(path)).words
+        words = Assembler(machine).assemble(_program_text(path), str(path)).words
         sim.push(words)
         return Job(path.name, len(words), record=record)
     from . import riscv
-    if path.suffix == ".s":
-        image = Assembler(machine).assemble(data.decode(errors="replace"), str(path))
-        program = riscv.load_binary(sim, image.to_bytes())
+    source = program_input(machine, path)
+    if isinstance(source, bytes):        # assembled: a flat image even if it happens to start like an ELF
+        program = riscv.load_binary(sim, source, name=str(path))
     else:
-        program = riscv.load_program(sim, path)
+        program = riscv.load_program(sim, source)
     return Job(path.name, host=riscv.attach_host(sim, program), record=record)
+
+
+def program_input(machine: ir.Machine, path: Path) -> Path | bytes:
+    """A processor's program file as `riscv.load_program` takes it: `.s` assembly is assembled
+    for `machine` into a flat image; an ELF or flat binary stays a path (the loader reads it,
+    and its errors name the file). `dcsim run`, `sample` and `rtl` all load programs so."""
+    path = Path(path)
+    if path.suffix != ".s":
+        return path
+    image = Assembler(machine).assemble(_program_text(path), str(path)).to_bytes()
+    if not image:
+        from .riscv import ProgramLoadError
+        raise ProgramLoadError(str(path), "empty program: the assembly has no instructions")
+    return image
+
+
+def _program_text(path: Path) -> str:
+    """An assembly file's text; a bad byte is an error at its line:col, like in a machine file."""
+    from spec.loader import decode_utf8
+
+    from .riscv import read_program_file
+    return decode_utf8(read_program_file(path), str(path))
 
 
 # ----------------------------------------------------------- checkpoints
@@ -85,12 +103,25 @@ def resume(machine: ir.Machine, sim, ckpt: checkpoint.Checkpoint, workload: str 
         job.verify = _workload_check(machine, record, workload, seed, ckpt.path)
     host = ckpt.extra.get("host")
     if machine.fetch is not None:
-        from . import riscv
-        host = host or {}
-        job.host = riscv.Host(sim, host.get("tohost"), host.get("fromhost"))
-        job.host._out[1] += base64.b64decode(host.get("stdout", ""))
-        job.host._out[2] += base64.b64decode(host.get("stderr", ""))
+        job.host = _restored_host(sim, host or {}, ckpt.path)
     return job
+
+
+def _restored_host(sim, host: dict, path: Path):
+    """The host environment a processor checkpoint recorded (types checked by checkpoint.read)."""
+    import binascii
+
+    from . import riscv
+    try:
+        restored = riscv.Host(sim, host.get("tohost"), host.get("fromhost"))
+        restored._out[1] += base64.b64decode(host.get("stdout", ""), validate=True)
+        restored._out[2] += base64.b64decode(host.get("stderr", ""), validate=True)
+    except riscv.ProgramLoadError as exc:
+        raise checkpoint.CheckpointError(path, f"bad host record in the checkpoint: {exc.message}") from None
+    except binascii.Error:
+        raise checkpoint.CheckpointError(path, "bad host record in the checkpoint: the saved output is not "
+                                               "base64") from None
+    return restored
 
 
 def _workload_check(machine, record: dict, workload: str | None, seed: int | None, path: Path):

@@ -25,6 +25,13 @@ JSON mapping:
                             comm_size (bytes), comm_src / comm_dst / comm_tag (p2p),
                             comm_group or pg_ranks (the ranks of a collective; default all)
 
+Bad input is a NetworkError naming the file, the rank and the node's id (or its index
+#k when it has no id): a node that is not an object, a missing or non-integer id, `attr`
+that is neither a list nor a mapping, a negative or non-finite comm_size (or one above
+MAX_COMM_BYTES), a negative or non-finite duration_micros or one above MAX_DURATION_US
+(1e12 us, about 11.6 days: a unit mistake, not a kernel), and a trace with no nodes at
+all (which would otherwise simulate to a step time of 0).
+
 The k-th collective of a group on each member rank is one collective; a send from a to b
 with tag t is matched with the k-th receive on b from a with tag t, and the pair is one
 transfer that waits for the dependencies of both (rendezvous).
@@ -32,11 +39,14 @@ transfer that waits for the dependencies of both (rendezvous).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
+from spec.errors import Loc
+
 from .compute import ComputeModel, Kernel
-from .errors import NetworkError
+from .errors import NetworkConfigError, NetworkError
 from .job import Job
 
 __all__ = ["load_chakra", "parse_chakra", "NODE_TYPES", "COMM_TYPES"]
@@ -55,7 +65,7 @@ def load_chakra(path: str | Path, model: ComputeModel | None = None,
         if not ranks:
             raise NetworkError("a per-rank trace path needs the number of ranks")
         per_rank = [_read(Path(str(path).replace("{rank}", str(r)))) for r in range(ranks)]
-        return parse_chakra({"ranks": [{"rank": r, "nodes": _nodes(d)}
+        return parse_chakra({"ranks": [{"rank": r, "nodes": _nodes(d, str(path), r)}
                                        for r, d in enumerate(per_rank)]}, model, str(path))
     return parse_chakra(_read(path), model, str(path))
 
@@ -66,23 +76,78 @@ def _read(path: Path) -> Any:
     except OSError as exc:
         raise NetworkError(f"cannot read Chakra trace {path}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
-        raise NetworkError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") \
-            from None
+        raise NetworkConfigError(Loc(str(path), exc.lineno, exc.colno),
+                                 f"not valid JSON: {exc.msg}") from None
 
 
-def _nodes(data: Any) -> list:
-    return data if isinstance(data, list) else data.get("nodes", [])
+# A kernel longer than this (about 11.6 days) is taken as a unit mistake, not a trace.
+MAX_DURATION_US = 1e12
+# Bytes of one collective or send: 1 PB; more is a mistake, not a trace.
+MAX_COMM_BYTES = 1e15
+
+
+def _nodes(data: Any, source: str, rank: Any = 0) -> list:
+    """The node list of one rank's data: the data itself if a list, else its 'nodes'."""
+    nodes = data.get("nodes", []) if isinstance(data, dict) else data
+    if not isinstance(nodes, list):
+        raise NetworkError(f"{source}: rank {rank}: 'nodes' must be a list of node objects, "
+                           f"got {type(nodes).__name__}")
+    return nodes
 
 
 def parse_chakra(data: Any, model: ComputeModel | None = None, source: str = "<trace>") -> Job:
-    if isinstance(data, dict) and "ranks" in data:
-        ranks = {int(r.get("rank", i)): _nodes(r) for i, r in enumerate(data["ranks"])}
-    else:
-        ranks = {int(data.get("rank", 0)) if isinstance(data, dict) else 0: _nodes(data)}
+    ranks = _ranks(data, source)
     if sorted(ranks) != list(range(len(ranks))):
         raise NetworkError(f"{source}: ranks must be 0..N-1, got {sorted(ranks)}")
-    nodes = {r: [_node(n, r, source) for n in ns] for r, ns in ranks.items()}
+    nodes = {r: [_node(n, r, i, source) for i, n in enumerate(ns)] for r, ns in ranks.items()}
+    if not any(nodes.values()):
+        # an empty trace would simulate to a step time of 0, which looks like an answer
+        raise NetworkError(f"{source}: the trace has no nodes",
+                           "a Chakra trace lists nodes per rank: {\"nodes\": [{\"id\": 1, ...}]}")
     return _Builder(nodes, len(ranks), model, source).build()
+
+
+def _ranks(data: Any, source: str) -> dict[int, list]:
+    """rank -> its raw node list, from any of the accepted layouts."""
+    if isinstance(data, dict) and "ranks" in data:
+        if not isinstance(data["ranks"], list):
+            raise NetworkError(f"{source}: 'ranks' must be a list of {{rank, nodes}} objects")
+        out = {}
+        for i, r in enumerate(data["ranks"]):
+            if not isinstance(r, dict):
+                raise NetworkError(f"{source}: ranks[{i}] must be an object with 'rank' and "
+                                   f"'nodes', got {type(r).__name__}")
+            out[_int(r.get("rank", i), f"{source}: ranks[{i}]: 'rank'")] = \
+                _nodes(r, source, r.get("rank", i))
+        return out
+    if not isinstance(data, (dict, list)):
+        raise NetworkError(f"{source}: a Chakra trace is a JSON object or list, "
+                           f"got {type(data).__name__}")
+    rank = _int(data.get("rank", 0), f"{source}: 'rank'") if isinstance(data, dict) else 0
+    return {rank: _nodes(data, source, rank)}
+
+
+def _int(value: Any, what: str) -> int:
+    """An integer field (an int, or a string of digits as protobuf's JSON writes int64)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise NetworkError(f"{what} must be an integer, got {value!r}")
+    try:
+        return int(value)
+    except ValueError:
+        raise NetworkError(f"{what} must be an integer, got {value!r}") from None
+
+
+def _number(value: Any, what: str, limit: float) -> float:
+    """A finite number in 0..limit (a float, an int, or a numeric string)."""
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(value)
+    except (TypeError, ValueError):
+        raise NetworkError(f"{what} must be a number, got {value!r}") from None
+    if not math.isfinite(number) or not 0 <= number <= limit:
+        raise NetworkError(f"{what} must be a finite number in 0..{limit:g}, got {value!r}")
+    return number
 
 
 def _get(node: dict, snake: str, default: Any = None) -> Any:
@@ -90,12 +155,17 @@ def _get(node: dict, snake: str, default: Any = None) -> Any:
     return node.get(snake, node.get(camel, default))
 
 
-def _attrs(node: dict) -> dict:
+def _attrs(node: dict, where: str) -> dict:
     raw = node.get("attr", node.get("attrs", []))
     if isinstance(raw, dict):
         return raw
+    if not isinstance(raw, list):
+        raise NetworkError(f"{where}: 'attr' must be a list of {{name, <kind>_val}} objects "
+                           f"or a {{name: value}} mapping, got {type(raw).__name__}")
     out = {}
-    for a in raw:
+    for i, a in enumerate(raw):
+        if not isinstance(a, dict) or not isinstance(a.get("name"), str):
+            raise NetworkError(f"{where}: attr[{i}] must be an object with a 'name', got {a!r}")
         values = [v for k, v in a.items() if k != "name"]
         value = values[0] if values else None
         if isinstance(value, dict) and "values" in value:        # *_list attributes
@@ -104,14 +174,41 @@ def _attrs(node: dict) -> dict:
     return out
 
 
-def _node(raw: dict, rank: int, source: str) -> dict:
+def _node(raw: Any, rank: int, index: int, source: str) -> dict:
+    if not isinstance(raw, dict):
+        raise NetworkError(f"{source}: rank {rank} node #{index}: a node must be an object, "
+                           f"got {type(raw).__name__}")
+    if "id" not in raw:
+        raise NetworkError(f"{source}: rank {rank} node #{index} has no 'id'",
+                           "every node needs an integer id, unique in its rank")
+    where = f"{source}: rank {rank} node {raw['id']!r}"
+    node_id = _int(raw["id"], f"{where}: 'id'")
     kind = _get(raw, "type", 4)
     kind = NODE_TYPES.get(kind, kind) if isinstance(kind, int) else str(kind)
     if kind not in NODE_TYPES.values():
-        raise NetworkError(f"{source}: rank {rank} node {raw.get('id')}: unknown type {kind!r}")
-    deps = [int(d) for d in (_get(raw, "data_deps", []) or []) + (_get(raw, "ctrl_deps", []) or [])]
-    return {"id": int(raw["id"]), "name": str(raw.get("name", "")), "type": kind, "deps": deps,
-            "us": float(_get(raw, "duration_micros", 0) or 0), "attr": _attrs(raw)}
+        raise NetworkError(f"{where}: unknown type {kind!r}")
+    deps = [_int(d, f"{where}: a dependency") for key in ("data_deps", "ctrl_deps")
+            for d in _list(_get(raw, key, []), f"{where}: '{key}'")]
+    attr = _attrs(raw, where)
+    if "comm_size" in attr:
+        attr["comm_size"] = _number(attr["comm_size"], f"{where}: comm_size (bytes)",
+                                    MAX_COMM_BYTES)
+    for key in ("comm_src", "comm_dst", "comm_tag"):
+        if key in attr:
+            attr[key] = _int(attr[key], f"{where}: {key}")
+    if "num_ops" in attr:
+        attr["num_ops"] = _number(attr["num_ops"], f"{where}: num_ops", math.inf)
+    return {"id": node_id, "name": str(raw.get("name", "")), "type": kind, "deps": deps,
+            "us": _number(_get(raw, "duration_micros", 0) or 0,
+                          f"{where}: duration_micros", MAX_DURATION_US), "attr": attr}
+
+
+def _list(value: Any, what: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise NetworkError(f"{what} must be a list of node ids, got {value!r}")
+    return value
 
 
 class _Builder:
@@ -165,7 +262,11 @@ class _Builder:
     def collective(self, r: int, node: dict, head: dict) -> bool:
         attr = node["attr"]
         group = attr.get("comm_group", attr.get("pg_ranks")) or list(range(self.n))
-        group = tuple(int(g) for g in group)
+        if not isinstance(group, list):
+            raise NetworkError(f"{self.source}: rank {r} node {node['id']}: comm_group must be "
+                               f"a list of ranks, got {group!r}")
+        group = tuple(_int(g, f"{self.source}: rank {r} node {node['id']}: comm_group")
+                      for g in group)
         k = self.seen.get(("coll", group, r), 0)
         members = []
         for m in group:                      # every member's head must be its k-th here
@@ -192,7 +293,11 @@ class _Builder:
     def p2p(self, r: int, node: dict, head: dict) -> bool:
         attr = node["attr"]
         send = node["type"] == "COMM_SEND_NODE"
-        src, dst = (r, int(attr["comm_dst"])) if send else (int(attr["comm_src"]), r)
+        peer_key = "comm_dst" if send else "comm_src"
+        if peer_key not in attr:
+            raise NetworkError(f"{self.source}: rank {r} node {node['id']}: a "
+                               f"{node['type']} needs the attribute {peer_key}")
+        src, dst = (r, attr["comm_dst"]) if send else (attr["comm_src"], r)
         tag = attr.get("comm_tag", 0)
         peer = dst if send else src
         if not 0 <= peer < self.n:

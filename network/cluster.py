@@ -47,9 +47,15 @@ from .job import Job, Task
 from .topology import Topology
 from .workload import LinkModel, Workload
 
-__all__ = ["ClusterResult", "simulate", "MESSAGE_LIMIT", "busbw_factor", "ring_delivery_times"]
+__all__ = ["ClusterResult", "simulate", "MESSAGE_LIMIT", "MAX_MESSAGES", "busbw_factor",
+           "ring_delivery_times", "work_estimate"]
 
 MESSAGE_LIMIT = 20_000
+# Messages a run may simulate, estimated before it starts: a ring all-reduce over p ranks
+# expanded into messages is 2p(p-1) of them, so 16k ranks on the packet model (5e8) or
+# 10^6 ranks on any expanded path ran on with no sign of progress. The flow model's ring
+# fast path (ops engine) expands nothing and is not counted.
+MAX_MESSAGES = 5_000_000
 _BUILDERS = {"ring_allreduce": coll.ring_allreduce, "tree_allreduce": coll.tree_allreduce,
              "halving_doubling": coll.halving_doubling_allreduce,
              "reduce_scatter": coll.reduce_scatter, "all_gather": coll.all_gather,
@@ -170,12 +176,41 @@ def simulate(job: Job, topology: Topology, model: LinkModel, engine: str = "auto
         engine = "messages" if job.message_estimate() <= MESSAGE_LIMIT else "ops"
     if engine not in ("messages", "ops"):
         raise NetworkError(f"unknown engine '{engine}'", "use auto, messages or ops")
+    check_work(job, model, engine)
     seconds = np.array([t.seconds for t in job.tasks]) if durations is None else durations
     wall = _time.perf_counter()
     result = (_MessageEngine if engine == "messages" else _OpsEngine)(
         job, topology, model, seconds).run()
     result.wall_s = _time.perf_counter() - wall
     return result
+
+
+def work_estimate(job: Job, model: LinkModel, engine: str) -> int:
+    """Messages the `engine` would simulate: the whole job's for `messages`; for `ops`, those
+    of each distinct communication operation it expands (identical ones are reused)."""
+    if engine == "messages":
+        return job.message_estimate()
+    fast_ring = isinstance(model, FlowModel)
+    seen, total = set(), 0
+    for task in job.tasks:
+        if task.kind == "send":
+            total += 1
+        elif task.kind == "collective" and not (fast_ring and task.algorithm in _RING_STEPS):
+            key = (task.algorithm, len(task.nodes), task.nbytes)
+            if key not in seen:
+                seen.add(key)
+                total += Job("one", job.n_nodes, [task]).message_estimate()
+    return total
+
+
+def check_work(job: Job, model: LinkModel, engine: str) -> None:
+    """Refuse a run estimated above MAX_MESSAGES, before it starts."""
+    need = work_estimate(job, model, engine)
+    if need > MAX_MESSAGES:
+        raise NetworkError(f"the {engine} engine would simulate about {need:,} messages on the "
+                           f"{model.name} model; the limit is {MAX_MESSAGES:,}",
+                           "large rings: the flow model with the ops engine (--network flow "
+                           "--engine ops) times them without expanding; or use fewer nodes")
 
 
 def with_ci(job: Job, topology: Topology, model: LinkModel, engine: str = "auto"

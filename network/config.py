@@ -20,13 +20,17 @@ where each key sits, so that every error names the user's file, line and column.
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import yaml
 
-from spec.errors import Loc
+from spec.errors import Loc, SpecError
+from spec.loader import decode_utf8
+from spec.yamlsrc import parse_yaml
 
 from . import topology as topo
 from .curves import fit_curve, load_curves_csv
@@ -55,9 +59,10 @@ class Network:
 def read_config_text(path: str | Path) -> str:
     """The text of a config file; an unreadable file is a located error."""
     try:
-        return Path(path).read_text()
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise NetworkConfigError(Loc(str(path), 1, 1), f"cannot read file: {exc.strerror}") from None
+    return decode_utf8(data, str(path))             # an invalid byte is an error at its line:col
 
 
 def load_network(path: str | Path) -> Network:
@@ -78,13 +83,40 @@ def parse_network(text: str, path: str = "<string>") -> Network:
 def read_yaml(text: str, path: str) -> "ConfigSection":
     """The root mapping of a YAML text, with locations for line:col errors."""
     try:
-        data = yaml.safe_load(text)
         locs = _locations(yaml.compose(text), path)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         loc = Loc(path, mark.line + 1, mark.column + 1) if mark else Loc(path, 1, 1)
         raise NetworkConfigError(loc, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    except ValueError as exc:                       # a value YAML cannot construct (an integer of 5000 digits)
+        raise NetworkConfigError(_first_huge_number(yaml.compose(text), path), f"not a usable value: {exc}") from None
+    if data is not None:
+        _reject_duplicate_keys(text, path)
     return ConfigSection(data, (), locs, path, "file")
+
+
+def _first_huge_number(node, path: str) -> Loc:
+    """Where the first integer too long for Python to read stands (the file's start if none)."""
+    stack = [node]
+    while stack:
+        n = stack.pop(0)
+        if isinstance(n, yaml.ScalarNode) and len(n.value) > 4000 and n.value.lstrip("+-").isdigit():
+            return Loc(path, n.start_mark.line + 1, n.start_mark.column + 1)
+        if isinstance(n, yaml.MappingNode):
+            stack += [x for pair in n.value for x in pair]
+        elif isinstance(n, yaml.SequenceNode):
+            stack += list(n.value)
+    return Loc(path, 1, 1)
+
+
+def _reject_duplicate_keys(text: str, path: str) -> None:
+    """safe_load keeps the last of two equal keys silently; the machine-file reader
+    (spec.yamlsrc) rejects them with both places, and cluster files get the same rule."""
+    try:
+        parse_yaml(text, path)
+    except SpecError as exc:
+        raise NetworkConfigError(exc.loc, exc.message, exc.hint) from None
 
 
 def network_from_section(net: "ConfigSection", base: Path) -> Network:
@@ -182,21 +214,30 @@ def parse_positive_int(value: Any) -> int:
     return value
 
 
-def positive_quantity(units: dict[str, float]) -> Callable[[Any], float]:
-    """A parser of a positive quantity in `units` (e.g. '50 GB/s' for BANDWIDTH; {} for plain numbers)."""
+MAX_BYTES = 1e15                  # a petabyte in one message or bucket is a unit mistake
+MAX_SECONDS = 1e6                 # so are 11.6 days for one kernel or one latency
+
+
+def positive_quantity(units: dict[str, float], most: float = math.inf) -> Callable[[Any], float]:
+    """A parser of a positive, finite quantity in `units` (e.g. '50 GB/s' for BANDWIDTH; {} for
+    plain numbers), at most `most`."""
     def parse(value: Any) -> float:
         number = parse_quantity(value, units)
-        if not number > 0:
-            raise ValueError(f"must be positive, got {value!r}")
+        if not 0 < number < math.inf:
+            raise ValueError(f"must be positive and finite, got {value!r}")
+        if number > most:
+            raise ValueError(f"must be at most {most:g} (in base units), got {value!r}")
         return number
     return parse
 
 
 def parse_nonneg_time(value: Any) -> float:
-    """Seconds from a time like '1.5 us' (or a number), which must not be negative."""
+    """Seconds from a time like '1.5 us' (or a number): not negative, at most MAX_SECONDS."""
     number = parse_quantity(value, TIME)
     if number < 0:
         raise ValueError(f"must not be negative, got {value!r}")
+    if not number <= MAX_SECONDS:
+        raise ValueError(f"must be at most {MAX_SECONDS:g} s (11.6 days), got {value!r}")
     return number
 
 

@@ -109,11 +109,19 @@ class FlowModel:
         while pending or arrivals or active:
             t_next = min(pending[0][0] if pending else math.inf,
                          arrivals[0][0] if arrivals else math.inf)
+            due = None
             if active:
-                t_done = t + float((left / rates).min())
-                t_next = min(t_next, t_done)
-            if active:
+                finish_in = left / rates
+                step = float(finish_in.min())
+                if t + step <= t_next:
+                    t_next, due = t + step, finish_in <= step * (1 + _REL)
                 left = left - rates * (t_next - t)
+                if due is not None:
+                    # why: far from time 0, t + step rounds, so t_next - t differs from
+                    # step and a flow due now could keep a sliver of bytes that no
+                    # representable time step removes (the loop spun forever); flows
+                    # whose last byte is due at t_next are done, whatever the rounding.
+                    left[due] = 0.0
             t = t_next
             changed = False
             if active:                                  # flows that sent their last byte

@@ -23,11 +23,24 @@ import numpy as np
 from .errors import NetworkError
 
 __all__ = ["Task", "Job", "Layer", "data_parallel_step", "pipeline_inference",
-           "tensor_parallel_layers", "colocate", "ALGORITHMS"]
+           "tensor_parallel_layers", "colocate", "ALGORITHMS", "MAX_TASKS", "check_tasks"]
+
+# A job of more tasks is refused before it is built: each task costs about 1 KB in the job
+# and in the engines' per-task arrays, and a million tasks already take minutes to simulate
+# (`repeat: 10^8` used to build layers for as long as memory lasted).
+MAX_TASKS = 1_000_000
 
 # collective algorithm -> (builder name in collectives.py, busbw factor kind)
 ALGORITHMS = ("ring_allreduce", "tree_allreduce", "halving_doubling", "reduce_scatter",
               "all_gather", "all_to_all")
+
+
+def check_tasks(estimate: int, what: str) -> None:
+    """Refuse a job whose estimated task count is above MAX_TASKS, saying both numbers."""
+    if estimate > MAX_TASKS:
+        raise NetworkError(f"{what} would build about {estimate:,} tasks (about "
+                           f"{estimate / 1e6:,.1f} GB); the limit is {MAX_TASKS:,} tasks",
+                           "use fewer layers, stages or micro-batches")
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,8 @@ class Job:
     def _add(self, kind: str, name: str, nodes: Sequence[int], deps, **kw) -> int:
         nodes = np.asarray(nodes, dtype=np.int64).ravel()
         tid = len(self.tasks)
+        if tid >= MAX_TASKS:      # a backstop for builders without an estimate (Chakra)
+            check_tasks(tid + 1, f"job '{self.name}'")
         deps = tuple(int(d) for d in deps if d is not None)
         if any(not 0 <= d < tid for d in deps):
             raise NetworkError(f"task {tid} ({name}) depends on a task that does not exist yet",
@@ -154,6 +169,7 @@ def pipeline_inference(stages: Sequence[float], activation_bytes: float, micro_b
         raise NetworkError(f"{len(stages)} stages but {len(placement)} placement entries")
     if micro_batches < 1:
         raise NetworkError(f"need at least one micro-batch, got {micro_batches}")
+    check_tasks(2 * len(stages) * micro_batches, f"{len(stages)} stages x {micro_batches} micro-batches")
     job = Job("pipeline", n_nodes, description=f"pipeline inference, {len(stages)} stages × "
                                                 f"{micro_batches} micro-batches")
     for m in range(micro_batches):
@@ -173,6 +189,7 @@ def tensor_parallel_layers(layers: Sequence[Layer], groups: Sequence[Sequence[in
     """Megatron-style tensor parallelism: every layer's forward compute is split over a
     group (one server) and followed by an all-reduce of its activations inside the group;
     all groups run at once on their own data."""
+    check_tasks(2 * len(layers) * len(groups), f"{len(layers)} layers x {len(groups)} groups")
     job = Job("tensor_parallel", n_nodes, description=f"tensor-parallel forward, "
               f"{len(layers)} layers, {len(groups)} groups of {len(groups[0])}")
     done: list[int | None] = [None] * len(groups)

@@ -40,9 +40,15 @@
       #   '0-3,8-11', kind: data_parallel | pipeline | tensor_parallel, and that kind's
       #   keys}; results report each part's start and end (tenants, or the DP and TP
       #   traffic of one model placed on disjoint nodes)
+
+Bounds (refused before anything is built, with the estimate): a topology of at most
+topology.MAX_ENDPOINTS endpoints and an estimated topology.MAX_BUILD_BYTES, a job of at
+most job.MAX_TASKS tasks (layers × repeat × TASKS_PER_LAYER; stages × micro-batches × 2).
+Duplicate keys are errors, as in machine files.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,13 +57,13 @@ import numpy as np
 
 
 from . import compute as cm
-from .config import (ConfigSection, Network, choice_of, load_network, network_from_section, parse_bool,
+from .config import (MAX_BYTES, ConfigSection, Network, choice_of, load_network, network_from_section, parse_bool,
                      parse_nonneg_time, parse_positive_int, positive_quantity, read_config_text, read_yaml)
 from .curves import fit_curve
 from .errors import NetworkConfigError, NetworkError
 from .flow import FlowModel
-from .job import ALGORITHMS, Job, Layer, colocate, data_parallel_step, pipeline_inference, \
-    tensor_parallel_layers
+from .job import ALGORITHMS, Job, Layer, check_tasks, colocate, data_parallel_step, \
+    pipeline_inference, tensor_parallel_layers
 from .mess import MessModel
 from .packet import PacketModel
 from .units import BANDWIDTH, FLOPS, SIZE
@@ -66,7 +72,8 @@ __all__ = ["ClusterConfig", "load_cluster", "parse_cluster", "with_model", "NETW
 
 NETWORK_KINDS = ("constant", "flow", "mess")
 JOB_KINDS = ("data_parallel", "pipeline", "tensor_parallel", "chakra", "colocated")
-_SIZE = positive_quantity(SIZE)
+_SIZE = positive_quantity(SIZE, MAX_BYTES)
+TASKS_PER_LAYER = 3
 
 
 @dataclass(frozen=True)
@@ -160,8 +167,16 @@ def _compute_kind(s: ConfigSection, kind: str, base: Path) -> cm.ComputeModel:
         s.used.add("file")
         return table
     if kind == "curve":
-        rows = np.loadtxt(_file(s, "file", base), delimiter=",", comments="#", skiprows=1,
-                          ndmin=2)
+        path = _file(s, "file", base)
+        try:
+            with warnings.catch_warnings():        # an empty file: our error, not numpy's warning
+                warnings.simplefilter("ignore", UserWarning)
+                rows = np.loadtxt(path, delimiter=",", comments="#", skiprows=1, ndmin=2)
+        except ValueError as exc:      # numpy's message names the bad row and column
+            raise s.error("file", f"cannot read curve '{path}': {exc}",
+                          "rows of intensity_flops_per_byte, achieved_flops_per_s") from None
+        if rows.shape[1] < 2 or len(rows) == 0:
+            raise s.error("file", f"curve '{path}' needs rows of two numbers after its header")
         return cm.ThroughputCurve(rows[:, 0], rows[:, 1], s.get("overhead", parse_nonneg_time, 0.0))
     fallback = s.section("fallback", optional=True)
     cache = s.get("cache", str, None)
@@ -316,11 +331,17 @@ def _node_list(value: Any, n: int) -> list[int]:
 
 def _layers(s: ConfigSection, kernels: _Kernels, backward: bool) -> list[Layer]:
     items = s.items("layers", "layers", "- {name: block, repeat: 12, forward: 1 ms, grad_bytes: 32 MiB}")
-    layers = []
+    layers, total = [], 0
     for i, item in enumerate(items):
         ls = ConfigSection(item, s.at + ("layers", i), s.locs, s.path, f"layer {i}")
         name = str(ls.get("name", str, f"layer{i}"))
         repeat = ls.get("repeat", parse_positive_int, 1)
+        total += repeat
+        try:          # each layer is a few tasks (forward, backward, gradient buckets)
+            check_tasks(TASKS_PER_LAYER * total, f"{total:,} layers")
+        except NetworkError as exc:
+            raise NetworkConfigError(ls.loc("repeat") if "repeat" in ls.data else ls.loc(),
+                                     exc.message, exc.hint) from None
         fwd, fwd_ci, kernel = kernels.read(ls, "forward", name)
         if backward:
             bwd, bwd_ci, _ = kernels.read(ls, "backward", name,
@@ -351,6 +372,10 @@ def _pipeline(s: ConfigSection, kernels: _Kernels, nodes: list[int], n: int) -> 
     stages_value = s.data.get("stages")
     if isinstance(stages_value, int) and not isinstance(stages_value, bool):
         count = s.get("stages", parse_positive_int)
+        try:
+            check_tasks(2 * count, f"{count:,} stages")
+        except NetworkError as exc:
+            raise s.error("stages", exc.message, exc.hint) from None
         seconds, _, _ = kernels.read(s, "stage", "stage")
         stages = [seconds] * count
     elif isinstance(stages_value, list) and stages_value:

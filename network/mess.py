@@ -30,6 +30,8 @@ from .workload import RunResult, Workload
 __all__ = ["MessModel"]
 
 
+MAX_WINDOW_CELLS = 50_000_000     # messages × load windows held at once (400 MB of float64)
+
 class MessModel:
     name = "mess"
 
@@ -79,6 +81,10 @@ class MessModel:
         """Per message: the sum over its links of the curve's delay at the cross load."""
         t0, t1 = run.transfer_start, run.transfer_end
         n_windows = max(1, math.ceil(float(np.nanmax(t1)) / window) + 1)
+        most = max(2, MAX_WINDOW_CELLS // max(len(size), 1))
+        if n_windows > most:                # a fixed window far shorter than the run: coarser windows, not
+            window = float(np.nanmax(t1)) / (most - 1)          # messages × windows arrays of many GiB
+            n_windows = most
         edges = np.arange(n_windows + 1) * window
         span = np.maximum(t1 - t0, 1e-300)
         # bytes of each message sent by each window edge (uniform over its transfer)

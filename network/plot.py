@@ -63,19 +63,23 @@ def plot_result(result: ClusterResult, path: str | Path, title: str = "",
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 0.9 + 0.28 * len(shown) + 1.6),
                                  gridspec_kw={"width_ratios": [4, 1]})
     _timeline(ax, nodes, starts * factor, ends * factor, comm, shown, b["critical_node"])
-    ax.axvline(step * factor, color="black", lw=1)
+    ax.axvline(step * factor, color="black", lw=1, label="step time")
     if ci:
         ax.axvspan(ci[0] * factor, ci[1] * factor, color="black", alpha=0.12, lw=0,
                    label="step time CI")
-    for part in result.parts():
-        ax.axvline(part["end_s"] * factor, color="black", ls=":", lw=1)
+    for i, part in enumerate(result.parts()):
+        ax.axvline(part["end_s"] * factor, color="black", ls=":", lw=1,
+                   label=None if i else "end of a job part")
         ax.annotate(f"{part['part']} ends", (part["end_s"] * factor, 1.0),
                     xycoords=("data", "axes fraction"), rotation=90, va="top", ha="right",
-                    fontsize=7)
-    ax.set_xlabel(f"time ({unit})")
+                    fontsize=8)
+    ax.set_xlabel(f"time since step start ({unit})")
     ax.set_ylabel("node")
+    ax.set_title("Per-node timeline (* = critical node): compute upper lane, communication lower lane",
+                 fontsize=9, loc="left", pad=22)
     ax.set_xlim(0, max(step, ci[1] if ci else 0.0) * factor * 1.02 or 1.0)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=8, frameon=False)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=5, fontsize=8, frameon=False,
+              borderaxespad=0.1)
     _breakdown(bx, b, step, ci, factor, unit)
     fig.suptitle(title or f"{result.job.description}\n{result.model} model, {result.engine} "
                  f"engine, step {step * factor:,.2f} {unit}"
@@ -104,7 +108,7 @@ def _timeline(ax, nodes, starts, ends, comm, shown, critical) -> None:
                            edgecolors="none", label=label if first else None)
             first = False
     ax.set_yticks(range(len(shown)))
-    ax.set_yticklabels([f"{v}*" if v == critical else str(v) for v in shown], fontsize=7)
+    ax.set_yticklabels([f"{v}*" if v == critical else str(v) for v in shown], fontsize=8)
     ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.grid(axis="x", alpha=0.3)
 
@@ -119,13 +123,15 @@ def _breakdown(bx, b: dict, step: float, ci, factor: float, unit: str) -> None:
         bottom += value * factor
     if ci:
         bx.errorbar(0, step * factor, yerr=[[(step - ci[0]) * factor], [(ci[1] - step) * factor]],
-                    color="black", capsize=4, lw=1)
+                    color="black", capsize=4, lw=1, label="step time CI")
     bx.bar(1, exposed * factor, color=EXPOSED, width=0.6)
     bx.bar(1, (talk - exposed) * factor, bottom=exposed * factor, color=COMM, hatch="//",
            width=0.6, label="hidden comm.")
     bx.set_xticks([0, 1])
-    bx.set_xticklabels(["step", "comm."], fontsize=8)
-    bx.set_ylabel(f"time on critical node {b['critical_node']} ({unit})")
-    bx.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2,
-              frameon=False)
+    bx.set_xticklabels(["step", "all comm."], fontsize=8)
+    bx.set_xlabel(f"critical node {b['critical_node']}")
+    bx.set_ylabel(f"time ({unit})")
+    bx.set_title("Where the step time goes", fontsize=9, pad=22)
+    bx.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2,
+              frameon=False, borderaxespad=4.8)    # in font sizes: below the tick labels and x label
     bx.grid(axis="y", alpha=0.3)

@@ -18,6 +18,7 @@ destination. Both give the same routes; a test checks the closed forms against B
 """
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -27,9 +28,31 @@ import numpy as np
 from .errors import NetworkError
 
 __all__ = ["Link", "Topology", "ring", "switch", "leaf_spine", "fat_tree", "torus",
-           "hierarchical"]
+           "hierarchical", "check_size", "MAX_ENDPOINTS", "MAX_BUILD_BYTES"]
 
 ROUTINGS = ("ecmp", "shortest")
+
+# Size bounds, checked before anything is built (a 10^8-node torus ran out of memory
+# after minutes; a 10^7-node one ran on with no sign of progress). Measured peak cost of a built
+# topology: about 350 B per directed link (a Link object, its slots in the per-vertex
+# lists and the numpy columns) and up to 600 B per vertex (the torus's coordinate index).
+# 2^20 endpoints is 64x the 16k-node benchmark; a ring of that size builds in about 5 s
+# and 0.8 GB (measured); simulating a job on it takes longer still (no progress display).
+MAX_ENDPOINTS = 1 << 20
+MAX_BUILD_BYTES = 4 << 30
+BYTES_PER_LINK = 400
+BYTES_PER_VERTEX = 600
+
+
+def check_size(kind: str, n_nodes: int, n_switches: int, n_links: int) -> None:
+    """Refuse, before building, a topology larger than the documented bounds."""
+    need = BYTES_PER_LINK * n_links + BYTES_PER_VERTEX * (n_nodes + n_switches)
+    if n_nodes > MAX_ENDPOINTS or need > MAX_BUILD_BYTES:
+        raise NetworkError(
+            f"a {kind} of {n_nodes:,} endpoints and {n_links:,} links would need about "
+            f"{need / 2**30:,.1f} GiB to build; the limits are {MAX_ENDPOINTS:,} endpoints "
+            f"and {MAX_BUILD_BYTES / 2**30:g} GiB",
+            "model a smaller cluster (the ops engine's cost grows with the node count)")
 
 
 @dataclass(frozen=True)
@@ -181,6 +204,7 @@ def ring(n: int, bandwidth: float, latency: float, bidirectional: bool = True,
     if n < 2:
         raise NetworkError(f"a ring needs at least 2 nodes, got {n}")
     _check_positive(bandwidth=bandwidth)
+    check_size("ring", n, 0, 2 * n)
     links: list[Link] = []
     for i in range(n if n > 2 else 1):
         j = (i + 1) % n
@@ -199,6 +223,7 @@ def switch(n: int, bandwidth: float, latency: float, switch_latency: float = 0.0
            routing: str = "ecmp") -> Topology:
     """A star: n endpoints on one switch (vertex n)."""
     _check_positive(n=n, bandwidth=bandwidth)
+    check_size("switch", n, 1, 2 * n)
     links: list[Link] = []
     for i in range(n):
         _cable(links, i, n, bandwidth, latency)
@@ -218,6 +243,7 @@ def leaf_spine(leaves: int, hosts_per_leaf: int, spines: int, bandwidth: float,
                     bandwidth=bandwidth, oversubscription=oversubscription)
     up = uplink_bandwidth or hosts_per_leaf * bandwidth / (spines * oversubscription)
     n = leaves * hosts_per_leaf
+    check_size("leaf-spine", n, leaves + spines, 2 * (n + leaves * spines))
     links: list[Link] = []
     for leaf in range(leaves):
         for h in range(hosts_per_leaf):
@@ -245,7 +271,8 @@ def torus(dims: Sequence[int], bandwidth: float, latency: float,
     if not dims or any(d < 1 for d in dims):
         raise NetworkError(f"torus dims must be positive integers, got {list(dims)}")
     _check_positive(bandwidth=bandwidth)
-    n = int(np.prod(dims))
+    n = math.prod(dims)           # exact: np.prod wraps around in int64 for huge dims
+    check_size("torus", n, 0, 2 * n * len(dims))
     coords = list(np.ndindex(*dims))
     index = {c: i for i, c in enumerate(coords)}
     links: list[Link] = []
@@ -276,6 +303,7 @@ def hierarchical(servers: int, per_server: int, intra_bandwidth: float, intra_la
     _check_positive(servers=servers, per_server=per_server, intra_bandwidth=intra_bandwidth,
                     inter_bandwidth=inter_bandwidth)
     n = servers * per_server
+    check_size("hierarchical network", n, servers, 4 * n)
     links: list[Link] = []
     for s in range(servers):
         for i in range(per_server):

@@ -18,6 +18,7 @@ from .errors import Loc, SpecError
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 _INT = re.compile(r"^[+-]?(0x[0-9a-f_]+|0b[01_]+|0o[0-7_]+|[0-9_]+)$", re.IGNORECASE)
 _LABEL = re.compile(r"^[A-Za-z_.$][\w.$]*$")
+MAX_LITERAL_DIGITS = 64                 # significant digits: any 64-bit value has fewer, even in binary
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,25 @@ class _Template:
 
 def _shift(loc: Loc, offset: int) -> Loc:
     return Loc(loc.path, loc.line, loc.col + offset)
+
+
+def _integer(token: str, loc: Loc) -> int:
+    """An integer literal matched by _INT, parsed here rather than by int(..., 0), which
+    raises on '0x_' (no digits) and '07' (a leading zero), and refuses more than 4300
+    decimal digits (slowly): a literal longer than any 64-bit value is refused first."""
+    sign, body = (-1 if token[0] == "-" else 1), token.lstrip("+-")
+    base = {"0x": 16, "0b": 2, "0o": 8}.get(body[:2].lower(), 10)
+    digits = (body[2:] if base != 10 else body).replace("_", "")
+    if not digits:
+        raise SpecError(loc, f"'{token}' has no digits", "write 42, -8, 0x2a, 0b101 or 0o17")
+    if len(digits.lstrip("0")) > MAX_LITERAL_DIGITS:
+        raise SpecError(loc, f"integer '{token[:16]}...' ({len(digits)} digits) does not fit in 64 bits",
+                        "operands and .word values are at most 64 bits wide")
+    if base == 10 and digits[0] == "0" and digits.strip("0"):     # 07: decimal or C-style octal?
+        minus = "-" if sign < 0 else ""
+        raise SpecError(loc, f"'{token}' has a leading zero",
+                        f"write {minus}{digits.lstrip('0')} (decimal) or {minus}0o{digits.lstrip('0')} (octal)")
+    return sign * int(digits, base)
 
 
 def _literal(text: str) -> str:
@@ -112,7 +132,9 @@ class Assembler:
         return out
 
     def _line(self, body: str, loc: Loc, pc: int, labels: dict) -> int:
-        mnemonic, _, rest = body.replace("\t", " ").partition(" ")
+        # the mnemonic ends at any whitespace (a tab too); offsets stay those of `body`
+        head = re.match(r"\S*", body)
+        mnemonic, rest = head.group(0), body[head.end():]
         if mnemonic == ".word":
             value = self._value(rest.strip(), loc, labels, None, pc)
             if not 0 <= value < (1 << (8 * self.word_bytes)) and not -(1 << (8 * self.word_bytes - 1)) <= value < 0:
@@ -123,7 +145,8 @@ class Assembler:
             raise SpecError(loc, f"unknown instruction '{mnemonic}'",
                             f"{self.machine.name} has: {', '.join(sorted(self.by_mnemonic))}")
         ops = rest.strip()
-        operands = self._operands(instr, ops, _shift(loc, body.index(ops) if ops else len(body)), labels, pc)
+        start = len(body) - len(rest.lstrip())
+        operands = self._operands(instr, ops, _shift(loc, start), labels, pc)
         try:
             return encode(instr, operands)
         except ValueError as exc:
@@ -175,7 +198,7 @@ class Assembler:
 
     def _value(self, token: str, loc: Loc, labels: dict, f: ir.FieldDef | None, pc: int) -> int:
         if _INT.match(token):
-            return int(token.replace("_", ""), 0)
+            return _integer(token, loc)
         if _LABEL.match(token):
             if token not in labels:
                 raise SpecError(loc, f"unknown label '{token}'",

@@ -19,6 +19,15 @@ _CMPOPS = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "
 _FOLD_CMP = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
              "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 STATEMENT_BUILTINS = ("store", "halt", "env_call")
+# How deeply expressions may nest (the longest chain of expression nodes in one statement's
+# AST: `a ^ b ^ c` is 3). Every backend walks expressions recursively: the C generator
+# overflows Python's stack at about 250 levels, the checker and the HLS later (measured on
+# Python 3.11 with the default recursion limit); 64 leaves a margin of ~4x for deeper call
+# stacks and statements nested up to Python's limit of 100, and is far above what the bundled
+# machines use (7, in hw/npu.yaml). Checked before typing, so no backend sees a deeper one.
+MAX_EXPR_DEPTH = 64
+DEPTH_HINT = ("split it with local variables, e.g. 't: u32 = a ^ b ^ c' then 'r = t ^ d ^ e' "
+              "(every assignment starts a new expression)")
 EXPR_BUILTINS = ("sext", "zext", "cat", "min", "max", "load", "range")
 
 
@@ -82,6 +91,9 @@ class ExprChecker:
         if isinstance(node.value, bool):
             return Lit(int(node.value), self.loc(node))
         if isinstance(node.value, int):
+            if node.value.bit_length() > MAX_FOLD_BITS:      # 0xfff... thousands of digits long
+                self.fail(node, f"this constant has {node.value.bit_length()} bits; at most {MAX_WIDTH} are "
+                                "supported", "write a value of at most 64 bits")
             return Lit(node.value, self.loc(node))
         self.fail(node, f"{type(node.value).__name__} constants are not allowed", "values are integers")
 
@@ -381,6 +393,31 @@ class ExprChecker:
         return ir.EnvCall(self.const(node.args[0], scope, "env_call kind"), self.loc(node))
 
 
+def expression_depth(node: ast.AST) -> tuple[int, ast.AST | None]:
+    """The deepest expression below `node`: (its depth, its outermost node). Iterative, so
+    that measuring an expression of any depth cannot itself overflow the stack."""
+    deepest, where = 0, None
+    stack = [(node, 0, None)]
+    while stack:
+        n, depth, root = stack.pop()
+        if isinstance(n, ast.expr):
+            depth, root = depth + 1, root or n
+            if depth > deepest:
+                deepest, where = depth, root
+        else:
+            depth, root = 0, None                  # a statement starts new expressions
+        stack.extend((child, depth, root) for child in ast.iter_child_nodes(n))
+    return deepest, where
+
+
+def check_expression_depth(tree: ast.AST, checker: "ExprChecker"):
+    """A SpecError at the outermost node of an expression nested deeper than MAX_EXPR_DEPTH."""
+    depth, where = expression_depth(tree)
+    if depth > MAX_EXPR_DEPTH:
+        checker.fail(where, f"this expression nests {depth} levels deep; at most {MAX_EXPR_DEPTH} are supported",
+                     DEPTH_HINT)
+
+
 def common_type(a: IntType, b: IntType) -> IntType:
     """The common type of two operands: same signedness, the wider; mixed, signed and wide enough for both."""
     if a.signed == b.signed:
@@ -389,17 +426,36 @@ def common_type(a: IntType, b: IntType) -> IntType:
     return IntType(True, max(s.width, u.width + 1))
 
 
+_FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+         "and": lambda a, b: a & b, "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b,
+         "shl": lambda a, b: a << b, "shr": lambda a, b: a >> b, "min": min, "max": max}
+# Constants (literals, params, folded sub-expressions) may pass through wider values on the
+# way to a <= 64-bit one, up to this size: it bounds the folding work ((x * x) nested doubles
+# at every level) and keeps every constant printable in a message (int -> str stops at 4300
+# decimal digits, about 14000 bits).
+MAX_FOLD_BITS = 8192
+
+
 def _fold_binary(op: str, a: int, b: int, node, checker: "ExprChecker") -> int:
     if op in ("shl", "shr") and not 0 <= b <= 4096:
         checker.fail(node, f"shift amount {b} out of range")
-    return {"add": a + b, "sub": a - b, "mul": a * b, "and": a & b, "or": a | b, "xor": a ^ b,
-            "shl": a << b if op == "shl" else 0, "shr": a >> b if op == "shr" else 0,
-            "min": min(a, b), "max": max(a, b)}[op]
+    la, lb = a.bit_length(), b.bit_length()
+    bits = la + lb if op == "mul" else la + b if op == "shl" else max(la, lb) + 1
+    if bits > MAX_FOLD_BITS:                       # refused before computing it
+        checker.fail(node, f"this constant expression exceeds {MAX_FOLD_BITS} bits",
+                     f"constants are at most {MAX_WIDTH} bits in the end; write the value directly")
+    return _FOLD[op](a, b)
 
 
 def annotation_type(node: ast.expr) -> IntType | None:
     """The integer type a name like `u8` or `s32` denotes, or None (also for anything but a name)."""
-    return parse_type(node.id) if isinstance(node, ast.Name) else None
+    return type_named(node.id) if isinstance(node, ast.Name) else None
+
+
+def type_named(text: str) -> IntType | None:
+    """`parse_type` for any name a user wrote: a name longer than any type name is none
+    (parse_type would convert its digits to an int, refused past 4300 digits)."""
+    return parse_type(text) if len(text) <= 8 else None
 
 
 def operator_text(op: ast.AST) -> str:

@@ -14,24 +14,55 @@ from . import ir
 from .consts import const_int
 from .encoding import check_decodable
 from .errors import DcsimError, Loc, SpecError
+from .exprcheck import MAX_FOLD_BITS, type_named
 from .semantics import MachineView, check_semantics
-from .types import IntType, parse_type
+from .types import IntType
 from .verify import verify_machine
 from .yamlsrc import Node, block_origin, parse_yaml
 
 TOP_KEYS = ("machine", "params", "state", "fetch", "queue", "formats", "instructions", "hls")
 STATE_KINDS = ("reg", "regfile", "mem")
 MAX_ELEMENTS = 1 << 32                 # per memory: it is allocated in host RAM by every simulator
+MAX_FILE_BYTES = 16 << 20              # machine files are short texts; bounds reading a device or a wrong file
 
 
 def load_machine(path: str | Path, overrides: dict[str, int] | None = None) -> ir.Machine:
     """Read, check and type a machine file. `overrides` replace params (e.g. {'DIM': 16})."""
     path = Path(path)
+    return load_machine_text(read_machine_text(path), str(path), overrides)
+
+
+def read_machine_text(path: Path) -> str:
+    """The text of a machine file: a regular file of at most MAX_FILE_BYTES, in UTF-8.
+
+    Reading is bounded (`dcsim check /dev/zero` must not read forever) and a bad byte is
+    reported at its line and column like any other error in the file."""
+    where = Loc(str(path), 0, 0)
     try:
-        text = path.read_text()
+        if path.exists() and not path.is_file():      # a directory, device or pipe
+            raise SpecError(where, "cannot read machine file: it is not a regular file",
+                            "give the path of a .yaml machine file (or a bundled name such as npu)")
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise SpecError(Loc(str(path), 0, 0), f"cannot read machine file: {exc.strerror}") from None
-    return load_machine_text(text, str(path), overrides)
+        raise SpecError(where, f"cannot read machine file: {exc.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SpecError(where, f"machine file is larger than {MAX_FILE_BYTES >> 20} MiB",
+                        "a machine file is a short YAML text; is this the right file?")
+    # newlines as read_text() gave them before (universal newlines): the spec digest hashes the lines
+    return decode_utf8(data, str(path)).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode_utf8(data: bytes, path: str) -> str:
+    """`data` as UTF-8; an invalid byte is a SpecError at its line:col (col counts characters)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = data[:exc.start].decode("utf-8")
+        line = good.count("\n") + 1
+        col = len(good) - (good.rfind("\n") + 1) + 1
+        raise SpecError(Loc(path, line, col), f"byte {data[exc.start]:#04x} is not valid UTF-8",
+                        "machine files are UTF-8 text; remove the byte or re-save the file as UTF-8") from None
 
 
 def load_machine_text(text: str, path: str = "<string>", overrides: dict[str, int] | None = None) -> ir.Machine:
@@ -69,13 +100,16 @@ class _Builder:
 
     def integer(self, node: Node, what: str, lo: int | None = None, hi: int | None = None) -> int:
         value = const_int(self.scalar(node, what), node.loc, self.params)
+        if value.bit_length() > MAX_FOLD_BITS:     # also keeps it printable (int -> str has a limit)
+            raise SpecError(node.loc, f"{what} is a {value.bit_length()}-bit number; at most {MAX_FOLD_BITS} "
+                                      "bits are supported", "machine files describe machines of at most 64-bit values")
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             bounds = f"{lo if lo is not None else '-inf'}..{hi if hi is not None else 'inf'}"
             raise SpecError(node.loc, f"{what} is {value}, outside {bounds}")
         return value
 
     def type_name(self, node: Node, what: str) -> IntType:
-        t = parse_type(self.scalar(node, what))
+        t = type_named(self.scalar(node, what))
         if t is None:
             raise SpecError(node.loc, f"'{node.value}' is not an integer type",
                             "types are u1..u64 (unsigned) and s1..s64 (signed), e.g. u8, s32")

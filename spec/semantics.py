@@ -9,6 +9,9 @@ alternative):
                pc, + - * & | ^ << >> ~, comparisons, and/or/not, a if c else b,
                uN(x)/sN(x) (value casts that wrap), sext(x, N)/zext(x, N) (bit extension),
                x[hi:lo]/x[i] (bit slices), cat(a, b, ...), min, max, load(mem, addr, nbytes)
+  limits       an expression nests at most 64 levels deep (exprcheck.MAX_EXPR_DEPTH: `a ^ b ^ c`
+               is 3; split deeper ones with locals); constants, folded ones included, stay
+               within 8192 bits on the way to a value of at most 64 (exprcheck.MAX_FOLD_BITS)
 
 Width and sign rules (values are exact integers; widths grow so that arithmetic is exact):
   a + b, a - b   common type, one bit wider; u - u is signed
@@ -30,8 +33,8 @@ from dataclasses import dataclass, field
 
 from . import ir
 from .errors import SpecError
-from .exprcheck import (AST_BINARY_OPS, EXPR_BUILTINS, STATEMENT_BUILTINS, ExprChecker, Lit, annotation_type,
-                        common_type, operator_text, syntax_name)
+from .exprcheck import (AST_BINARY_OPS, DEPTH_HINT, EXPR_BUILTINS, MAX_EXPR_DEPTH, STATEMENT_BUILTINS, ExprChecker,
+                        Lit, annotation_type, check_expression_depth, common_type, operator_text, syntax_name)
 from .types import IntType, type_of_constant
 
 MAX_TRIPS = 1 << 20
@@ -86,6 +89,10 @@ def check_semantics(text: str, path: str, origin: tuple[int, int], view: Machine
         message = re.sub(r"on line (\d+)", lambda m: f"on line {origin[0] + int(m.group(1)) - 1}", exc.msg)
         raise SpecError(loc, f"Python syntax: {message}",
                         "semantics are Python statements; check indentation and colons") from None
+    except (RecursionError, MemoryError):      # how Python's parser reports nesting it cannot hold
+        raise SpecError(checker.loc_at(1, 0), f"an expression nests too deeply to parse; at most "
+                                              f"{MAX_EXPR_DEPTH} levels are supported", DEPTH_HINT) from None
+    check_expression_depth(tree, checker)
     body = checker.block(tree.body, _Scope())
     return body, checker.nslots
 

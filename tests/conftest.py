@@ -54,6 +54,24 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+# DCSIM_REQUIRE=verilator,cc,riscv_gcc (set by .ci/run): a test of a required tier that skips
+# fails the run, so that a missing dependency cannot leave CI green with its tier unrun.
+REQUIRED = {m for m in os.environ.get("DCSIM_REQUIRE", "").split(",") if m}
+_SKIPPED_REQUIRED: list = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and REQUIRED & set(report.keywords):
+        _SKIPPED_REQUIRED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _SKIPPED_REQUIRED:
+        print(f"\n{len(_SKIPPED_REQUIRED)} tests of a required tier ({', '.join(sorted(REQUIRED))}) skipped, "
+              f"first {_SKIPPED_REQUIRED[0]}: install what they need (see .ci/run)")
+        session.exitstatus = 1
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from current output")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import HW
-from riscv_tools import CFLAGS, SRC, run_riscv_gcc
+from riscv_tools import SRC, kit_flags, run_riscv_gcc
 from test_cli import dcsim
 
 pytestmark = pytest.mark.cc
@@ -103,8 +103,7 @@ def test_flags_that_go_together():
 @pytest.mark.skipif(shutil.which("riscv64-unknown-elf-gcc") is None, reason="no riscv64-unknown-elf-gcc")
 def test_program_checkpoint_keeps_its_output(tmp_path):
     elf = tmp_path / "fib.elf"
-    run_riscv_gcc([*CFLAGS, "-T", SRC / "link.ld", SRC / "crt0.S", SRC / "runtime.c", SRC / "fib.c", "-lgcc",
-                   "-o", elf], tmp_path)
+    run_riscv_gcc([*kit_flags(), SRC / "runtime.c", SRC / "fib.c", "-lgcc", "-o", elf], tmp_path)
     ckpt = tmp_path / "fib.ckpt"
     full = dcsim("run", str(HW / "rv32i.yaml"), "--program", str(elf), "--json", "--checkpoint-at", "3000",
                  "--checkpoint-out", str(ckpt), "--signature-interval", "1000", "--signature-bbv", "64",

@@ -271,20 +271,17 @@ def test_store_watch_stops_after_the_store_that_writes_the_watched_byte(rv, eng)
 # ------------------------------------------------------------- C programs
 PROGRAMS = ("fib", "sort", "crc", "tohost")
 EXIT = {"crc": 0, "tohost": 42}                 # tohost.c ends through HTIF tohost, not the exit call
-CFLAGS = ["-march=rv32i", "-mabi=ilp32", "-O2", "-ffreestanding", "-fno-builtin",
-          "-fno-tree-loop-distribute-patterns", "-nostdlib", "-nostartfiles", "-Wl,--no-warn-rwx-segments"]
 gcc_programs = [pytest.mark.riscv_gcc, pytest.mark.skipif(GCC is None, reason="riscv64-unknown-elf-gcc is not installed")]
 
 
 @pytest.fixture(scope="module")
 def elves(tmp_path_factory):
+    from riscv_tools import kit_flags
     out = tmp_path_factory.mktemp("rv32i_rtl")
-    script = out / "link64k.ld"          # the same layout with 64 KiB of ram (stack at its top)
-    script.write_text((SRC / "link.ld").read_text().replace("LENGTH = 4M", f"LENGTH = {RAM // 1024}K"))
     built = {}
-    for name in PROGRAMS:
+    for name in PROGRAMS:                # the software kit, linked for 64 KiB of ram (stack at its top)
         elf = out / f"{name}.elf"
-        done = subprocess.run([GCC, *CFLAGS, "-T", script, SRC / "crt0.S", SRC / "runtime.c", SRC / f"{name}.c",
+        done = subprocess.run([GCC, *kit_flags(MEM_BYTES=RAM), SRC / "runtime.c", SRC / f"{name}.c",
                                "-lgcc", "-o", elf], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         built[name] = elf

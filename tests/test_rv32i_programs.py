@@ -1,7 +1,8 @@
 """Real RV32I programs (C compiled with riscv64-unknown-elf-gcc) on the functional simulator.
 
-The sources are in tests/rv32i/: crt0.S (sp at the top of ram, call main, exit via ecall 93),
-link.ld (code at 0x80000000), runtime.c (putchar/puts/print_int over the write system call)
+They are built with the software kit hw/sdk/rv32i (crt0.S: sp at the top of ram, call main,
+exit via ecall 93; link.ld: ram base and size from hw/rv32i.yaml as linker symbols). The
+sources are in tests/rv32i/: runtime.c (putchar/puts/print_int over the write system call)
 and one C file per program. Multiplication and division come from the rv32i/ilp32 libgcc.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from fastforward.riscv import ProgramLoadError, attach_host, load_elf, run_program, rv32i_machine
 from fastforward.sim import Simulator
-from riscv_tools import CFLAGS, GCC, RV32I, SRC, run_riscv_gcc
+from riscv_tools import GCC, RV32I, SRC, kit_flags, run_riscv_gcc
 from spec import Assembler
 
 OBJCOPY = shutil.which("riscv64-unknown-elf-objcopy")
@@ -32,8 +33,7 @@ def build(tmp_path_factory):
     elves = {}
     for name in PROGRAMS:
         elf = out / f"{name}.elf"
-        run_riscv_gcc([*CFLAGS, "-T", SRC / "link.ld", SRC / "crt0.S", SRC / "runtime.c", SRC / f"{name}.c",
-                       "-lgcc", "-o", elf], out)
+        run_riscv_gcc([*kit_flags(), SRC / "runtime.c", SRC / f"{name}.c", "-lgcc", "-o", elf], out)
         elves[name] = elf
     return elves
 

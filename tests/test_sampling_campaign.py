@@ -223,3 +223,19 @@ def test_sigkilled_campaign_resumes_without_losing_samples(tmp_path):
     r, f = json.loads(resumed.stdout), json.loads(fresh.stdout)
     assert r["passes"][0]["reused"] >= kept and f["passes"][0]["reused"] == 0
     assert (r["estimate_cycles"], r["ci_low"], r["ci_high"]) == (f["estimate_cycles"], f["ci_low"], f["ci_high"])
+
+
+def test_a_changed_workload_misses_the_truth_cache(small_npu, gemm):
+    """The truth cache is keyed by the workload's content: the same name with other commands,
+    or with other inputs, runs the full RTL again."""
+    import dataclasses
+
+    from cosim.queue_target import QueueTarget
+    first = QueueTarget(small_npu, gemm, backend="py").truth(6)
+    again = QueueTarget(small_npu, gemm, backend="py").truth(6)
+    assert not first["cached"] and again["cached"] and again["cycles"] == first["cycles"]
+    fewer = dataclasses.replace(gemm, commands=gemm.commands[:-3])
+    assert not QueueTarget(small_npu, fewer, backend="py").truth(6)["cached"]
+    addr, data = gemm.inputs[0]
+    other_inputs = dataclasses.replace(gemm, inputs=[(addr, data ^ 1)] + list(gemm.inputs[1:]))
+    assert not QueueTarget(small_npu, other_inputs, backend="py").truth(6)["cached"]

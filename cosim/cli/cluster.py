@@ -6,6 +6,7 @@ import time
 
 from rich.table import Table
 
+from .args import output_error, writable_output
 from .output import emit_json, stdout
 
 HELP = "run a multi-node job (training step, pipeline inference) over a network model"
@@ -54,6 +55,9 @@ def add_parser(sub):
 def command(args) -> int:
     from network import load_cluster, summary, with_ci, with_model, write_chrome_trace
     start = time.perf_counter()
+    for path in (args.trace, args.plot):       # before the simulation, not after it
+        if path:
+            writable_output(path)
     config = load_cluster(args.config)
     network = with_model(config.network, args.network) if args.network else config.network
     result = with_ci(config.job, network.topology, network.model,
@@ -61,10 +65,16 @@ def command(args) -> int:
     out = summary(result, round(time.perf_counter() - start, 3))
     if args.trace:
         out["trace"] = args.trace
-        out["trace_events"] = write_chrome_trace(result, args.trace)
+        try:
+            out["trace_events"] = write_chrome_trace(result, args.trace)
+        except OSError as exc:
+            raise output_error(args.trace, exc) from None
     if args.plot:
         from network.plot import plot_result
-        out["plot"] = str(plot_result(result, args.plot))
+        try:
+            out["plot"] = str(plot_result(result, args.plot))
+        except OSError as exc:
+            raise output_error(args.plot, exc) from None
     if args.json:
         emit_json(out)
     else:

@@ -49,17 +49,19 @@ def command(args) -> int:
     from fastforward.workloads import build_workload
 
     from ..queue_target import QueueTarget
-    from .sample import print_report, progress_display
+    from .sample import phase_log, print_report, progress_display
     start = time.perf_counter()
     machine = load_machine(machine_path("npu"), DEMO_PARAMS)
     sample_args = demo_args(args)
+    log = phase_log("demo")
     workload = build_workload(machine, sample_args.workload, seed=args.seed)
+    log(f"{workload.name}: {len(workload.commands):,} commands built in {time.perf_counter() - start:.1f} s")
     if not args.json:
         stdout.print(f"[bold]dcsim demo[/]: {workload.description}\nsampled RTL co-simulation on the NPU "
                      f"(DIM={machine.param['DIM']}, DRAM {machine.param['DRAM_BYTES'] >> 20} MiB) against the "
                      "full RTL run")
     report = sample(QueueTarget(machine, workload, sample_args.backend), sample_args,
-                    display=None if args.json else progress_display)
+                    display=None if args.json else progress_display, log=log)
     report["total_seconds"] = round(time.perf_counter() - start, 3)
     report.pop("truth_per_unit", None)
     if args.json:

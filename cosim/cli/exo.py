@@ -1,7 +1,7 @@
 """`dcsim exo SPEC -o FILE`: the machine's Exo hardware library (compiler stubs)."""
 from __future__ import annotations
 
-from .args import add_machine_args, formatted, load_machine_arg
+from .args import add_machine_args, formatted, load_machine_arg, output_error, writable_output
 from .output import emit_json, stdout
 
 
@@ -19,8 +19,12 @@ def add_parser(sub):
 
 def command(args) -> int:
     from fastforward.exo import write_exo_module
+    writable_output(args.output)          # before the machine is loaded and compiled
     machine = load_machine_arg(args)
-    path = write_exo_module(machine, args.output, strict=not args.lenient)
+    try:
+        path = write_exo_module(machine, args.output, strict=not args.lenient)
+    except OSError as exc:
+        raise output_error(exc.filename or args.output, exc) from None
     info = {"machine": machine.name, "output": str(path), "lines": len(path.read_text().splitlines())}
     if args.json:
         emit_json(info)

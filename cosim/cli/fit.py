@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.table import Table
 
 from ..fit import CSV_HELP, FitError, fit, load_sweep_config, machine_dim, read_csv, sweep, sweep_shapes
-from .args import load_machine_arg, parse_define
+from .args import load_machine_arg, nonneg_int, parse_define, positive_int
 from .output import emit_json, progress, stdout
 
 DESCRIPTION = """\
@@ -37,13 +37,13 @@ def add_parser(sub):
     src.add_argument("--sweep", metavar="CONFIG.yaml", help="sweep config (see hw/curves/npu_sweep.yaml)")
     src.add_argument("--csv", metavar="FILE", help="measurements: " + CSV_HELP)
     p.add_argument("-o", "--output", required=True, metavar="curves.json", help="where to write the curve")
-    p.add_argument("--dim", type=int, help="array size DIM for --csv (default: the machine's, else 8)")
+    p.add_argument("--dim", type=positive_int, help="array size DIM for --csv (default: the machine's, else 8)")
     p.add_argument("--holdout", type=float, default=0.25, help="--csv rows without a split column: fraction "
                    "held out at random (default 0.25)")
     p.add_argument("--clock", type=float, metavar="HZ", help="clock for cycles -> seconds (default: the "
                    "config's clock_hz, else 1e9)")
     p.add_argument("--plot", metavar="FILE.png", help="measured vs predicted cycles (matplotlib)")
-    p.add_argument("--seed", type=int, default=0, help="--csv: random held-out split")
+    p.add_argument("--seed", type=nonneg_int, default=0, help="--csv: random held-out split")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     return p
 
@@ -90,14 +90,15 @@ def plot_fit(curve, path) -> Path:
     for split, marker in (("train", "o"), ("holdout", "x")):
         ps = [p for p in curve.report["points"] if p["split"] == split]
         if ps:
-            ax.scatter([p["measured"] for p in ps], [p["predicted"] for p in ps], marker=marker, s=18, label=split)
+            ax.scatter([p["measured"] for p in ps], [p["predicted"] for p in ps], marker=marker, s=18,
+                       label="held-out shapes" if split == "holdout" else "fitted shapes")
     pts = curve.report["points"]
     lo, hi = min(p["measured"] for p in pts), max(p["measured"] for p in pts)
-    ax.plot([lo, hi], [lo, hi], "k-", lw=0.8)
+    ax.plot([lo, hi], [lo, hi], "k-", lw=0.8, label="curve = measured")
     ax.fill_between([lo, hi], [lo * 0.9, hi * 0.9], [lo * 1.1, hi * 1.1], color="0.85", label="±10%")
     ax.set(xscale="log", yscale="log", xlabel=f"measured {curve.unit}", ylabel=f"curve {curve.unit}",
            title="GEMM curve: fit and held-out shapes")
-    ax.legend()
+    ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -7,7 +7,7 @@ from pathlib import Path
 from spec import ir
 from spec.errors import DcsimError
 
-from .args import add_machine_args, load_machine_arg
+from .args import add_machine_args, load_machine_arg, output_error
 from .output import emit_json, stdout
 
 EPILOG = """\
@@ -33,6 +33,8 @@ def add_parser(sub):
 
 
 def command(args) -> int:
+    if args.output and Path(args.output).exists() and not Path(args.output).is_dir():
+        raise DcsimError(f"cannot write into '{args.output}': it is a file, and -o names a directory")
     machine = load_machine_arg(args)
     if not args.output and not args.fsmd:
         raise DcsimError("dcsim hls needs -o DIR (where to write the Verilog, manifest and shim), --fsmd, or both")
@@ -58,7 +60,10 @@ def write_artifacts(machine: ir.Machine, args) -> dict:
     from rtlgen.engine import generate_artifacts
     art = generate_artifacts(machine)
     out = Path(args.output)
-    art.write(out)
+    try:
+        art.write(out)
+    except OSError as exc:          # a parent that is a file, no permission, disk full
+        raise output_error(exc.filename or out, exc) from None
     m = schedule_machine(machine)
     files = [str(out / f"{art.top}{suffix}") for suffix in (".v", ".manifest.json", "_shim.cpp")]
     info = {"machine": machine.name, "top": art.top, "files": files,

@@ -1,7 +1,8 @@
 """`dcsim`: build the parser from the subcommand modules, run one, turn errors into messages.
 
-User errors print `path:line:col: error: ...` (or `error: ...`) and exit non-zero; they
-never show a Python traceback. Every command takes --json for one JSON object on stdout.
+User errors print `path:line:col: error: ...` (or `error: ...`) and exit 2 (3 for a
+machine fault); they never show a Python traceback. Every command takes --json for one
+JSON object on stdout, also on an error: {"error", "location", "kind"} (see report_error).
 """
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import sys
 
 from spec.errors import DcsimError, MachineFault, SpecError
 
-from . import check, cluster, demo, exo, experiment, explain, fit, hls, rtl, run, sample
+from . import check, cluster, demo, exo, experiment, explain, fit, hls, rtl, run, sample, sdk
+from .output import emit_json
 
-COMMANDS = (demo, check, run, sample, rtl, hls, explain, exo, cluster, fit, experiment)
+COMMANDS = (demo, check, run, sample, rtl, hls, explain, sdk, exo, cluster, fit, experiment)
 
 EXAMPLES = """\
 examples:
@@ -27,13 +29,24 @@ examples:
   dcsim hls hw/npu.yaml -o build/npu                 Verilog, correspondence manifest and shim
   dcsim hls hw/npu.yaml --fsmd                       the scheduled FSMD: states, transfers, spec lines
   dcsim rtl hw/npu.yaml --workload gemm:64,64,64 --json   the whole workload on the RTL, state checked
+  dcsim sdk rv32i                                    linker script, start file and compiler command for C programs
   dcsim sample npu --workload gemm:64,64,64 --truth  sampled RTL with a confidence interval
   dcsim cluster hw/clusters/jobs/dp_switch8.yaml --network mess   a multi-node training step
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error under --json also prints the JSON error object."""
+    json_errors = False
+
+    def error(self, message):
+        if _Parser.json_errors:
+            emit_json(error_object(message, None, "error"))
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dcsim", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
         description="Model datacenter-scale AI systems from one architecture specification.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -42,7 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def error_object(message: str, location, kind: str) -> dict:
+    """What --json prints on stdout for an error: kind is spec (a file's line is at fault),
+    fault (the simulated machine faulted) or error (anything else)."""
+    return {"error": message, "location": str(location) if location else None, "kind": kind}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    _Parser.json_errors = "--json" in argv
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -50,15 +71,27 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.handler(args)
-    except SpecError as exc:
-        print(exc.render(), file=sys.stderr)
-        return 2
-    except MachineFault as exc:
-        print(exc.render(), file=sys.stderr)
-        return 3
     except DcsimError as exc:
-        print(exc.render(), file=sys.stderr)
-        return 2
+        return report_error(exc, getattr(args, "json", False))
+    except OSError as exc:         # a file the user named that cannot be read or written
+        where = f"'{exc.filename}': " if exc.filename else ""
+        return report_error(DcsimError(f"{where}{exc.strerror or exc}"), getattr(args, "json", False))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def report_error(exc: DcsimError, as_json: bool) -> int:
+    """Print `exc` for a person on stderr (and as one JSON object on stdout with --json);
+    the exit status: 3 for a machine fault, else 2."""
+    print(exc.render(), file=sys.stderr)
+    location = getattr(exc, "loc", None)
+    if isinstance(exc, MachineFault):
+        kind, status = "fault", 3
+    elif isinstance(exc, SpecError) or location is not None:
+        kind, status = "spec", 2
+    else:
+        kind, status = "error", 2
+    if as_json:
+        emit_json(error_object(getattr(exc, "message", None) or str(exc), location, kind))
+    return status

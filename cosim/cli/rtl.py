@@ -8,7 +8,7 @@ import time
 from spec import ir
 from spec.errors import DcsimError
 
-from .args import add_machine_args, load_machine_arg
+from .args import add_machine_args, load_machine_arg, nonneg_int, positive_int, writable_output
 from .output import emit_json, stdout
 
 EPILOG = """\
@@ -16,7 +16,7 @@ examples:
   dcsim rtl hw/npu.yaml --workload gemm:64,64,64 --json
   dcsim rtl npu --workload gemm:64,64,64 -D DIM=16 -D DRAM_BYTES=65536
   dcsim rtl npu --workload gemm:32,32,32 --trace g.fst --trace-window 1000:3000
-  dcsim rtl hw/rv32i.yaml --program fib.elf --json      (a processor: an ELF or flat binary)
+  dcsim rtl hw/rv32i.yaml --program fib.elf --json      (a processor: ELF, flat binary or .s)
 prints cycles, instructions (commands), seconds (RTL run), cycles_per_second and
 state_match (the RTL's final state equals the functional model's; else the first difference)
 """
@@ -40,13 +40,13 @@ def add_parser(sub):
                                    "RTL; its final state is compared with the functional model's.")
     add_machine_args(p)
     p.add_argument("--workload", metavar="NAME[:ARGS]", help="built-in workload, e.g. gemm:64,64,64 (queue machines)")
-    p.add_argument("--program", metavar="FILE", help="processors: an ELF or flat binary to run; env calls "
+    p.add_argument("--program", metavar="FILE", help="processors: an ELF, flat binary or .s assembly to run; env calls "
                    "(exit, write) and HTIF tohost stores are serviced by the functional model's host, exit "
                    "code and output compared")
-    p.add_argument("--max-instructions", type=int, help="processors: stop after this many instructions")
-    p.add_argument("--seed", type=int, default=0, help="workload data seed")
+    p.add_argument("--max-instructions", type=positive_int, help="processors: stop after this many instructions")
+    p.add_argument("--seed", type=nonneg_int, default=0, help="workload data seed")
     p.add_argument("--backend", help="functional model: c or py (default: c when a C compiler exists)")
-    p.add_argument("--watchdog", type=int, default=1 << 40, help="give up after this many cycles")
+    p.add_argument("--watchdog", type=positive_int, default=1 << 40, help="give up after this many cycles")
     p.add_argument("--trace", metavar="FILE.fst", help="write an FST waveform of --trace-window (a separate, "
                    "traced Verilator build; VCD when Verilator's FST writer cannot be built: no lz4.h)")
     p.add_argument("--trace-window", type=_window, metavar="A:B", help="cycles A..B to trace (default 0:10000)")
@@ -54,6 +54,8 @@ def add_parser(sub):
 
 
 def command(args) -> int:
+    if args.trace:                 # before the Verilator build and the run, not after them
+        writable_output(args.trace)
     return rtl_command(load_machine_arg(args), args)
 
 
@@ -109,27 +111,39 @@ def rtl_command(machine: ir.Machine, args) -> int:
     return 0 if match else 1
 
 
-def _program_command(machine: ir.Machine, args) -> int:
+def _program_command(machine: ir.Machine, args, default_limit: int = 10 ** 9) -> int:
     """A processor: the program on the functional model and on the RTL core; exit code,
-    output and the final architectural state must agree."""
+    output and the final architectural state must agree. The program file is loaded as by
+    `dcsim run` (ELF, flat binary, or `.s` assembled for the machine); both runs stop at
+    --max-instructions, by default `default_limit` (about 10 s on the compiled model), so a
+    program that never ends is an error instead of a hang."""
+    from pathlib import Path
+
     from cosim.compare import diff_states, states_equal
     from fastforward.backends import make_simulator
-    from fastforward.riscv import attach_host, load_program
+    from fastforward.session import prepare_program, program_input
     from rtlgen.engine import RtlEngine
 
     from .run import backend_of
     from ..rtl_program import run_program_rtl
     if args.program is None:
-        raise DcsimError(f"{machine.name} is a processor: give --program FILE (an ELF or flat binary)")
+        raise DcsimError(f"{machine.name} is a processor: give --program FILE (an ELF, flat binary or .s)")
     if args.trace or args.trace_window:
         raise DcsimError("--trace is not supported for processors yet")
+    if args.max_instructions is not None and args.max_instructions < 1:
+        raise DcsimError(f"--max-instructions must be at least 1, got {args.max_instructions}")
+    limit = args.max_instructions or default_limit
     sim = make_simulator(machine, backend_of(args))
-    host = attach_host(sim, load_program(sim, args.program))
-    sim.run(args.max_instructions)
+    host = prepare_program(machine, sim, Path(args.program)).host
+    sim.run(limit)
+    if not sim.halted and args.max_instructions is None:
+        raise DcsimError(f"{args.program}: the program did not exit within {limit:,} instructions on the "
+                         "functional model; give --max-instructions N to compare the first N instructions "
+                         "(or to allow a longer run)")
     t0 = time.perf_counter()
     eng = RtlEngine(machine)
     build = time.perf_counter() - t0
-    r = run_program_rtl(machine, args.program, engine=eng, max_instructions=args.max_instructions,
+    r = run_program_rtl(machine, program_input(machine, Path(args.program)), engine=eng, max_instructions=limit,
                         watchdog=args.watchdog)
     expected = {k: sim.state[k] for k in r.state}
     match = states_equal(expected, r.state)

@@ -12,9 +12,16 @@ from spec.errors import DcsimError
 
 from fastforward import checkpoint
 from fastforward.session import Job, prepare_program, prepare_workload, resume, run_with_checkpoint
+from fastforward.workloads import workload_lines
 
-from .args import add_machine_args, formatted, load_machine_arg
+from .args import (add_machine_args, formatted, load_machine_arg, nonneg_int, output_error, positive_int,
+                   writable_output)
 from .output import emit_json, progress, stderr, stdout
+
+# Exit codes of `dcsim run`. A program's own exit status is not passed through: a program
+# exiting 2 or 3 would read as a user error or a machine fault of dcsim itself.
+EXIT_NOT_VERIFIED = 1
+EXIT_PROGRAM_NONZERO = 4
 
 EXAMPLES = """\
 examples:
@@ -24,8 +31,12 @@ examples:
   dcsim run npu --workload gemm:256,256,256 --checkpoint-at 5000 --checkpoint-out g.ckpt
   dcsim run npu --restore g.ckpt --json                 resume; verified with the recorded workload
   dcsim run rv32i --program sort.elf --signature-interval 1000000 --signature-bbv 1024 --signature-out s.npz
-workloads: gemm:M,K,N (int8 GEMM, bias, int8 output) · mlp:B,D0,D1,... (GEMM+bias+ReLU layers)
+built-in workloads (accelerators; the prog: ones are RV32I programs for dcsim sample):
+""" + workload_lines() + """
 backend: c when a C compiler exists (cc, or $CC), else py with a notice on stderr
+exit status: 0 done; 1 the result did not verify against numpy; 2 a user error (bad file,
+  option or workload); 3 a machine fault; 4 the program exited non-zero: its status is
+  exit_code in the output (--json) and the 'exit code' line
 """
 
 
@@ -44,14 +55,14 @@ def add_parser(sub):
                    "pending commands and host output; -D overrides default to the ones it was written with)")
     p.add_argument("--backend", choices=("py", "c"), help="functional model backend: c (compiled; the default "
                    "when a C compiler exists) or py (the Python reference)")
-    p.add_argument("--max-instructions", type=int, metavar="N", help="stop when N instructions have retired")
-    p.add_argument("--seed", type=int, default=0, help="random seed of workload inputs (default 0)")
-    p.add_argument("--checkpoint-at", type=int, metavar="N", help="when N instructions have retired, write a "
+    p.add_argument("--max-instructions", type=positive_int, metavar="N", help="stop when N instructions have retired")
+    p.add_argument("--seed", type=nonneg_int, default=0, help="random seed of workload inputs (default 0)")
+    p.add_argument("--checkpoint-at", type=nonneg_int, metavar="N", help="when N instructions have retired, write a "
                    "checkpoint and carry on (add --max-instructions N to stop there)")
     p.add_argument("--checkpoint-out", metavar="FILE", help="where --checkpoint-at writes the checkpoint")
-    p.add_argument("--signature-interval", type=int, metavar="K", help="record a signature (instructions of "
+    p.add_argument("--signature-interval", type=positive_int, metavar="K", help="record a signature (instructions of "
                    "each kind) every K instructions")
-    p.add_argument("--signature-bbv", type=int, default=0, metavar="B", help="processors: add a basic-block "
+    p.add_argument("--signature-bbv", type=nonneg_int, default=0, metavar="B", help="processors: add a basic-block "
                    "vector of B buckets (a power of two, e.g. 1024) to each signature (default 0: off)")
     p.add_argument("--signature-out", metavar="FILE", help="where signatures go: .json, or else numpy .npz")
     return p
@@ -96,6 +107,9 @@ def check_args(machine: ir.Machine, args):
         raise DcsimError("--signature-interval K and --signature-out FILE go together")
     if args.workload and machine.queue is None:
         raise DcsimError(f"{machine.name} is a processor; run a program on it with --program FILE")
+    for path in (args.checkpoint_out, args.signature_out):     # before the run, not after it
+        if path:
+            writable_output(path)
 
 
 def backend_of(args) -> str:
@@ -140,7 +154,10 @@ def run_command(machine: ir.Machine, args) -> int:
     if args.checkpoint_out:
         result["checkpoint"] = {"path": str(args.checkpoint_out), "at": args.checkpoint_at}
     if args.signature_out:
-        sigs = sim.signatures().save(args.signature_out)
+        try:
+            sigs = sim.signatures().save(args.signature_out)
+        except OSError as exc:
+            raise output_error(args.signature_out, exc) from None
         result["signatures"] = {"path": str(sigs), "interval": args.signature_interval,
                                 "intervals": len(sim.signatures())}
     if job.host is not None:
@@ -149,9 +166,14 @@ def run_command(machine: ir.Machine, args) -> int:
         emit_json(result)
     else:
         report(result)
+    return exit_status(verified, sim.halted, sim.exit_code)
+
+
+def exit_status(verified: bool | None, halted: bool, exit_code: int | None) -> int:
+    """dcsim's exit status (see EXAMPLES): the program's own status is in the output."""
     if verified is False:
-        return 1
-    return 0 if not sim.halted or not sim.exit_code else min(255, max(1, sim.exit_code))
+        return EXIT_NOT_VERIFIED
+    return EXIT_PROGRAM_NONZERO if halted and exit_code else 0
 
 
 def report(r: dict):

@@ -17,13 +17,17 @@ from rich.table import Table
 from spec import ir
 from spec.errors import DcsimError
 
+from fastforward.workloads import workload_lines
+
 from ..core_target import DEFAULT_UNIT as CORE_UNIT
 from ..queue_target import DEFAULT_UNIT as QUEUE_UNIT
 from ..sampling import DEFAULT_SAMPLES, DEFAULT_STRATA, DEFAULT_TARGET_ERROR, sample
-from .args import add_machine_args, load_machine_arg
+from .args import add_machine_args, load_machine_arg, nonneg_int, positive_int
 from .output import emit_json, stderr, stdout
 
 EXAMPLES = """\
+built-in workloads (--workload; the prog: ones are RV32I programs for processors):
+""" + workload_lines() + """
 examples:
   dcsim sample npu --workload gemm:64,64,64 --truth          (defaults: stratified, U=200, to +-1%)
   dcsim sample npu --workload gemm:64,64,64 --unit 20 --warmup 40 --samples 10 --plan random --truth
@@ -33,8 +37,6 @@ examples:
   dcsim sample rv32i --workload prog:sort --truth --json       (RV32I: U=1000 instructions, W=0)
   dcsim sample rv32i --program my_prog.elf --truth             (your program: ELF, flat binary or .s)
   dcsim sample rv32i --workload prog:crc,8192 --plan systematic --samples 40 --truth
-programs (processors): prog:sort[,N[,ROUNDS]] (insertion sorts, exits by ECALL), prog:crc[,BYTES[,ROUNDS]]
-  (CRC-32 bitwise and by table, exits through HTIF tohost); about 1.1e6 instructions each by default
 executors: local (default: one worker process per core), local:N, inline, dask://HOST:PORT
 """
 
@@ -63,13 +65,13 @@ def add_parser(sub):
                    "queue up so that a command still waits when the unit ends, which makes it exact; the task "
                    "carries 4x this, at least 4x16, before it is resent; default: the in-flight window)")
     size = p.add_mutually_exclusive_group()
-    size.add_argument("--interval", "--every", type=int, metavar="K", help="measure one unit in K")
-    size.add_argument("--samples", type=int, metavar="N", help=f"measure N units (default {DEFAULT_SAMPLES})")
+    size.add_argument("--interval", "--every", type=positive_int, metavar="K", help="measure one unit in K")
+    size.add_argument("--samples", type=positive_int, metavar="N", help=f"measure N units (default {DEFAULT_SAMPLES})")
     size.add_argument("--target-error", type=float, metavar="E", help="two passes: the second, if the first's "
                       "interval is wider, measures the units needed for a relative half-width E at the chosen "
                       f"confidence (default {DEFAULT_TARGET_ERROR} "
                       "unless --interval or --samples is given; 0: one pass)")
-    p.add_argument("--strata", type=int, default=DEFAULT_STRATA,
+    p.add_argument("--strata", type=positive_int, default=DEFAULT_STRATA,
                    help=f"stratified: number of strata (default {DEFAULT_STRATA})")
     p.add_argument("--confidence", type=float, default=0.997, help="interval confidence (default 0.997)")
     p.add_argument("--truth", "--ground-truth", action="store_true", help="also run the whole workload in RTL "
@@ -81,7 +83,7 @@ def add_parser(sub):
     p.add_argument("--store", metavar="FILE", help="resumable SQLite store of finished samples")
     p.add_argument("--report", metavar="DIR", help="write report.md, report.json and cycles.png to DIR")
     p.add_argument("--backend", default="c", help="functional model backend: c (default) or py")
-    p.add_argument("--seed", type=int, default=0, help="workload inputs and plan randomness (offset)")
+    p.add_argument("--seed", type=nonneg_int, default=0, help="workload inputs and plan randomness (offset)")
     p.add_argument("--plan-seed", type=int, metavar="S", help="plan randomness only (default: --seed): draws "
                    "another plan of the same workload, whose full RTL run stays cached")
     return p
@@ -89,8 +91,15 @@ def add_parser(sub):
 
 def command(args) -> int:
     machine = load_machine_arg(args)
-    report = sample(target_for(machine, args), args, display=None if args.json else progress_display)
+    report = sample(target_for(machine, args), args, display=None if args.json else progress_display,
+                    log=phase_log("sample"))
     return finish(report, args)
+
+
+def phase_log(command: str):
+    """One line per phase on stderr with its elapsed time, also when output is redirected
+    (a progress bar shows only on a terminal)."""
+    return lambda message: stderr.print(f"[dim]{command}:[/] {message}", highlight=False)
 
 
 def target_for(machine: ir.Machine, args):
@@ -131,7 +140,7 @@ def progress_display(label: str, total: int):
     """A rich progress bar on stderr for `sampling.sample`: yields show(done, position, total, estimate)."""
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[ff]}"), TextColumn("[cyan]{task.fields[est]}"), TimeElapsedColumn(),
-                   console=stderr, transient=True)
+                   console=stderr, transient=True, disable=not stderr.is_terminal)   # redirected: phase lines only
     with bar:
         task = bar.add_task(label, total=total, ff="", est="")
 
@@ -156,6 +165,10 @@ def print_report(r: dict):
         table.add_row(f"pass {i}", f"{p['samples']} units ({p['reused']} reused)")
     if "needed_samples" in r:
         table.add_row(f"units needed for ±{100 * r['target_error']:.2f}%", f"{r['needed_samples']:,}")
+    if r.get("target_met") is False:
+        table.add_row("[bold yellow]target missed[/]",
+                      f"interval ±{100 * r['relative_error']:.2f}%, target ±{100 * r['target_error']:.2f}% after "
+                      f"{len(r['passes'])} passes: add units with --samples N (N > {r['samples']})")
     table.add_row("samples checked against the functional model", f"{r['samples']} ({r['divergences']} diverged)")
     table.add_row("sampled run", f"{r['seconds']:.2f} s (fast-forward {r['functional_seconds']:.2f} s, "
                                  f"RTL samples {r['detailed_seconds']:.2f} s of worker time)")

@@ -213,8 +213,8 @@ def _report(quick, curve, rows, jobs) -> Report:
         r.text(f"* **{cls}** ({', '.join(x['kernel'] for x in ks)}; worst {pct(worst['curve_error'], 1)}): "
                f"{WHY.get(cls, 'outside the sweep the curve was fitted on')}.{_evidence(cls, rows)}")
     r.text(_layout_note(rows))
-    r.plot("abstraction_kernels.png", "Per-kernel error against full RTL: curve (bars) and sampled RTL "
-           "(dots, with the 99.7% interval)", lambda fig: _draw_kernels(fig, rows), (10, 4.2))
+    for plot in figures(rows):
+        r.plot(*plot)
     return r
 
 
@@ -262,20 +262,46 @@ def _ci(ci) -> str:
     return f"[{ci[0] * 1e3:,.3f}, {ci[1] * 1e3:,.3f}] ms" if ci else "–"
 
 
+def figures(rows) -> list[tuple]:
+    """(file, caption, draw(fig), size) of the study's figure, from the `kernels` rows of results.json."""
+    return [("abstraction_kernels.png", "Per-kernel error against full RTL: curve (bars; red where it is off by "
+             f"more than {100 * FLAG:.0f}%, the dotted lines) and sampled RTL (dots, with the 99.7% interval)",
+             lambda fig: _draw_kernels(fig, rows), kernels_figure_size(rows))]
+
+
 def _draw_kernels(fig, rows) -> None:
     ax = fig.subplots()
     x = np.arange(len(rows))
-    ax.bar(x, [100 * r["curve_error"] for r in rows], color=["#C44E52" if r["flagged"] else "#4C72B0" for r in rows],
-           label="curve")
+    err = np.array([100 * r["curve_error"] for r in rows])
+    off = np.array([r["flagged"] for r in rows], dtype=bool)
+    for sel, color, label in ((~off, OK_COLOR, f"curve, within ±{100 * FLAG:.0f}%"),
+                              (off, OFF_COLOR, f"curve, off by >{100 * FLAG:.0f}%")):
+        if sel.any():
+            ax.bar(x[sel], err[sel], color=color, label=label)
     mid = np.array([100 * r["sampled_error"] for r in rows])
     ci = np.array([r["sampled_ci"] or [r["sampled_cycles"]] * 2 for r in rows])
     truth = np.array([r["truth_cycles"] for r in rows])
     lo, hi = 100 * (ci[:, 0] / truth - 1), 100 * (ci[:, 1] / truth - 1)
-    ax.errorbar(x, mid, yerr=[np.maximum(0, mid - lo), np.maximum(0, hi - mid)], fmt="ko", ms=3,
-                label="sampled RTL")
-    for y in (-100 * FLAG, 100 * FLAG):
-        ax.axhline(y, color="0.5", ls=":", lw=0.8)
-    ax.axhline(0, color="k", lw=0.6)
-    ax.set_xticks(x, [r["kernel"] for r in rows], rotation=60, ha="right", fontsize=7)
-    ax.set_ylabel("error vs full RTL (%)")
-    ax.legend()
+    ax.errorbar(x, mid, yerr=[np.maximum(0, mid - lo), np.maximum(0, hi - mid)], fmt="ko", ms=3, lw=1,
+                label="sampled RTL (99.7% interval)")
+    ax.axhline(100 * FLAG, color="0.4", ls=":", lw=1, label=f"±{100 * FLAG:.0f}% flag threshold")
+    ax.axhline(-100 * FLAG, color="0.4", ls=":", lw=1)
+    ax.axhline(0, color="k", lw=0.6, label="0% = full RTL (truth)")
+    ax.set_xticks(x, [r["kernel"] for r in rows], rotation=60, ha="right", fontsize=8)
+    ax.set_xlim(-0.6, len(rows) - 0.4)
+    ax.set_xlabel("kernel (NPU workload)")
+    ax.set_ylabel("kernel cycles: error vs full RTL (%)")
+    ax.set_title("Per-kernel error against full RTL: curve-fitted vs sampled-RTL compute")
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: (not labels[i].startswith("curve"), i))   # bars first
+    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+
+
+def kernels_figure_size(rows) -> tuple[float, float]:
+    """Wide enough that the rotated kernel names do not overlap (about 0.35 in per kernel)."""
+    return max(10.0, 3.5 + 0.35 * len(rows)), 5.2
+
+
+OK_COLOR, OFF_COLOR = "#4C72B0", "#C44E52"

@@ -18,6 +18,7 @@ import copy
 import time
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from ..paths import hw_dir
@@ -122,8 +123,8 @@ percent in every case.""")
         r.table([key, "tp end constant", "tp end mess", "tp diff", "step constant", "step mess", "step diff"],
                 [[fmt(p[key]), _us(p["constant"]["tp_s"]), _us(p["mess"]["tp_s"]), pct(p["tp_diff"], 1),
                   _us(p["constant"]["step_s"]), _us(p["mess"]["step_s"]), pct(p["step_diff"], 1)] for p in rows])
-    r.plot("network_divergence.png", "Mess vs constant: relative difference of the tensor-parallel part's end "
-           "time, by load, message size and topology", lambda fig: _draw(fig, load, size, topo), (11, 3.6))
+    for plot in figures(load, size, topo):
+        r.plot(*plot)
     return r
 
 
@@ -147,15 +148,41 @@ def _us(s: float) -> str:
     return f"{s * 1e6:,.1f} µs"
 
 
+def figures(load, size, topo) -> list[tuple]:
+    """(file, caption, draw(fig), size) of the study's figure, from the `load`, `message_size` and
+    `topology` rows of results.json."""
+    return [("network_divergence.png", "Mess vs constant: relative difference of the tensor-parallel part's end "
+             "time and of the step time, by load, message size and topology",
+             lambda fig: _draw(fig, load, size, topo), (13, 4.6))]
+
+
+TP, STEP = "C0", "C1"
+
+
 def _draw(fig, load, size, topo) -> None:
-    axes = fig.subplots(1, 3)
-    axes[0].plot([p["grad_bytes"] / MIB for p in load], [100 * p["tp_diff"] for p in load], "o-", label="tp part")
-    axes[0].plot([p["grad_bytes"] / MIB for p in load], [100 * p["step_diff"] for p in load], "s--", label="step")
-    axes[0].set(xscale="log", xlabel="gradient bytes (MiB)", ylabel="mess vs constant (%)", title="load")
-    axes[0].legend()
-    axes[1].plot([p["activation_bytes"] / KIB for p in size], [100 * p["tp_diff"] for p in size], "o-")
-    axes[1].set(xscale="log", xlabel="tp all-reduce (KiB)", title="message size")
-    axes[2].bar([p["topology"] for p in topo], [100 * p["tp_diff"] for p in topo], color="#4C72B0")
-    axes[2].set(title="topology")
+    from matplotlib.ticker import FuncFormatter
+    axes = fig.subplots(1, 3, sharey=True)
+    for ax, rows, key, scale, xlabel, title in (
+            (axes[0], load, "grad_bytes", MIB, "training job's gradient bytes (MiB, log scale)",
+             "Load (tp all-reduce as in the job)"),
+            (axes[1], size, "activation_bytes", KIB, "tensor-parallel all-reduce size (KiB, log scale)",
+             "Message size (gradients 64 MiB)")):
+        x = [p[key] / scale for p in rows]
+        ax.plot(x, [100 * p["tp_diff"] for p in rows], "o-", color=TP, label="tensor-parallel part's end")
+        ax.plot(x, [100 * p["step_diff"] for p in rows], "s--", color=STEP, label="step time")
+        ax.set(xscale="log", xlabel=xlabel, title=title)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    x = np.arange(len(topo))
+    for dx, key, color, label in ((-0.2, "tp_diff", TP, "tensor-parallel part's end"),
+                                  (0.2, "step_diff", STEP, "step time")):
+        bars = axes[2].bar(x + dx, [100 * p[key] for p in topo], 0.4, color=color, label=label)
+        axes[2].bar_label(bars, fmt="%+.1f%%", fontsize=8, padding=2)
+    axes[2].set_xticks(x, [p["topology"].replace("_", " ") for p in topo])
+    axes[2].set(xlabel="topology (gradients 64 MiB)", title="Topology")
     for ax in axes:
-        ax.axhline(0, color="k", lw=0.6)
+        ax.axhline(0, color="k", lw=0.6, label="0% = models agree")
+        ax.set_ylabel("Mess minus constant model (% of constant)")
+        ax.yaxis.set_tick_params(labelleft=True)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("Network fidelity: Mess-style vs constant-latency links (relative difference of end times)")

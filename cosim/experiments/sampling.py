@@ -88,7 +88,7 @@ def _by_count(machine, wl, quick, warmup: int) -> list[dict]:
             within.append(r.estimate.low <= truth <= r.estimate.high)
         rows.append({"samples": n, "mean_abs_error": float(np.mean(np.abs(errs))), "max_abs_error":
                      float(np.max(np.abs(errs))), "mean_halfwidth": float(np.mean(widths)),
-                     "coverage": float(np.mean(within)), "seeds": len(errs)})
+                     "coverage": float(np.mean(within)), "inside": int(np.sum(within)), "seeds": len(errs)})
     return rows
 
 
@@ -111,9 +111,14 @@ def _report(quick, suite, counts, units, sweep_name, warmup: int) -> Report:
     errs = np.abs([s["error"] for s in suite])
     best = max(suite, key=lambda s: s["speedup"] or 0)
     sampled = [s for s in suite if s["samples"] < s["population"]]
+    census = len(suite) - len(sampled)
+    inside = sum(c.get("inside", round(c["coverage"] * c["seeds"])) for c in counts)
+    plans = sum(c["seeds"] for c in counts)
     r.headline = {"mean abs error": f"{100 * errs.mean():.2f}%", "max abs error": f"{100 * errs.max():.2f}%",
-                  "truth inside 99.7% interval (sampled, not census)":
-                      f"{sum(s['within'] for s in sampled)}/{len(sampled)}",
+                  "truth inside 99.7% interval, suite workloads": _suite_coverage(sampled, census),
+                  "truth inside 99.7% interval, random plans": (
+                      f"{inside}/{plans} ({sweep_name}: {len(counts)} sample counts × "
+                      f"{counts[0]['seeds'] if counts else 0} seeds)"),
                   "divergences": sum(s["divergences"] for s in suite),
                   "best speedup": f"{best['speedup']:.1f}x ({best['workload']})"}
     r.results = {"suite": suite, "by_count": counts, "by_unit": units, "sweep_workload": sweep_name,
@@ -126,7 +131,8 @@ def _report(quick, suite, counts, units, sweep_name, warmup: int) -> Report:
              "full RTL s", "sampled s", "speedup"],
             [[s["workload"], s["commands"], f"{s['truth_cycles']:,}", f"{s['estimate_cycles']:,.0f}",
               pct(s["error"]), f"{100 * s['halfwidth']:.2f}%",
-              "census" if s["samples"] >= s["population"] else s["within"], f"{s['samples']}/{s['population']}",
+              "census" if s["samples"] >= s["population"] else ("yes" if s["within"] else "no"),
+              f"{s['samples']}/{s['population']}",
               f"{s['truth_seconds']:.2f}", f"{s['sampled_seconds']:.2f}", f"{s['speedup']:.2f}x"] for s in suite])
     r.text(f"### Error vs sample count ({sweep_name}, random plans, unit 20, warm-up {warmup})")
     r.table(["samples", "mean abs error", "max abs error", "mean ±(99.7%)", "coverage", "seeds"],
@@ -136,22 +142,63 @@ def _report(quick, suite, counts, units, sweep_name, warmup: int) -> Report:
     r.table(["unit", "samples", "error", "±(99.7%)", "CV", "detailed commands", "seconds"],
             [[u["unit"], u["samples"], pct(u["error"]), f"{100 * u['halfwidth']:.2f}%", f"{u['cv']:.3f}",
               u["detailed_commands"], f"{u['seconds']:.2f}"] for u in units])
-    r.plot("sampling.png", "Left: sampled-RTL error per workload with its 99.7% interval. Right: mean |error| "
-           "and interval half-width vs sample count", lambda fig: _draw(fig, suite, counts), (11, 4))
+    for plot in figures(suite, counts, sweep_name):
+        r.plot(*plot)
     return r
 
 
-def _draw(fig, suite, counts) -> None:
+def _suite_coverage(sampled: list, census: int) -> str:
+    """How many sampled (not census) suite workloads have the truth in their interval; a census
+    (every unit run in RTL) has no sampling error to cover, so it is counted apart."""
+    if not sampled:
+        return f"no workload sampled: all {census} small enough to run every unit (census)"
+    text = f"{sum(s['within'] for s in sampled)}/{len(sampled)} sampled workloads"
+    return text + (f" (+{census} census)" if census else "")
+
+
+def figures(suite, counts, sweep_name) -> list[tuple]:
+    """(file, caption, draw(fig), size) of the study's figure, from the `suite` and `by_count` rows of
+    results.json (so a figure can be redrawn without rerunning the study)."""
+    return [("sampling.png", "Left: sampled-RTL error per workload with its 99.7% interval (open circles: census "
+             "runs, every unit in RTL). Right: mean |error| and interval half-width vs sample count",
+             lambda fig: _draw(fig, suite, counts, sweep_name), (12, 4.8))]
+
+
+def _draw(fig, suite, counts, sweep_name="") -> None:
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
     a, b = fig.subplots(1, 2)
     x = np.arange(len(suite))
     err = np.array([100 * s["error"] for s in suite])
     half = np.array([100 * s["halfwidth"] for s in suite])
-    a.errorbar(x, err, yerr=half, fmt="o", capsize=3)
-    a.axhline(0, color="k", lw=0.6)
-    a.set_xticks(x, [s["workload"] for s in suite], rotation=40, ha="right", fontsize=7)
-    a.set_ylabel("error vs full RTL (%)")
-    n = [c["samples"] for c in counts]
-    b.plot(n, [100 * c["mean_abs_error"] for c in counts], "o-", label="mean abs error")
-    b.plot(n, [100 * c["mean_halfwidth"] for c in counts], "s--", label="mean ±(99.7%)")
-    b.set(xscale="log", yscale="log", xlabel="sampled units", ylabel="%")
-    b.legend()
+    census = np.array([s["samples"] >= s["population"] for s in suite], dtype=bool)
+    for sel, face, label in ((~census, "C0", "sampled: estimate, 99.7% interval"),
+                             (census, "white", "census (every unit in RTL): estimate, 99.7% interval")):
+        if sel.any():
+            a.errorbar(x[sel], err[sel], yerr=half[sel], fmt="o", color="C0", mfc=face, capsize=3, label=label)
+    a.axhline(0, color="k", lw=0.6, label="0% = full RTL (truth)")
+    a.set_xticks(x, [s["workload"] for s in suite], rotation=30, ha="right", fontsize=8)
+    a.set_xlabel("workload")
+    a.set_ylabel("estimated cycles: error vs full RTL (%)")
+    a.set_title("Error per workload\n(default plan: stratified, units of 200 commands)")
+    lo, hi = min(0.0, float(np.min(err - half))), max(0.0, float(np.max(err + half)))
+    span = (hi - lo) or 1.0
+    a.set_ylim(lo - 0.05 * span, hi + 0.5 * span)           # headroom: the legend sits above the data
+    a.legend(fontsize=8, loc="upper left")
+    a.grid(axis="y", alpha=0.3)
+    n = np.array([c["samples"] for c in counts], dtype=float)
+    seeds = counts[0]["seeds"] if counts else 0
+    for key, style, label in (("mean_abs_error", "o-", f"mean |error| over {seeds} seeds"),
+                              ("mean_halfwidth", "s--", "mean 99.7% interval half-width")):
+        y = np.array([100 * c[key] for c in counts], dtype=float)
+        ok = np.isfinite(y) & (y > 0)
+        if not ok.all():
+            label += f" (unbounded at {', '.join(f'{v:g}' for v in n[~ok])})"
+        b.plot(n[ok], y[ok], style, label=label)
+    b.set(xscale="log", yscale="log", xlabel="sampled units per run (count)", ylabel="% of full-RTL cycles")
+    for axis in (b.xaxis, b.yaxis):
+        axis.set_major_formatter(ScalarFormatter())
+        axis.set_minor_formatter(NullFormatter())
+    b.set_xticks(n, [f"{v:g}" for v in n])
+    b.set_title("Error vs sample count" + (f"\n({sweep_name}, random plans, unit 20)" if sweep_name else ""))
+    b.legend(fontsize=8)
+    b.grid(alpha=0.3, which="both")

@@ -1,6 +1,6 @@
-/* Minimal start-up code for RV32I programs on the dcsim functional simulator.
- * Sets gp and sp (top of ram, from link.ld), zeroes .bss, calls main(), and passes its
- * return value to the host with the exit system call (a7 = 93). */
+/* Start-up code for RV32I programs built with this kit (hw/sdk/rv32i) on dcsim machines.
+ * Sets gp and sp (sp = top of ram, __stack_top from link.ld), zeroes .bss, calls main(),
+ * and passes its return value to the host with the exit system call (a7 = 93). */
     .section .text.init, "ax"
     .globl _start
 _start:
