@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_sampling_suite import cpu_seconds, suite_machine  # noqa: E402
+from bench_sampling_suite import suite_machine, timed_sample  # noqa: E402
 from cosim.queue_target import QueueTarget  # noqa: E402
-from cosim.sampling import options, sample  # noqa: E402
+from cosim.sampling import options  # noqa: E402
 from fastforward.workloads import build_workload  # noqa: E402
 
 
@@ -41,14 +41,9 @@ def main():
     print(f"{'plan seed':>9} {'seconds':>8} {'CPU s':>6} {'speedup':>8} {'per CPU-s':>9} {'error':>8} {'±CI':>7} "
           f"{'samples':>7} {'passes':>6} {'div':>4}")
     for seed in range(args.plans):
-        ns = options(workload=args.workload, truth=True, json=True, plan_seed=seed, executor=args.executor,
+        ns = options(workload=args.workload, json=True, plan_seed=seed, executor=args.executor,
                      no_truth_cache=seed == 0 and not args.cached_truth)      # the first measures the full RTL run
-        target = QueueTarget(machine, workload)           # a new target: each run checks the functional run
-        target.load()                                     # the workload's binary is not part of the timed run
-        c0 = cpu_seconds()
-        r = sample(target, ns)
-        r["cpu_seconds"] = cpu_seconds() - c0 - (r["truth_seconds"] if not r["truth_cached"] else 0.0)
-        r["speedup_cpu"] = r["truth_seconds"] / max(r["cpu_seconds"], 1e-9)   # the full RTL run is one thread
+        r = timed_sample(QueueTarget(machine, workload), ns)   # a new target: each run checks the functional run
         rows.append(r)
         print(f"{seed:>9} {r['seconds']:>8.3f} {r['cpu_seconds']:>6.2f} {r['speedup']:>7.1f}x {r['speedup_cpu']:>8.1f}x "
               f"{100 * r['error']:>+7.3f}% "

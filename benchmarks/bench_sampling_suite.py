@@ -22,7 +22,6 @@ import argparse
 import resource
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,18 +66,28 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def measure(name: str, seed: int, plan_seed: int, args) -> dict:
-    """One sampled run with truth; adds its CPU seconds and the per-CPU-second speedup."""
-    target = suite_target(name, seed)
-    ns = options(workload=name, truth=True, json=True, seed=seed, plan_seed=plan_seed, plan=args.plan,
-                 samples=args.samples, strata=args.strata, unit=args.unit)
+def timed_sample(target, ns) -> dict:
+    """`dcsim sample`'s run of `target` with `ns`, then its truth, as `--truth` reports it, plus
+    the sampled run's CPU seconds (this process and its workers, the truth's run left out)
+    and the speedup per CPU-second (the full RTL run is one thread: its CPU time is its wall time)."""
     target.load()                                     # the workload's binary is not part of the timed run
-    c0, t0 = cpu_seconds(), time.perf_counter()
-    r = sample(target, ns)
-    r["cpu_seconds"] = cpu_seconds() - c0 - (r["truth_seconds"] if not r["truth_cached"] else 0.0)
-    r["speedup_cpu"] = r["truth_seconds"] / max(r["cpu_seconds"], 1e-9)
-    r["wall"] = time.perf_counter() - t0
+    c0 = cpu_seconds()
+    r = sample(target, argparse.Namespace(**{**vars(ns), "truth": False}))
+    r["cpu_seconds"] = cpu_seconds() - c0
+    truth = target.truth(r["unit"], use_cache=not ns.no_truth_cache)
+    cycles = truth["cycles"]
+    r.update(truth_cycles=cycles, error=(r["estimate_cycles"] - cycles) / cycles,
+             within_interval=r["ci_low"] <= cycles <= r["ci_high"], truth_seconds=truth["seconds"],
+             truth_cached=truth["cached"], speedup=truth["seconds"] / r["seconds"],
+             speedup_cpu=truth["seconds"] / max(r["cpu_seconds"], 1e-9))
     return r
+
+
+def measure(name: str, seed: int, plan_seed: int, args) -> dict:
+    """One sampled run of a suite workload with truth (`timed_sample`)."""
+    return timed_sample(suite_target(name, seed), options(workload=name, json=True, seed=seed, plan_seed=plan_seed,
+                                                          plan=args.plan, samples=args.samples, strata=args.strata,
+                                                          unit=args.unit))
 
 
 def main():

@@ -8,6 +8,7 @@ arguments, progress bars, the printed table.
 from __future__ import annotations
 
 import argparse
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -91,8 +92,10 @@ def add_parser(sub):
 
 def command(args) -> int:
     machine = load_machine_arg(args)
-    report = sample(target_for(machine, args), args, display=None if args.json else progress_display,
-                    log=phase_log("sample"))
+    log, start = phase_log("sample"), time.perf_counter()
+    target = target_for(machine, args)
+    log(f"{target.name}: built in {time.perf_counter() - start:.1f} s")
+    report = sample(target, args, display=None if args.json else progress_display, log=log)
     return finish(report, args)
 
 
