@@ -8,7 +8,7 @@ model does not carry).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -39,6 +39,7 @@ class SamplePlan:
     unit: int                     # instructions per sample unit
     samples: tuple                # of SampleUnit, sorted by start
     strata: tuple = ()            # stratified: population (unit count) of each stratum
+    note: str = ""                # why the plan differs from what was asked (fewer strata, fewer units)
 
     @property
     def population(self) -> int:
@@ -154,12 +155,38 @@ def stratified(labels: np.ndarray, total: int, unit: int, warmup: int, count: in
     return SamplePlan("stratified", total, unit, tuple(picked), tuple(int(x) for x in sizes))
 
 
+def plan_strata(args, total: int, unit: int, default_samples: int = 32) -> tuple[int, str]:
+    """The strata a stratified plan uses, and a note when they are fewer than `args.strata`.
+
+    A plan measures the units it is asked for (`--samples N`, or one in `--interval K`):
+    every stratum needs two units to estimate its spread, so N units cover at most N // 2
+    strata. With N < 2 x strata the plan uses N // 2 strata rather than measuring more
+    units than asked (it used to measure 2 x strata). Every pass of a campaign uses the
+    strata of its first pass, so that later passes stay nested in it."""
+    population = units_in(total, unit)
+    first = population // args.interval if args.interval else (args.samples or default_samples)
+    first = max(1, min(first, population))
+    if first < 2:
+        note = ("" if population < 2 else "1 unit asked for: a stratified plan measures at least two (their spread "
+                "gives the interval); --plan random measures one")
+        return 1, note
+    if first >= 2 * args.strata or first >= population:      # enough for every stratum, or every unit measured
+        return args.strata, ""
+    strata = first // 2
+    asked = f"{args.samples} units" if args.samples else f"{first} units"
+    used = "1 stratum" if strata == 1 else f"{strata} strata"
+    return strata, (f"{asked} for {args.strata} strata: used {used} of at least two units each "
+                    f"(a stratum's spread needs two; ask --samples {2 * args.strata} to keep {args.strata})")
+
+
 def from_args(args, total: int, unit: int, labels, seed: int, count: int | None = None, weights=None, floor=None,
               default_samples: int = 32) -> SamplePlan:
     """The plan `dcsim sample`'s options ask for: `args.plan` (systematic | random |
     stratified), `args.interval` / `args.samples` (else `default_samples`, or `count` for a
-    second pass), `args.warmup`, `args.strata`. `labels()` gives the per-unit stratum labels
-    (called only for stratified plans); `weights` and `floor` as `stratified` takes them."""
+    second pass), `args.warmup`, `args.strata`. `labels(strata)` gives the per-unit stratum
+    labels (called only for stratified plans, with `plan_strata`'s count); `weights` and
+    `floor` as `stratified` takes them. A stratified plan measures exactly the units asked
+    for (`plan_strata`: fewer strata when they are too few for two units each)."""
     population = units_in(total, unit)
     if count is None:
         count = population // args.interval if args.interval else (args.samples or default_samples)
@@ -170,5 +197,7 @@ def from_args(args, total: int, unit: int, labels, seed: int, count: int | None 
         return systematic(total, unit, args.warmup, every, offset=random_offset(every, seed))
     if args.plan == "random":
         return random_units(total, unit, args.warmup, count, seed=seed)
-    return stratified(labels(), total, unit, args.warmup, max(count, 2 * args.strata), seed=seed,
+    strata, note = plan_strata(args, total, unit, default_samples)
+    plan = stratified(labels(strata), total, unit, args.warmup, max(count, 2 * strata), seed=seed,
                       weights=weights, floor=floor)
+    return replace(plan, note=note) if note else plan

@@ -72,6 +72,7 @@ import numpy as np
 
 from fastforward.sim import Snapshot
 from spec.encoding import command_limbs
+from spec.errors import MachineFault
 from spec.memo import MachineMemo
 
 from .compare import diff_states, states_equal
@@ -169,34 +170,45 @@ def measure_sample(task: SampleTask, base: dict | None = None) -> dict:
         fed = first = limit = measured_len + min(task.lookahead, task.budget)
     limbs = command_limbs(list(task.commands[:limit]), rtl.limbs_per_command)
     rtl.push(limbs[:fed])
-    begin = rtl.cycles
-    fed = rtl.run_until_retired_fed(unit.start, limbs, fed, TOPUP_LOW, TOPUP_HIGH, WATCHDOG)
-    measured_from = rtl.cycles
-    t_warm = time.perf_counter()
-    fed = rtl.run_until_retired_fed(unit.start + unit.length, limbs, fed, TOPUP_LOW, TOPUP_HIGH, WATCHDOG)
+    begin = measured_from = rtl.cycles
+    t_warm, fault = time.perf_counter(), None
+    try:
+        fed = rtl.run_until_retired_fed(unit.start, limbs, fed, TOPUP_LOW, TOPUP_HIGH, WATCHDOG)
+        measured_from = rtl.cycles
+        t_warm = time.perf_counter()
+        fed = rtl.run_until_retired_fed(unit.start + unit.length, limbs, fed, TOPUP_LOW, TOPUP_HIGH, WATCHDOG)
+    except MachineFault as exc:                 # a faulting or hung RTL is a divergence like any other
+        fault = f"the RTL stopped: {exc}"
     measured_to = rtl.cycles
     t_unit = time.perf_counter()
     lookahead = fed - measured_len
     # a command the RTL never accepted cannot have touched the unit's timing; and when the
     # push covers the workload's end, the full run had no more commands either
-    exact = rtl.pending > 0 or (fed == len(task.commands) and task.to_end)
+    exact = rtl.pending > 0 or (fed == len(task.commands) and task.to_end) or fault is not None
     if task.adaptive and not exact:             # the budget ran out: the campaign sends a longer task
         return {"index": unit.index, "start": unit.start, "length": unit.length, "lookahead": lookahead,
                 "lookahead_exact": False, "lookahead_tries": 1, "seconds": time.perf_counter() - t0}
-    rtl.run_until_quiescent(WATCHDOG)                       # reach a correspondence point
+    if fault is None:
+        try:
+            rtl.run_until_quiescent(WATCHDOG)               # reach a correspondence point
+        except MachineFault as exc:
+            fault = f"the RTL stopped: {exc}"
     t_drain = time.perf_counter()
-    reference.push(task.commands[:fed])
-    reference.run()
+    if fault is None:
+        reference.push(task.commands[:fed])
+        reference.run()
     t_reference = time.perf_counter()
-    diverged = _divergences(rtl, reference)
-    resident.settle(reference, task.state, not diverged)
+    # a faulted RTL is not at a correspondence point: its state is not compared
+    diverged = [] if fault else _divergences(rtl, reference)
+    resident.settle(reference, task.state, not diverged and not fault)
     t_end = time.perf_counter()
     return {"index": unit.index, "start": unit.start, "length": unit.length, "warmup": unit.warmup,
             "stratum": unit.stratum, "lookahead": lookahead,
             "lookahead_exact": exact, "lookahead_tries": 1, "lookahead_topups": fed - first,
             "warmup_cycles": measured_from - begin,
             "cycles": measured_to - measured_from, "drain_cycles": rtl.cycles - measured_to,
-            "state_ok": not diverged, "divergence": [d.describe() for d in diverged], "restored_by_pages": by_pages,
+            "state_ok": not diverged and not fault,
+            "divergence": [fault] if fault else [d.describe() for d in diverged], "restored_by_pages": by_pages,
             "seconds": t_end - t0,
             "time": {"restore": t_restore - t0, "warmup": t_warm - t_restore, "unit": t_unit - t_warm,
                      "drain": t_drain - t_unit, "reference": t_reference - t_drain, "compare": t_end - t_reference}}

@@ -105,7 +105,11 @@ class QueueTarget:
         return None
 
     def check_end(self, sim) -> bool | None:
-        return bool(self.workload.verify(sim)) if hasattr(self.workload, "verify") else None
+        """The functional model's final state against the workload's expected output (None:
+        it has none, e.g. `expect: functional-model`)."""
+        if not hasattr(self.workload, "verify") or not getattr(self.workload, "has_checks", True):
+            return None
+        return bool(self.workload.verify(sim))
 
     # ------------------------------------------------------------ truth and reports
     def truth(self, unit: int, use_cache: bool = True, progress=None) -> dict:
@@ -123,7 +127,12 @@ class QueueTarget:
         return {"lookahead": self.lookahead, "lookahead_rule": "extend-until-pending" if self.adaptive else "fixed"}
 
     def report_extras(self, result) -> dict:
-        return {"commands": self.total, "lookahead": self.lookahead}
+        extras = {"commands": self.total, "lookahead": self.lookahead}
+        if getattr(self.workload, "reference", None):     # expect: functional-model: the samples' state checks
+            extras.update(verified=not result.diverged, verified_against=self.workload.reference)
+        elif getattr(self.workload, "has_checks", False):
+            extras["verified_against"] = self.workload.verifier
+        return extras
 
 
 class _StateOnly:

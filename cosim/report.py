@@ -22,6 +22,8 @@ def build_report(target, args, result, seconds: float, passes: list, executor: d
            "first_divergence": _divergence(first, target) if first else None,
            "units": [{"index": s["index"], "start": s["start"], "cycles": s["cycles"],
                       "warmup_cycles": s["warmup_cycles"], "state_ok": s["state_ok"]} for s in result.samples]}
+    if getattr(plan, "note", ""):
+        out["plan_note"] = plan.note            # the plan is not quite what was asked, and why
     if args.target_error:
         out["target_error"] = args.target_error
         out["needed_samples"] = est.needed_samples(args.target_error)

@@ -117,7 +117,8 @@ def identity(target: SamplingTarget, args) -> dict:
 def build_plan(target: SamplingTarget, args, count: int | None = None, weights=None, floor=None) -> plans.SamplePlan:
     """The plan `args` asks for over the target's units (a second pass: `count` units,
     Neyman `weights` and the first pass's allocation as `floor`)."""
-    return plans.from_args(args, target.total, args.unit, lambda: target.labels(args.unit, args.strata, args.plan_seed),
+    return plans.from_args(args, target.total, args.unit,
+                           lambda strata: target.labels(args.unit, strata, args.plan_seed),
                            args.plan_seed, count, weights, floor, DEFAULT_SAMPLES)
 
 

@@ -36,11 +36,16 @@ class Job:
 
 
 def prepare_workload(machine: ir.Machine, sim, text: str, seed: int) -> Job:
-    from .workloads import build_workload
-    workload = build_workload(machine, text, seed=seed)
+    """A workload (built-in name, workload file or module:function, `workloads.load_workload`)
+    prepared on `sim`; verified only if it carries an expected output."""
+    from .workloads import load_workload
+    from .workloads.files import workload_kind
+    workload = load_workload(machine, text, seed=seed)
     workload.prepare(sim)
-    return Job(workload.name, len(workload.commands), workload.verify, workload=workload,
-               record={"kind": "workload", "workload": text, "seed": seed})
+    if workload_kind(text) == "file":               # a checkpoint resumed elsewhere still finds the file
+        text = str(Path(text.strip()).resolve())
+    return Job(workload.name, len(workload.commands), workload.verify if workload.has_checks else None,
+               workload=workload, record={"kind": "workload", "workload": text, "seed": seed})
 
 
 def prepare_program(machine: ir.Machine, sim, path: Path) -> Job:
@@ -125,8 +130,12 @@ def _restored_host(sim, host: dict, path: Path):
 
 
 def _workload_check(machine, record: dict, workload: str | None, seed: int | None, path: Path):
-    from .workloads import build_workload
+    from .workloads import load_workload
     saved = (record.get("workload"), record.get("seed", 0)) if record.get("kind") == "workload" else None
+    if workload:
+        from .workloads.files import workload_kind
+        if workload_kind(workload) == "file":
+            workload = str(Path(workload.strip()).resolve())
     given = (workload, 0 if seed is None else seed) if workload else None
     if saved and given and (given[0].replace(" ", ""), given[1]) != (saved[0].replace(" ", ""), saved[1]):
         raise checkpoint.CheckpointError(path, f"the checkpoint ran workload {saved[0]} (seed {saved[1]}), "
@@ -134,7 +143,8 @@ def _workload_check(machine, record: dict, workload: str | None, seed: int | Non
                                          "omit --workload to verify against the checkpoint's own workload")
     text, wseed = given or saved
     record.update(kind="workload", workload=text, seed=wseed)
-    return build_workload(machine, text, seed=wseed).verify
+    work = load_workload(machine, text, seed=wseed)
+    return work.verify if work.has_checks else None
 
 
 # ---------------------------------------------------------------- running

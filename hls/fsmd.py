@@ -241,6 +241,18 @@ class FetchPort:
 
 
 @dataclass(frozen=True)
+class Note:
+    """Why the scheduler spent more cycles than the spec's structure asks for, at spec line
+    `loc` of `instruction`: `kind` 'control' (an `if` inside an unrolled loop became a branch,
+    so the unrolled copies run one after another) or 'port' (a memory's ports ran out: reads
+    latched into temporaries in earlier cycles, or the state split). `hls.report` lists them."""
+    instruction: str
+    kind: str
+    message: str
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class Fsmd:
     machine: str
     digest: str
@@ -255,6 +267,7 @@ class Fsmd:
     units: tuple = ()      # of Unit; every schedule's unit is one of them
     dram: tuple = ()       # of DramTiming (external memories with a timing model)
     fetch: FetchPort | None = None   # a processor: instructions come from memory, not a queue
+    notes: tuple = ()      # of Note: where unrolled loops were serialized, and why
 
     def register(self, name: str) -> Register:
         return next(r for r in self.registers if r.name == name)
@@ -289,6 +302,23 @@ def affine(e) -> tuple:
     if isinstance(e, ir.Cast):
         return affine(e.a)
     return (e,), 0
+
+
+_NO_LOC = Loc("", 0, 0)
+_LEAF_FIELDS = ("loc",)
+
+
+def loc_free(e):
+    """`e` with every source position blanked: two expressions that compute the same value
+    from the same operands compare (and hash) equal however, and wherever, the spec wrote
+    them. Port keys, written cells and read-after-write checks compare indices this way, so
+    `a[o, j]` written twice in a statement (or a write in each branch of an if) is one access."""
+    if isinstance(e, tuple):
+        return tuple(loc_free(x) for x in e)
+    if not isinstance(e, (RegRef, MemRead, CmdField, *OPERATOR_NODES)):
+        return e
+    changes = {f: loc_free(getattr(e, f)) for f in e.__dataclass_fields__ if f not in _LEAF_FIELDS}
+    return type(e)(**changes, loc=_NO_LOC)
 
 
 def children(e) -> tuple:

@@ -19,7 +19,16 @@ out, a memory is read after being written, or control flow needs a new state. Th
 * `for` loops become counters: the entry state sets the counter and tests it, the last
   body state increments it and branches back; one iteration per cycle when the body fits;
 * `if` without loops inside is if-converted (muxes, guarded memory writes) when it fits in
-  one state, otherwise it becomes a branch.
+  one state, otherwise it becomes a branch. A cell both branches write once becomes one
+  write of a select (one write port, not two), so `if c: m[i] = x else: m[i] = y` costs what
+  `m[i] = x if c else y` does;
+* memory accesses are compared without their source positions (`fsmd.loc_free`): `a[o, j]`
+  spelled twice in a statement, or once in each branch, is one port access, so how the spec
+  writes a choice does not change the schedule. Registers an if-converted `if` assigns merge
+  in program order (never set order: the generated text must not depend on the hash seed).
+
+Where an unrolled loop still serializes (an `if` that must branch, a memory port that runs
+out) the scheduler records a `fsmd.Note` with the spec line; `hls.report` lists them.
 
 Processors (a `fetch` machine) get one unit whose FSM starts each instruction from a fetch
 state (see `fsmd.FetchPort`): `pc` reads the pc register, a jump sets the next pc
@@ -36,6 +45,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from spec import ir
 from spec.encoding import match_mask
@@ -107,6 +117,7 @@ class _Machine:
                     row if wide_rows else s.size if port == "full" else 1,
                     row if wide_rows else 1)
         self.by_rtl = {x.name: x for x in self.memories.values()}
+        self.notes: dict = {}                  # (instruction, kind, message, loc) -> fsmd.Note, in order
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -131,6 +142,8 @@ class _InstrScheduler:
         self.open: _Open | None = None
         self.guard = None
         self.no_split = False
+        self.misfit: str | None = None       # why the last statement did not fit the open state
+        self.unrolled: list = []             # the unrolled loops (ir.For) around the statement being scheduled
 
     # ---------------------------------------------------------- bookkeeping
     def _collect_slots(self, node):
@@ -157,6 +170,13 @@ class _InstrScheduler:
 
     def env_get(self, reg: str):
         return self.open.env.get(reg) or RegRef(reg, self.m.registers[reg].type, self.m.registers[reg].loc)
+
+    def note(self, kind: str, message: str, loc: Loc):
+        """Record why an unrolled loop takes more cycles than one per iteration (only inside one)."""
+        if self.unrolled and not self.no_split:
+            loop = self.unrolled[-1]
+            text = f"{message} (in the loop over '{loop.var.name}' unrolled at {Path(loop.loc.path).name}:{loop.loc.line})"
+            self.m.notes.setdefault((self.instr.name, kind, text, loc), fsmd.Note(self.instr.name, kind, text, loc))
 
     # ---------------------------------------------------------- states
     def start(self, sid: int, loc: Loc):
@@ -238,6 +258,7 @@ class _InstrScheduler:
         the row/burst (the index without its constant offset); None for a full partition."""
         if mem.port == "full":
             return None
+        index = fsmd.loc_free(index)             # one element however often the spec spells it
         return index if mem.port == "element" else fsmd.affine(index)[0]
 
     def prepare(self, exprs: list, write: ir.StateTarget | None, loc: Loc) -> list:
@@ -248,6 +269,7 @@ class _InstrScheduler:
         if not self.fits(values, write):
             if self.no_split:
                 raise _NeedSplit
+            self.note("port", self.misfit or "the statement does not fit the open cycle", loc)
             self.split(loc)
             values = [self.subst(e) for e in exprs]
         for v in values:
@@ -277,10 +299,15 @@ class _InstrScheduler:
             if extra is None:
                 return exprs
             t = self.temp(extra.type, extra.loc)
+            mem = self.m.memories[extra.state]
+            self.note("port", f"'{extra.state}' is read at more distinct {_unit(mem)}s than its {mem.read_ports} "
+                      f"read port(s) give per cycle: a read is latched into a temporary a cycle earlier", extra.loc)
             self.stmt_Assign(ir.Assign(ir.SlotTarget(t.name, t.slot, t.type, extra.loc), extra, extra.loc))
             exprs = [replace_expr(e, extra, t) for e in exprs]
 
     def fits(self, values: list, write: ir.StateTarget | None) -> bool:
+        """Whether a statement's values (and its write) fit the open state; if not, why in `misfit`."""
+        self.misfit = None
         o = self.open
         reads = {k: set(v) for k, v in o.reads.items()}
         for v in values:
@@ -288,20 +315,27 @@ class _InstrScheduler:
                 if not isinstance(node, MemRead):
                     continue
                 mem = self.m.by_rtl[node.mem]
-                cell = fsmd.affine(node.index)
+                cell = fsmd.affine(fsmd.loc_free(node.index))
                 if any(not _distinct(cell, w, mem.size // mem.shape[0]) for w in o.cells.get(node.mem, ())):
+                    self.misfit = f"'{mem.state}' may be read where this cycle writes it: the read waits a cycle"
                     return False                 # it may read what this state writes
                 key = self.port_key(mem, node.index)
                 if key is not None:
                     reads.setdefault(node.mem, set()).add(key)
                     if len(reads[node.mem]) > mem.read_ports:
+                        self.misfit = (f"'{mem.state}' is read at more distinct {_unit(mem)}s than its "
+                                       f"{mem.read_ports} read port(s) give per cycle")
                         return False
         if write is None:
             return True
         mem = self.m.memories[write.state]
         element = self.m.machine.state_element(write.state)
         key = self.port_key(mem, self.flat_index(element, values[:len(write.indices)], write.loc))
-        return key is None or len(o.writes.get(mem.name, set()) | {key}) <= mem.write_ports
+        if key is None or len(o.writes.get(mem.name, set()) | {key}) <= mem.write_ports:
+            return True
+        self.misfit = (f"'{mem.state}' is written at more distinct {_unit(mem)}s than its {mem.write_ports} "
+                       f"write port(s) give per cycle")
+        return False
 
     # ---------------------------------------------------------- statements
     def block(self, stmts: tuple):
@@ -382,7 +416,7 @@ class _InstrScheduler:
         key = self.port_key(mem, index)
         if key is not None:
             self.open.writes.setdefault(mem.name, set()).add(key)
-        self.open.cells.setdefault(mem.name, []).append(fsmd.affine(index))
+        self.open.cells.setdefault(mem.name, []).append(fsmd.affine(fsmd.loc_free(index)))
 
     def stmt_Assert(self, s: ir.Assert):
         (cond,) = self.prepare([s.cond], None, s.loc)
@@ -411,8 +445,10 @@ class _InstrScheduler:
         start, stop = self.prepare([s.start, s.stop], None, s.loc)
         if factor > 1 and isinstance(start, ir.Const) and isinstance(stop, ir.Const) \
                 and stop.value - start.value <= factor:
+            self.unrolled.append(s)
             for k in range(start.value, stop.value):          # fully unrolled: no loop state
                 self.block(replace_slot(s.body, s.var.slot, ir.Const(k, s.var.type, s.var.loc)))
+            self.unrolled.pop()
             return
         var = self.slot_reg(s.var.slot, s.var.loc)
         if not isinstance(stop, ir.Const):
@@ -426,12 +462,15 @@ class _InstrScheduler:
         body, exit_ = self.m.new_id(), self.m.new_id()
         self.close(self._branch(ir.Compare("lt", start, stop, U1, s.loc), body, exit_))
         self.start(body, s.loc)
+        outer_unrolled = self.unrolled
+        self.unrolled = [] if factor == 1 else [*outer_unrolled, s]      # a rolled loop: one iteration per pass
         self.block(s.body)
         for k in range(1, factor):        # partly unrolled: copy k runs iteration var + k if it exists
             ref = ir.SlotRef(s.var.name, s.var.slot, s.var.type, s.var.loc)
             at = add_expr(ref, const_expr(k), s.loc)
             copy = replace_slot(s.body, s.var.slot, cast_expr(at, s.var.type, s.loc))
             self.stmt_If(ir.If(ir.Compare("lt", at, stop_spec, U1, s.loc), copy, (), s.loc))
+        self.unrolled = outer_unrolled
         nxt = add_expr(self.env_get(var), const_expr(factor), s.loc)
         self.open.env[var] = cast_expr(nxt, s.var.type, s.loc)
         self.close(self._branch(ir.Compare("lt", nxt, stop_ref, U1, s.loc), body, exit_))
@@ -448,11 +487,16 @@ class _InstrScheduler:
             if self._try_if_convert(s):
                 return
             if not self.no_split and not self.open.empty():
+                self.note("port", f"this if does not fit the cycle of the statements before it "
+                          f"({self.misfit or 'control flow'}): a new cycle", s.loc)
                 self.split(s.loc)
                 if self._try_if_convert(s):
                     return
         if self.no_split:
             raise _NeedSplit
+        why = ("it holds a loop" if not _convertible(s) else
+               "its branches do not fit one cycle together (memory ports, or a read of what they write)")
+        self.note("control", f"this if becomes a branch ({why}): the unrolled copies run one after another", s.loc)
         (cond,) = self.prepare([s.cond], None, s.loc)
         join = self.m.new_id()
         then = self.m.new_id() if s.then else join
@@ -484,18 +528,52 @@ class _InstrScheduler:
         cond = truth(cond)
         outer = self.guard
         base = dict(self.open.env)
+        first = len(self.open.mem_writes)
         self.guard = and_expr(outer, cond)
         self.block(s.then)
         env_then = self.open.env
+        middle = len(self.open.mem_writes)
         self.open.env = dict(base)
         self.guard = and_expr(outer, not_expr(cond))
         self.block(s.orelse)
         env_else = self.open.env
+        self._merge_branch_writes(first, middle, cond, outer)
         merged = dict(base)
-        for reg in env_then.keys() | env_else.keys():
+        for reg in [*env_then, *(r for r in env_else if r not in env_then)]:     # in order, never set order
             a, b = env_then.get(reg) or self.env_get_base(reg, base), env_else.get(reg) or self.env_get_base(reg, base)
             merged[reg] = a if a == b else ir.Select(cond, a, b, a.type, s.loc)
         self.open.env = merged
+
+    def _merge_branch_writes(self, first: int, middle: int, cond, outer):
+        """One write port per branch pair: a cell the then-branch (writes first..middle) and the
+        else-branch (middle..) of an if-converted `if` both write once becomes one write of
+        `then_value if cond else else_value` (the guards exclude each other)."""
+        writes = self.open.mem_writes
+        then, orelse = writes[first:middle], writes[middle:]
+        cell = lambda w: (w.mem, fsmd.loc_free(w.index))
+        once = lambda ws: {c for c in map(cell, ws) if sum(cell(w) == c for w in ws) == 1}
+
+        def alone(c) -> bool:
+            """No other write of the branches may hit the cell (the merged write moves)."""
+            mem = self.m.by_rtl[c[0]]
+            return all(_distinct(fsmd.affine(c[1]), fsmd.affine(cell(w)[1]), mem.size // mem.shape[0])
+                       for w in then + orelse if w.mem == c[0] and cell(w) != c)
+
+        common = {c for c in once(then) & once(orelse) if alone(c)}
+        if not common:
+            return
+        by_cell = {cell(w): w for w in orelse if cell(w) in common}
+        merged = []
+        for w in then:
+            e = by_cell.get(cell(w))
+            if e is not None:
+                if w.guard == and_expr(outer, cond) and e.guard == and_expr(outer, not_expr(cond)):
+                    guard = outer if outer is not None else TRUE_U1
+                else:
+                    guard = ir.Logic("or", w.guard, e.guard, U1, w.loc)
+                w = fsmd.MemWrite(w.mem, w.index, ir.Select(cond, w.value, e.value, w.value.type, w.loc), guard, w.loc)
+            merged.append(w)
+        self.open.mem_writes = writes[:first] + merged + [e for e in orelse if cell(e) not in common]
 
     def env_get_base(self, reg: str, base: dict):
         r = self.m.registers[reg]
@@ -511,6 +589,13 @@ def _distinct(a: tuple, b: tuple, row: int) -> bool:
     return row > 1 and (a[1] - b[1]) % row != 0 and all(
         isinstance(t, ir.Binary) and t.op == "mul" and isinstance(t.b, ir.Const) and t.b.value % row == 0
         for t in a[0] + b[0])
+
+
+def _unit(mem: fsmd.Memory) -> str:
+    """What one port access of `mem` covers."""
+    if mem.port == "element":
+        return "element"
+    return "row" if len(mem.shape) > 1 else "burst"
 
 
 def _indexed(node):
@@ -568,7 +653,7 @@ def schedule_machine(machine: ir.Machine) -> fsmd.Fsmd:
     width = machine.queue.width if fetch is None else 8 * fetch.ilen
     return fsmd.Fsmd(machine.name, machine.digest, machine.path, width, depth,
                      tuple(registers.values()), tuple(m.memories.values()), tuple(schedules), states, machine.loc,
-                     build_units(machine, schedules), dram_timing(machine), fetch)
+                     build_units(machine, schedules), dram_timing(machine), fetch, tuple(m.notes.values()))
 
 
 def _fetch_port(machine: ir.Machine, m: _Machine, registers: dict):

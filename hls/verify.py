@@ -63,7 +63,7 @@ def _verify_state(s: fsmd.State, regs: dict, mems: dict, n: int):
         _require(w.value.type == mem.type, f"{where}: {w.mem} holds {mem.type}, value is {w.value.type}")
         _require(w.index.type == ir.IntType(False, mem.index_width), f"{where}: bad index type for {w.mem}")
         _require(w.guard.type == U1, f"{where}: write guard is not u1")
-        written.setdefault(w.mem, set()).add(w.index)
+        written.setdefault(w.mem, set()).add(fsmd.loc_free(w.index))
     for mem, indices in written.items():
         _require(_port_accesses(mems[mem], indices) <= mems[mem].write_ports,
                  f"{where}: {len(indices)} writes of {mem} exceed its write ports")
@@ -98,7 +98,7 @@ def _verify_node(node, where: str, regs: dict, mems: dict, reads: dict):
     if isinstance(node, MemRead):
         _require(node.mem in mems and mems[node.mem].type == node.type, f"{where}: bad memory read {node.mem}")
         _require(node.index.type == ir.IntType(False, mems[node.mem].index_width), f"{where}: bad index for {node.mem}")
-        reads.setdefault(node.mem, set()).add(node.index)
+        reads.setdefault(node.mem, set()).add(fsmd.loc_free(node.index))
 
 
 def _verify_reachable(m: fsmd.Fsmd):

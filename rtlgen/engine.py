@@ -16,12 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from hls import schedule_machine, verify
-from spec import ir
+from spec import Assembler, ir
 from spec.encoding import command_limbs, limbs_for
 from spec.memo import MachineMemo
 from spec.errors import MachineFault
 
 from . import verilator
+from .faults import DECODE_SITE, FETCH_SITE, FaultSite, fault_sites, fault_text
 from .manifest import build_manifest, dumps
 from .shim import generate_core_shim, generate_shim, is_flat
 from .verilog import generate, module_name
@@ -89,6 +90,10 @@ class RtlEngine:
         self.is_core = bool(self.manifest.get("fetch"))
         self._limbs = 1 if self.is_core else limbs_for(self.manifest["command"]["width"])
         self._retired_base = 0
+        self._sent: list = []          # (sequence number since reset, encoded commands): to name a faulting one
+        self._sent_count = 0           # commands pushed since reset
+        self._assembler = None
+        self._sites: dict | None = None
         self._lib.dcsim_reset(self._h)
         self.inject({e["name"]: np.zeros(e["shape"], e["dtype"]) for e in self.manifest["state"]})
         self._traced = bool(trace)
@@ -126,6 +131,24 @@ class RtlEngine:
             raise ValueError(f"encoded commands must be (n, {self._limbs}) uint64, not {flat.shape} {flat.dtype}")
         flat = np.ascontiguousarray(flat)
         self._lib.dcsim_push(self._h, flat.ctypes.data_as(ctypes.c_void_p), ctypes.c_int64(len(flat)))
+        self._record_sent(flat)
+
+    def _record_sent(self, flat: np.ndarray):
+        """Remember the commands just pushed (a reference, not a copy), so that a fault can name
+        its command; forget those every command of which has completed."""
+        if not len(flat):
+            return
+        committed = self._lib.dcsim_committed(self._h)
+        self._sent = [(start, a) for start, a in self._sent if start + len(a) > committed]
+        self._sent.append((self._sent_count, flat))
+        self._sent_count += len(flat)
+
+    def _sent_word(self, seq: int) -> int | None:
+        """The command with sequence number `seq` since reset, if this engine pushed it."""
+        for start, a in self._sent:
+            if start <= seq < start + len(a):
+                return sum(int(limb) << (64 * k) for k, limb in enumerate(a[seq - start]))
+        return None
 
     def run(self, cycles: int) -> int:
         return self._lib.dcsim_run(self._h, ctypes.c_uint64(cycles))
@@ -145,6 +168,7 @@ class RtlEngine:
         """Reset control (FIFO, queues, unit FSMs, counters); state is kept. Pending commands are dropped."""
         self._lib.dcsim_reset(self._h)
         self._retired_base = 0
+        self._sent, self._sent_count = [], 0
         self.generation += 1
 
     # ------------------------------------------------------------ processors
@@ -162,8 +186,7 @@ class RtlEngine:
             raise MachineFault(f"{self.machine.name} RTL: no event after {watchdog} cycles (watchdog), "
                                f"{self.retired} instructions retired")
         if status == 2:
-            raise MachineFault(f"{self.machine.name} RTL faulted (a spec assert or bounds check failed, a fetch "
-                               f"outside memory or an illegal instruction) after {self.retired} instructions")
+            raise self._core_fault()
         return _CORE_STATUS[status]
 
     @property
@@ -238,6 +261,7 @@ class RtlEngine:
                                          flat.ctypes.data_as(ctypes.c_void_p), ctypes.c_int64(len(flat)),
                                          ctypes.byref(done), ctypes.c_int64(low), ctypes.c_int64(high),
                                          ctypes.c_uint64(watchdog))
+        self._record_sent(flat[fed:done.value])
         self._check_retired(status, k, watchdog)
         return done.value
 
@@ -250,9 +274,62 @@ class RtlEngine:
             raise MachineFault(f"{self.machine.name} RTL quiescent after {self.retired} commands, "
                                f"before command {k} retired (push more commands)")
 
+    # ------------------------------------------------------------ faults
+    def _assembly(self, word: int) -> str:
+        if self._assembler is None:
+            self._assembler = Assembler(self.machine)
+        return self._assembler.disassemble(word)
+
+    def _site(self, site: int) -> FaultSite | None:
+        """Fault site number `site` of this machine's RTL, with its full spec `Loc` (the HLS
+        again, only after a fault: the manifest's copy names the file by its base name)."""
+        if self._sites is None:
+            self._sites = {s.id: s for s in fault_sites(verify(schedule_machine(self.machine)))}
+        return self._sites.get(site)
+
+    def fault(self) -> MachineFault | None:
+        """The RTL's fault as the functional model words it (None while it has not faulted):
+        the site latched by the generated RTL (`rtlgen.faults`) names the spec assert, with its
+        `path:line:col`, or says that the word did not decode; the message also names the
+        faulting command (its index in the stream and disassembly) or instruction (pc)."""
+        if not self._lib.dcsim_fault(self._h):
+            return None
+        return self._core_fault() if self.is_core else self._queue_fault()
+
     def _queue_fault(self) -> MachineFault:
-        return MachineFault(f"{self.machine.name} RTL faulted (a spec assert failed or a command did not "
-                            f"decode) after {self.retired} commands")
+        name, site = self.machine.name, self._lib.dcsim_fault_site(self._h)
+        seq = self._lib.dcsim_fault_seq(self._h)
+        index, word = self._retired_base + seq, self._sent_word(seq)
+        bits = f"{word:#x}" if word is not None else "(not pushed through this engine)"
+        if site == DECODE_SITE:
+            return MachineFault(f"{name} RTL: illegal instruction {bits} (command {index})")
+        entry = self._site(site)
+        if entry is None:
+            return MachineFault(f"{name} RTL faulted with no fault site recorded (site {site}) after "
+                                f"{self.retired} commands")
+        command = self._assembly(word) if word is not None else "its bits were not pushed through this engine"
+        return MachineFault(f"{name} RTL, command {index} ({command}): {fault_text(entry)}", entry.loc)
+
+    def _core_fault(self) -> MachineFault:
+        name, site, index = self.machine.name, self._lib.dcsim_fault_site(self._h), self.retired
+        fetch = self.machine.fetch                   # spec names (the manifest's 'fetch' has RTL signals)
+        entries = {e["name"]: e for e in self.manifest["state"] if e["name"] in (fetch.pc, fetch.memory)}
+        state = {n: np.empty(e["shape"], e["dtype"]) for n, e in entries.items()}
+        self.extract(state, skip={e["name"] for e in self.manifest["state"]} - set(state))
+        pc = int(state[fetch.pc].reshape(-1)[0]) & ((1 << entries[fetch.pc]["width"]) - 1)
+        off, raw = pc - fetch.base, state[fetch.memory].reshape(-1).view(np.uint8)
+        ilen = fetch.ilen
+        word = int.from_bytes(raw[off:off + ilen].tobytes(), "little") if 0 <= off <= len(raw) - ilen else None
+        where = f"{name} RTL, instruction {index}"
+        if site == FETCH_SITE or (word is None and site != 0):
+            return MachineFault(f"{where}: instruction fetch at pc {pc:#x} is outside {fetch.memory}")
+        if site == DECODE_SITE:
+            return MachineFault(f"{where}: illegal instruction {word:#x} at pc {pc:#x}")
+        entry = self._site(site)
+        if entry is None:
+            return MachineFault(f"{name} RTL faulted with no fault site recorded (site {site}) at pc {pc:#x} "
+                                f"after {index} instructions")
+        return MachineFault(f"{where} at pc {pc:#x} ({self._assembly(word)}): {fault_text(entry)}", entry.loc)
 
     @property
     def committed(self) -> int:
@@ -266,7 +343,7 @@ class RtlEngine:
         if status == 1:
             raise MachineFault(f"{self.machine.name} RTL not quiescent after {watchdog} cycles (watchdog)")
         if status == 2:
-            raise self._queue_fault()
+            raise self.fault()
         return self.cycles - start
 
     @property
@@ -377,12 +454,14 @@ def _load(path: Path) -> ctypes.CDLL:
                   "dcsim_cycles": ([vp], u64), "dcsim_committed": ([vp], u64),
                   "dcsim_run_until_retired": ([vp, u64, u64], ctypes.c_int), "dcsim_retired": ([vp], u64), "dcsim_idle": ([vp], ctypes.c_int),
                   "dcsim_fault": ([vp], ctypes.c_int), "dcsim_inject": ([vp, vp], None),
+                  "dcsim_fault_site": ([vp], i64),
                   "dcsim_bare_run": ([vp, vp, i64, u64], u64),
                   "dcsim_extract": ([vp, vp], None),
                   "dcsim_write_pages": ([vp, i64, i64, vp, i64, vp], ctypes.c_int),
                   "dcsim_equal": ([vp, i64, vp], ctypes.c_int)}
     if hasattr(lib, "dcsim_run_fed"):               # queue machines
         signatures["dcsim_run_fed"] = ([vp, u64, vp, i64, ctypes.POINTER(i64), i64, i64, u64], ctypes.c_int)
+        signatures["dcsim_fault_seq"] = ([vp], u64)
     if hasattr(lib, "dcsim_resume"):                # processor cores
         signatures.update({"dcsim_halted": ([vp], ctypes.c_int), "dcsim_exit_code": ([vp], i64),
                            "dcsim_env_kind": ([vp], i64), "dcsim_resume": ([vp], None),

@@ -11,6 +11,8 @@ from hls import fsmd
 from spec import ir
 from spec.types import numpy_dtype_name
 
+from .faults import DECODE_SITE, FETCH_SITE, manifest_sites
+from .vcommon import spec_name
 from .verilog import module_name
 
 VERSION = 1
@@ -45,7 +47,9 @@ def build_manifest(machine: ir.Machine, m: fsmd.Fsmd) -> dict:
                     "width": m.command_width, "fifo_depth": m.fifo_depth},
         "quiescence": {"signal": "idle", "active": 1,
                        "condition": "command FIFO empty and FSM in IDLE (no command in flight)"},
-        "fault": {"signal": "fault", "condition": "a spec assert failed or a command did not decode"},
+        "fault": {"signal": "fault", "condition": "a spec assert failed or a command did not decode",
+                  "site": "fault_site", "seq": "fault_seq", "decode_site": DECODE_SITE,
+                  "sites": _sites(m)},
         "counters": {"retired": {"signal": "retired", "width": 64}},
         "state": state,
     }
@@ -67,7 +71,9 @@ def _core_manifest(machine: ir.Machine, m: fsmd.Fsmd, top: str, state: list) -> 
         "quiescence": {"signal": "idle", "active": 1,
                        "condition": "the core is at an instruction boundary (FSM in IDLE, before the next fetch)"},
         "fault": {"signal": "fault", "condition": "a spec assert or memory bounds check failed, a fetch "
-                                                  "outside the fetch memory, or an illegal instruction"},
+                                                  "outside the fetch memory, or an illegal instruction",
+                  "site": "fault_site", "decode_site": DECODE_SITE, "fetch_site": FETCH_SITE,
+                  "sites": _sites(m)},
         "events": {"halted": {"signal": "halted", "flag": "halted_q", "exit_code": "exit_code"},
                    "env_call": {"signal": "env_call", "flag": "env_q", "kind": "env_kind",
                                 "condition": "the env_call instruction has retired (pc is past it); "
@@ -80,3 +86,10 @@ def _core_manifest(machine: ir.Machine, m: fsmd.Fsmd, top: str, state: list) -> 
         "counters": {"retired": {"signal": "retired", "width": 64}},
         "state": state,
     }
+
+
+def _sites(m: fsmd.Fsmd) -> list[dict]:
+    """The fault sites, each naming the machine file by its base name (every site is in the
+    machine file), so that the manifest does not depend on how its path was spelled; the
+    engine resolves it against the machine's own path."""
+    return [{**s, "path": spec_name(s["path"])} for s in manifest_sites(m)]

@@ -17,6 +17,8 @@ A C ABI (loaded with ctypes) so that nothing runs per cycle in Python:
                  cycle, and once more at the end, fewer than `low` waiting tops it up to `high`
     uint64_t dcsim_cycles(void*);  uint64_t dcsim_retired(void*);  uint64_t dcsim_committed(void*);
     int      dcsim_idle(void*);
+    int64_t  dcsim_fault_site(void*);         the first fault's site (rtlgen.faults; 0 none)
+    uint64_t dcsim_fault_seq(void*);          queue machines: its command's sequence number since reset
     void     dcsim_inject(void*, void* const* arrays);   one buffer per manifest state element,
     void     dcsim_extract(void*, void* const* arrays);  in manifest order, numpy dtype layout
                                               (a null buffer skips its element)
@@ -172,6 +174,8 @@ def generate_shim(manifest: dict, traced: bool | str = False) -> str:
             "uint64_t dcsim_retired(void* h) { return ((Sim*)h)->top->retired; }",
             "int dcsim_idle(void* h) { return ((Sim*)h)->top->idle; }",
             "int dcsim_fault(void* h) { return ((Sim*)h)->top->fault; }",
+            "int64_t dcsim_fault_site(void* h) { return (int64_t)((Sim*)h)->top->fault_site; }",
+            "uint64_t dcsim_fault_seq(void* h) { return ((Sim*)h)->top->fault_seq; }",
             ""]
     out += _common_tail(manifest, top, traced, cls)
     return "\n".join(out)
@@ -361,6 +365,7 @@ def generate_core_shim(manifest: dict, traced: bool | str = False) -> str:
            "uint64_t dcsim_retired(void* h) { return ((Sim*)h)->top->retired; }",
            "int dcsim_idle(void* h) { return ((Sim*)h)->top->idle; }",
            "int dcsim_fault(void* h) { return ((Sim*)h)->top->fault; }",
+           "int64_t dcsim_fault_site(void* h) { return (int64_t)((Sim*)h)->top->fault_site; }",
            "int dcsim_halted(void* h) { return ((Sim*)h)->top->halted; }",
            "int64_t dcsim_exit_code(void* h) { return (int64_t)((Sim*)h)->top->exit_code; }",
            "int64_t dcsim_env_kind(void* h) { Vtop* t = ((Sim*)h)->top; return t->env_call ? (int64_t)t->env_kind : -1; }",

@@ -4,9 +4,24 @@ instruction fields, and `Datapath`, which turns IR expressions into named wires 
 their type's width."""
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from spec import ir
+from spec.errors import Loc
 from hls import fsmd
 from hls.fsmd import MemRead, RegRef
+
+
+def spec_name(path: str) -> str:
+    """The machine file as generated text names it: its base name, so that the text (and the
+    build caches keyed by it) does not depend on how the path was spelled."""
+    return PurePath(str(path)).name
+
+
+def spec_loc(loc: Loc) -> str:
+    """A spec position in generated text: `file.yaml:line:col`, with the file's base name."""
+    return f"{spec_name(loc.path)}:{loc.line}:{loc.col}"
+
 
 def register_declarations(m: fsmd.Fsmd, exchanged_at: str, memory_note, kinds: str) -> list[str]:
     """Architectural state (public, for inject/extract through the manifest), then the

@@ -36,6 +36,7 @@ def _port_uses(mem: fsmd.Memory, indices: set) -> int:
     """Port accesses: elements, or rows/bursts (index minus its constant offset) for a wide port."""
     if mem.port == "full":
         return 0
+    indices = {fsmd.loc_free(i) for i in indices}          # one element however often it is spelled
     return len(indices) if mem.port == "element" else len({fsmd.affine(i)[0] for i in indices})
 
 

@@ -14,6 +14,7 @@ EPILOG = """\
 example:
   dcsim hls hw/npu.yaml -D DIM=16 -o build/npu16
   dcsim hls hw/rv32i.yaml --fsmd                 print the FSMD the Verilog is generated from
+  dcsim hls hw/npu.yaml --report                 latency, loops, operators, ports and warnings per instruction
 writes DIR/<top>.v (lint-clean Verilog-2005), DIR/<top>.manifest.json (where every state
 element lives, banking, quiescence) and DIR/<top>_shim.cpp (the C ABI around the Verilated model)
 """
@@ -29,6 +30,10 @@ def add_parser(sub):
     p.add_argument("--fsmd", action="store_true", help="print the scheduled FSMD (units, memories, registers, and "
                    "per instruction its states: parallel transfers, memory writes, checks, transitions, each with "
                    "the spec line it came from) instead of, or besides, writing files")
+    p.add_argument("--report", action="store_true", help="print the HLS report: per instruction its latency in "
+                   "cycles (a formula in loop trip counts), loop initiation intervals, multipliers, adders and "
+                   "memory ports per cycle; per unit its resources and banks; warnings naming the spec line where "
+                   "control flow or a memory port serializes an unrolled loop (with --json: under \"report\")")
     return p
 
 
@@ -36,18 +41,26 @@ def command(args) -> int:
     if args.output and Path(args.output).exists() and not Path(args.output).is_dir():
         raise DcsimError(f"cannot write into '{args.output}': it is a file, and -o names a directory")
     machine = load_machine_arg(args)
-    if not args.output and not args.fsmd:
-        raise DcsimError("dcsim hls needs -o DIR (where to write the Verilog, manifest and shim), --fsmd, or both")
+    if not args.output and not args.fsmd and not args.report:
+        raise DcsimError("dcsim hls needs -o DIR (where to write the Verilog, manifest and shim), --fsmd, "
+                         "--report, or several")
     info = write_artifacts(machine, args) if args.output else {"machine": machine.name}
     if args.fsmd:
         from hls import schedule_machine
         from hls.printer import format_fsmd
         info["fsmd"] = format_fsmd(schedule_machine(machine))
+    if args.report:
+        from hls import schedule_machine
+        from hls.report import report
+        info["report"] = report(schedule_machine(machine))
     if args.json:
         emit_json(info)
         return 0
     if args.fsmd:
         stdout.print(info["fsmd"], markup=False, highlight=False, soft_wrap=True)
+    if args.report:
+        from hls.report import format_report
+        stdout.print(format_report(info["report"]), markup=False, highlight=False, soft_wrap=True)
     if args.output:
         stdout.print(f"wrote {', '.join(info['files'])}: {info['states']} FSM states, "
                      f"units {', '.join(u['name'] for u in info['units'])}", markup=False, highlight=False)

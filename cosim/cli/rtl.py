@@ -17,8 +17,11 @@ examples:
   dcsim rtl npu --workload gemm:64,64,64 -D DIM=16 -D DRAM_BYTES=65536
   dcsim rtl npu --workload gemm:32,32,32 --trace g.fst --trace-window 1000:3000
   dcsim rtl hw/rv32i.yaml --program fib.elf --json      (a processor: ELF, flat binary or .s)
-prints cycles, instructions (commands), seconds (RTL run), cycles_per_second and
+  dcsim rtl tests/catalogue/vadd.yaml --workload my_workload.yaml   (a workload file: docs/workloads.md)
+prints cycles, instructions (commands), seconds (RTL run), cycles_per_second,
 state_match (the RTL's final state equals the functional model's; else the first difference)
+and verified (the RTL's final state holds the workload's expected output; with
+'expect: functional-model', state_match); exit 1 unless both hold
 """
 
 
@@ -39,7 +42,9 @@ def add_parser(sub):
                        description="HLS -> Verilog -> Verilator (cached build), then the whole workload on the "
                                    "RTL; its final state is compared with the functional model's.")
     add_machine_args(p)
-    p.add_argument("--workload", metavar="NAME[:ARGS]", help="built-in workload, e.g. gemm:64,64,64 (queue machines)")
+    p.add_argument("--workload", metavar="NAME[:ARGS]|FILE.yaml|MODULE:FUNCTION",
+                   help="queue machines: a built-in workload (e.g. gemm:64,64,64), a workload file (FILE.yaml) or "
+                        "a Python generator (module:function, path/gen.py:function[:key=value,...])")
     p.add_argument("--program", metavar="FILE", help="processors: an ELF, flat binary or .s assembly to run; env calls "
                    "(exit, write) and HTIF tohost stores are serviced by the functional model's host, exit "
                    "code and output compared")
@@ -62,17 +67,18 @@ def command(args) -> int:
 def rtl_command(machine: ir.Machine, args) -> int:
     from cosim.compare import diff_states, states_equal
     from fastforward.backends import make_simulator
-    from fastforward.workloads import build_workload
+    from fastforward.workloads import load_workload
     from rtlgen.engine import RtlEngine
 
     from .run import backend_of
     if machine.fetch is not None:
         return _program_command(machine, args)
     if args.workload is None:
-        raise DcsimError(f"{machine.name} is a queue machine: give --workload NAME[:ARGS]")
+        raise DcsimError(f"{machine.name} is a queue machine: give --workload NAME[:ARGS], FILE.yaml or "
+                         "module:function")
     if args.trace_window and not args.trace:
         raise DcsimError("--trace-window A:B needs --trace FILE.fst")
-    work = build_workload(machine, args.workload, seed=args.seed)
+    work = load_workload(machine, args.workload, seed=args.seed)
     sim = make_simulator(machine, backend_of(args))
     work.prepare(sim)
     start = {k: v.copy() for k, v in sim.state.items()}
@@ -92,9 +98,15 @@ def rtl_command(machine: ir.Machine, args) -> int:
     expected = {k: sim.state[k] for k in final}
     match = states_equal(expected, final)
     diffs = [] if match else diff_states(expected, final)
+    if work.has_checks:             # the RTL's own final state against the expected output
+        verified, against = bool(work.verify_state({**sim.state, **final})), work.verifier
+    else:
+        verified = match if work.reference else None
+        against = work.verifier if work.reference else None
     info = {"machine": machine.name, "workload": work.name, "cycles": cycles, "instructions": eng.retired,
             "seconds": seconds, "cycles_per_second": cycles / seconds if seconds > 0 else None,
-            "state_match": match, "output_correct": bool(work.verify(sim)),
+            "state_match": match, "output_correct": bool(work.verify(sim)) if work.has_checks else None,
+            "verified": verified, "verified_against": against,
             "first_difference": None if match else {
                 "state": diffs[0].state, "index": list(diffs[0].first[0][0]), "reference": diffs[0].first[0][1],
                 "rtl": diffs[0].first[0][2], "differing_elements": diffs[0].count},
@@ -106,9 +118,11 @@ def rtl_command(machine: ir.Machine, args) -> int:
         stdout.print(f"{work.name} on {machine.name} RTL: {cycles} cycles, {eng.retired} commands, "
                      f"{seconds:.3f} s ({info['cycles_per_second'] or 0:,.0f} cycles/s); state_match={match}",
                      markup=False, highlight=False)
+        if verified is not None:
+            stdout.print(f"verified against {against}: {'yes' if verified else 'NO'}", markup=False, highlight=False)
         for d in diffs:
             stdout.print(f"  differs: {d.describe()}", markup=False, highlight=False)
-    return 0 if match else 1
+    return 0 if match and verified is not False else 1
 
 
 def _program_command(machine: ir.Machine, args, default_limit: int = 10 ** 9) -> int:

@@ -31,10 +31,15 @@ examples:
   dcsim run npu --workload gemm:256,256,256 --checkpoint-at 5000 --checkpoint-out g.ckpt
   dcsim run npu --restore g.ckpt --json                 resume; verified with the recorded workload
   dcsim run rv32i --program sort.elf --signature-interval 1000000 --signature-bbv 1024 --signature-out s.npz
+  dcsim run vadd.yaml --workload my_workload.yaml --dump-state out/   a workload file (docs/workloads.md)
+  dcsim run npu --workload gen.py:build:n=64                          a Python generator: build(machine, n=64)
+  dcsim run npu --workload gemm:8,8,8 --export-workload g8/           write it as g8/workload.yaml
+--workload takes a built-in name, a workload file (FILE.yaml: commands, preload, expect) or a
+generator (module:function or path/to/gen.py:function, then :key=value,... arguments).
 built-in workloads (accelerators; the prog: ones are RV32I programs for dcsim sample):
 """ + workload_lines() + """
 backend: c when a C compiler exists (cc, or $CC), else py with a notice on stderr
-exit status: 0 done; 1 the result did not verify against numpy; 2 a user error (bad file,
+exit status: 0 done; 1 the result did not verify (against numpy or the file's expect); 2 a user error (bad file,
   option or workload); 3 a machine fault; 4 the program exited non-zero: its status is
   exit_code in the output (--json) and the 'exit code' line
 """
@@ -42,14 +47,17 @@ exit status: 0 done; 1 the result did not verify against numpy; 2 a user error (
 
 def add_parser(sub):
     p = formatted(sub, "run", help="run a workload or program on the functional model", epilog=EXAMPLES,
-                  description="Run a built-in workload (accelerators) or a program (processors: ELF, "
+                  description="Run a workload (accelerators: a built-in, a workload file with inputs and "
+                              "expected output, or a Python generator) or a program (processors: ELF, "
                               "flat binary, or .s assembly; accelerators: .s command list), or continue "
                               "from a checkpoint. Instruction indices (--max-instructions, "
                               "--checkpoint-at) count from the start of the program, also after --restore.")
     add_machine_args(p)
     what = p.add_mutually_exclusive_group()
-    what.add_argument("--workload", metavar="NAME[:ARGS]", help="built-in workload, e.g. gemm:64,64,64; with "
-                      "--restore: the checkpoint's workload, to verify the result (default: the one it recorded)")
+    what.add_argument("--workload", metavar="NAME[:ARGS]|FILE.yaml|MODULE:FUNCTION",
+                      help="built-in workload (e.g. gemm:64,64,64), workload file (FILE.yaml) or Python generator "
+                      "(module:function, path/gen.py:function[:key=value,...]); with --restore: the checkpoint's "
+                      "workload, to verify the result (default: the one it recorded)")
     what.add_argument("--program", metavar="FILE", help="program file to load and run")
     p.add_argument("--restore", metavar="CHECKPOINT", help="continue from a checkpoint file (its machine, state, "
                    "pending commands and host output; -D overrides default to the ones it was written with)")
@@ -65,6 +73,10 @@ def add_parser(sub):
     p.add_argument("--signature-bbv", type=nonneg_int, default=0, metavar="B", help="processors: add a basic-block "
                    "vector of B buckets (a power of two, e.g. 1024) to each signature (default 0: off)")
     p.add_argument("--signature-out", metavar="FILE", help="where signatures go: .json, or else numpy .npz")
+    p.add_argument("--dump-state", metavar="DIR", help="write the final architectural state to DIR, one NAME.npy "
+                   "per state element (a workload file can preload them whole)")
+    p.add_argument("--export-workload", metavar="DIR", help="write the workload as DIR/workload.yaml (commands.bin "
+                   "and data files), a workload file that reads back identically; then run it")
     return p
 
 
@@ -110,6 +122,12 @@ def check_args(machine: ir.Machine, args):
     for path in (args.checkpoint_out, args.signature_out):     # before the run, not after it
         if path:
             writable_output(path)
+    if getattr(args, "export_workload", None) and (not args.workload or args.restore):
+        raise DcsimError("--export-workload DIR writes a workload: give --workload NAME, FILE.yaml or module:function "
+                         "(without --restore)")
+    for folder in (getattr(args, "dump_state", None), getattr(args, "export_workload", None)):
+        if folder and Path(folder).exists() and not Path(folder).is_dir():
+            raise DcsimError(f"cannot write into '{folder}': it is not a directory")
 
 
 def backend_of(args) -> str:
@@ -135,6 +153,12 @@ def run_command(machine: ir.Machine, args) -> int:
     else:
         job = prepare_program(machine, sim, Path(args.program))
     job.record["defines"] = dict(args.defines)        # a restore loads the machine the same way
+    exported = None
+    if getattr(args, "export_workload", None) and job.workload is not None:
+        try:
+            exported = job.workload.to_file(args.export_workload, machine)
+        except OSError as exc:
+            raise output_error(args.export_workload, exc) from None
     if args.signature_interval is not None:
         sim.enable_signatures(args.signature_interval, args.signature_bbv)
     plan = (args.checkpoint_at, Path(args.checkpoint_out) if args.checkpoint_out else None)
@@ -149,6 +173,15 @@ def run_command(machine: ir.Machine, args) -> int:
         "halted": sim.halted, "exit_code": sim.exit_code, "verified": verified,
         "counts": sim.kind_counts(),
     }
+    if job.workload is not None:
+        result["verified_against"] = (job.workload.verifier if job.workload.has_checks
+                                      or job.workload.reference else None)
+        if job.workload.source:
+            result["workload_source"] = job.workload.source
+    if exported is not None:
+        result["exported"] = str(exported)
+    if getattr(args, "dump_state", None):
+        result["dump_state"] = dump_state(sim, Path(args.dump_state))
     if args.restore:
         result["restored_from"], result["restored_at"] = str(args.restore), start
     if args.checkpoint_out:
@@ -167,6 +200,20 @@ def run_command(machine: ir.Machine, args) -> int:
     else:
         report(result)
     return exit_status(verified, sim.halted, sim.exit_code)
+
+
+def dump_state(sim, folder: Path) -> dict:
+    """The final architectural state as folder/NAME.npy, one per state element."""
+    import numpy as np
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        files = []
+        for name, array in sim.state.items():
+            np.save(folder / f"{name}.npy", np.array(array))
+            files.append(f"{name}.npy")
+    except OSError as exc:
+        raise output_error(folder, exc) from None
+    return {"path": str(folder), "files": files}
 
 
 def exit_status(verified: bool | None, halted: bool, exit_code: int | None) -> int:
@@ -190,6 +237,16 @@ def report(r: dict):
         stdout.print(f"{s['intervals']} signatures of {s['interval']:,} instructions written to {s['path']}")
     if r["exit_code"] is not None:
         stdout.print(f"exit code {r['exit_code']}")
+    against = r.get("verified_against") or "numpy"
     if r["verified"] is not None:
-        stdout.print("verified against numpy: " + ("[bold green]yes[/]" if r["verified"] else "[bold red]NO[/]"))
+        stdout.print(f"verified against {against}: " + ("[bold green]yes[/]" if r["verified"] else "[bold red]NO[/]"),
+                     highlight=False)
+    elif against == "functional-model":
+        stdout.print("verified: by dcsim rtl / dcsim sample, against this functional model's final state",
+                     highlight=False)
+    if "exported" in r:
+        stdout.print(f"workload written to {r['exported']}", markup=False, highlight=False)
+    if "dump_state" in r:
+        d = r["dump_state"]
+        stdout.print(f"final state: {len(d['files'])} .npy files in {d['path']}", markup=False, highlight=False)
     stdout.print("by kind: " + ", ".join(f"{k} {v:,}" for k, v in r["counts"].items()))

@@ -33,6 +33,7 @@ examples:
   dcsim sample npu --workload gemm:64,64,64 --truth          (defaults: stratified, U=200, to +-1%)
   dcsim sample npu --workload gemm:64,64,64 --unit 20 --warmup 40 --samples 10 --plan random --truth
   dcsim sample npu --workload mlp:32,128,128,64 --plan stratified --samples 12 --json
+  dcsim sample vadd.yaml --workload my_workload.yaml --samples 8      (a workload file: docs/workloads.md)
   dcsim sample npu --workload gemm:128,128,128 --target-error 0.01 --store runs/g128.db   (resumable)
   dcsim sample npu --workload transformer:64,128 --executor dask://10.0.0.1:8786 --report out/
   dcsim sample rv32i --workload prog:sort --truth --json       (RV32I: U=1000 instructions, W=0)
@@ -50,7 +51,9 @@ def add_parser(sub):
                                    "the functional model, and estimate total cycles (SMARTS).")
     add_machine_args(p)
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--workload", metavar="NAME:ARGS", help="built-in workload, e.g. gemm:64,64,64; "
+    what.add_argument("--workload", metavar="NAME:ARGS|FILE.yaml|MODULE:FUNCTION",
+                      help="built-in workload, e.g. gemm:64,64,64, a workload file (FILE.yaml, queue machines: "
+                      "docs/workloads.md) or a generator (module:function, path/gen.py:function[:key=value,...]); "
                       "processors: a bundled program, prog:sort[,N[,ROUNDS]] or prog:crc[,BYTES[,ROUNDS]]")
     what.add_argument("--program", metavar="FILE", help="processors: your program (ELF, flat binary or .s "
                       "assembly), run to its exit; the functional model's run is its expected result")
@@ -107,7 +110,8 @@ def phase_log(command: str):
 
 def target_for(machine: ir.Machine, args):
     """The sampling target `args` names: a processor's program (--workload prog:... or
-    --program FILE) or an accelerator's built-in workload."""
+    --program FILE) or an accelerator's workload (a built-in name, a workload file or a
+    module:function generator: `fastforward.workloads.load_workload`)."""
     if machine.fetch is not None:                       # a processor: programs, sampled at instruction boundaries
         from fastforward.workloads.programs import build_program, program_from_file
 
@@ -116,12 +120,12 @@ def target_for(machine: ir.Machine, args):
                    else build_program(machine, args.workload, seed=args.seed))
         return CoreTarget(machine, program, args.backend)
     if getattr(args, "program", None):
-        raise DcsimError(f"{machine.name} runs command streams: sample a built-in workload with --workload "
-                         "(--program is for processors)")
-    from fastforward.workloads import build_workload
+        raise DcsimError(f"{machine.name} runs command streams: sample a workload with --workload NAME, "
+                         "FILE.yaml or module:function (--program is for processors)")
+    from fastforward.workloads import load_workload
 
     from ..queue_target import QueueTarget
-    return QueueTarget(machine, build_workload(machine, args.workload, seed=args.seed), args.backend,
+    return QueueTarget(machine, load_workload(machine, args.workload, seed=args.seed), args.backend,
                        lookahead=args.lookahead, seed=args.seed)
 
 
@@ -164,6 +168,8 @@ def print_report(r: dict):
     table.add_row(f"{100 * r['confidence']:.1f}% interval",
                   f"{r['ci_low']:,.0f} .. {r['ci_high']:,.0f} (±{100 * r['relative_error']:.2f}%)")
     table.add_row("coefficient of variation", f"{r['cv']:.3f}")
+    if r.get("plan_note"):
+        table.add_row("plan", r["plan_note"])
     for i, p in enumerate(r["passes"][1:], start=2):
         table.add_row(f"pass {i}", f"{p['samples']} units ({p['reused']} reused)")
     if "needed_samples" in r:

@@ -24,7 +24,8 @@ GEMM_FLAGS = {"relu": ("relu", True), "nobias": ("bias", False), "fullbias": ("b
 
 def _usage(text: str, why: str) -> WorkloadError:
     forms = " | ".join(WORKLOAD_HELP.values())
-    return WorkloadError(f"bad workload '{text}': {why}. Accepted forms: {forms}")
+    return WorkloadError(f"bad workload '{text}': {why}. Accepted forms: {forms}; or a workload file "
+                         "(FILE.yaml) or a generator (module:function, path/to/gen.py:function)")
 
 
 def _int(text: str, arg: str, what: str) -> int:
