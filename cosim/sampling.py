@@ -69,7 +69,8 @@ OPTION_DEFAULTS = dict(plan="stratified", unit=None, warmup=None, lookahead=None
 
 def options(**given) -> argparse.Namespace:
     """`dcsim sample`'s options with their defaults, overridden by `given`."""
-    unknown = set(given) - set(OPTION_DEFAULTS) - {"workload", "program", "spec", "defines", "command", "handler"}
+    unknown = set(given) - set(OPTION_DEFAULTS) - {"workload", "program", "spec", "defines", "command", "handler",
+                                                   "max_instructions"}
     if unknown:
         raise TypeError(f"unknown sampling options: {', '.join(sorted(unknown))}")
     return argparse.Namespace(**{**OPTION_DEFAULTS, **given})

@@ -356,3 +356,5 @@ def test_program_option_errors_are_clear(tmp_path, capsys):
     from fastforward.workloads.programs import program_from_file
     with pytest.raises(WorkloadError, match="did not exit within 1,000"):
         program_from_file(load_machine(ROOT / "hw" / "rv32i.yaml"), endless, limit=1000)
+    assert main(["sample", "rv32i", "--program", str(endless), "--max-instructions", "5000"]) == 2
+    assert "did not exit within 5,000 instructions" in capsys.readouterr().err

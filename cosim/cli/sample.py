@@ -88,6 +88,9 @@ def add_parser(sub):
     p.add_argument("--report", metavar="DIR", help="write report.md, report.json and cycles.png to DIR")
     p.add_argument("--backend", default="c", help="functional model backend: c (default) or py")
     p.add_argument("--seed", type=nonneg_int, default=0, help="workload inputs and plan randomness (offset)")
+    p.add_argument("--max-instructions", type=positive_int, metavar="N", help="processors, --program: the "
+                   "functional model's run that sets the program's expected result stops a program that has not "
+                   "exited after N instructions (default 10^10)")
     p.add_argument("--plan-seed", type=int, metavar="S", help="plan randomness only (default: --seed): draws "
                    "another plan of the same workload, whose full RTL run stays cached")
     return p
@@ -116,7 +119,9 @@ def target_for(machine: ir.Machine, args):
         from fastforward.workloads.programs import build_program, program_from_file
 
         from ..core_target import CoreTarget
-        program = (program_from_file(machine, args.program) if getattr(args, "program", None)
+        limit = getattr(args, "max_instructions", None)
+        program = (program_from_file(machine, args.program, **({"limit": limit} if limit else {}))
+                   if getattr(args, "program", None)
                    else build_program(machine, args.workload, seed=args.seed))
         return CoreTarget(machine, program, args.backend)
     if getattr(args, "program", None):

@@ -185,7 +185,7 @@ def program_from_file(machine: ir.Machine, path, limit: int = RUN_LIMIT) -> Prog
     sim.run(limit)
     if not sim.halted:
         raise WorkloadError(f"{path}: the program did not exit within {limit:,} instructions on the functional "
-                            "model; a sampled run needs a program that ends")
+                            "model; a sampled run needs a program that ends (--max-instructions N raises the bound)")
     h = job.host
     return Program(f"program:{path.name}", f"{path} (expected exit code and output: the functional model's run)",
                    image, entry, sim.exit_code, h.stdout, {"program": str(path)}, h.tohost, h.fromhost,
