@@ -65,4 +65,5 @@ def test_exo_command_writes_module_or_points_at_construct(tmp_path):
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["lines"] > 100 and "@instr" in out.read_text()
     r = dcsim("exo", str(ROOT / "tests" / "catalogue" / "counter.yaml"), "-o", str(tmp_path / "c.py"))
-    assert r.returncode == 2 and "counter.yaml:15:10: error:" in r.stderr
+    # a command Exo cannot express becomes an opaque instr whose comment points at the construct
+    assert r.returncode == 0 and "counter.yaml:15:10: error:" in (tmp_path / "c.py").read_text()

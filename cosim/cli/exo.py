@@ -8,12 +8,20 @@ from .output import emit_json, stdout
 def add_parser(sub):
     p = formatted(sub, "exo", help="generate an Exo hardware library (compiler stubs) from a machine file",
                   description="Write a Python module for exo-lang 1.0: an @instr proc per command, Memory "
-                              "classes for the machine's memories and a @config class for its registers.",
+                              "classes for the machine's memories and a @config class for its registers. "
+                              "An instr is exact when its body is the command's semantics (usable by "
+                              "replace); a command Exo cannot express (data-dependent index, a type Exo "
+                              "lacks, ...) gets an opaque instr: the right signature and C template, a "
+                              "stand-in body and a comment naming the construct (path:line:col). Kernels "
+                              "can call both; the module docstring lists which is which.",
                   epilog="example:\n  dcsim exo hw/npu.yaml -o npu_exo.py\n"
-                         "commands Exo cannot express are errors (path:line:col); --lenient skips them")
+                         "a command that cannot even be called from Exo is an error (path:line:col); "
+                         "--lenient skips it")
     add_machine_args(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the module")
-    p.add_argument("--lenient", action="store_true", help="skip inexpressible commands instead of failing")
+    p.add_argument("--lenient", action="store_true",
+                   help="skip commands that cannot be called from Exo instead of failing "
+                        "(opaque instrs are generated either way)")
     return p
 
 

@@ -38,9 +38,21 @@ the formats, recording, execution on the compiled functional simulator, row allo
 host.py compiles Exo output + runtime into one cached library, places the kernel's DRAM
 tensors inside the simulator's memory (DramArena) and returns the command stream, which
 replays on the RTL. kernels.py holds scheduled GEMMs. The modules: gen (assembly),
-operands (what each operand becomes), lower (Exo text), simplify (variant folding).
-Inexpressible constructs (bit slices, cat, bitwise logic, jumps, halts, loop variables
-used as data, 16-bit signed memories...) raise SpecError at their path:line:col.
+operands (what each operand becomes), lower (Exo text), simplify (variant folding),
+opaque (callable stand-ins for commands Exo cannot express).
+Exact and opaque instrs: a command is *exact* when the above lowers its semantics to Exo
+(the body is usable by `replace`). A command using a construct Exo cannot express -- a
+data-dependent index (`out[idx[i]]`), a type Exo 1.0 lacks (u32 or s16 memories, u32
+registers read as data), a field used both as data and as a loop bound, bit slices, cat,
+bitwise logic, register files, jumps, halts, loop variables used as data -- becomes an
+*opaque* instr (opaque.py): every operand field an `index` argument, every memory it
+touches a whole-memory window argument of the right class and shape (a same-size stand-in
+element type where Exo lacks the real one), a stand-in body that touches those memories,
+the same C template, and a comment giving the SpecError (path:line:col) that kept it from
+being exact. The generated module's docstring lists which instrs are exact and which are
+opaque (EXACT, OPAQUE). Only a command that cannot be called at all (it touches an external
+memory with 8-byte elements) is a SpecError in strict mode; strict=False (`--lenient`)
+lists it in SKIPPED.
 """
 from .gen import generate_exo_module, write_exo_module
 

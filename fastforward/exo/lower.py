@@ -40,7 +40,7 @@ class Lowering(Operands):
         for w in self.windows.values():
             if not w.state.external:
                 w.elem = exact_type(w.state.type) or self.fail(
-                    w.state.loc, f"Exo 1.0 has no element type for {w.state.type} memory '{w.state.name}'",
+                    w.loc or w.state.loc, f"Exo 1.0 has no element type for {w.state.type} memory '{w.state.name}'",
                     "Exo 1.0 has i8, ui8, ui16 and i32 integers")
             mem = "DRAM" if w.state.external else self.f.memory_class[w.state.name]
             args.append(f"{w.name}: [{w.elem}][{', '.join(self.ctl(s) for s in w.shape)}] @ {mem}")
@@ -48,7 +48,9 @@ class Lowering(Operands):
         body = self.window_asserts(fused_regs)
         self.declared: set = set()
         body += self.block(self.body, [])
-        lines += ["    " + b for b in (body or ["pass"])]
+        if all(b.startswith("assert ") for b in body):
+            body.append("pass")                         # Exo lifts asserts out of the body: keep one statement
+        lines += ["    " + b for b in body]
         return lines, self.template(fusions)
 
     def window_asserts(self, fused_regs) -> list:
@@ -153,6 +155,9 @@ class Lowering(Operands):
             if getattr(self, "depth", 0):
                 self.fail(s.loc, f"register '{t.state}' is written inside a loop",
                           "Exo configuration writes may not depend on loop iterations; use a local")
+            if t.state not in self.f.stride_regs and config_type(t.type) is None:
+                self.fail(s.loc, f"register '{t.state}' ({t.type}) has no Exo config type",
+                          "Exo configs hold i8 or i32")
             target = f"{self.f.config_class}.{safe(t.state)}"
             return decls + [f"{target} = {self.predicated(pred, self.reg_value(t, value), target)}"]
         else:

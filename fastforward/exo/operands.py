@@ -97,6 +97,7 @@ class Operands:
         self.windows: dict[tuple, Window] = {}    # (state, base) -> window
         self.access_window: dict[int, tuple] = {} # id(access node) -> (window key, index exprs)
         self.field_use: dict[str, set] = {}
+        self.field_use_loc: dict[tuple, Loc] = {}  # (field, how) -> first use
         self.local_types: dict[int, object] = {}
         self.names: dict[int, str] = {}
         self._classify_slots()
@@ -119,8 +120,9 @@ class Operands:
                 self.names[n.slot] = n.name
                 self.local_types[n.slot] = n.type
 
-    def _use(self, name, how):
+    def _use(self, name, how, loc=None):
         self.field_use.setdefault(name, set()).add(how)
+        self.field_use_loc.setdefault((name, how), loc)
 
     def _collect(self, stmts, guards):
         for s in stmts:
@@ -151,7 +153,7 @@ class Operands:
 
     def _collect_expr(self, e, guards, how):
         if isinstance(e, ir.SlotRef) and self.slots.get(e.slot) == "field":
-            self._use(e.name, "bool" if how == "cond" and e.type.width == 1 else how)
+            self._use(e.name, "bool" if how == "cond" and e.type.width == 1 else how, e.loc)
             return
         if isinstance(e, ir.Select):
             self._collect_expr(e.cond, guards, "cond" if self.is_control(e.cond) else "data")
@@ -172,6 +174,9 @@ class Operands:
 
     def _access(self, node, indices, guards, nbytes, value=None):
         state = self.m.state_element(node.state if hasattr(node, "state") else node.mem)
+        if state.kind == "regfile":
+            self.fail(node.loc, f"register file '{state.name}' has no Exo equivalent",
+                      "Exo configs hold scalar registers, not indexed register files")
         if state.kind != "mem":
             return
         if state.external:
@@ -335,7 +340,12 @@ class Operands:
                 kinds[fd.name] = "base"
             elif "data" in uses:
                 if uses - {"data"}:
-                    self.fail(fd.loc, f"field '{fd.name}' is used both as data and to control loops/conditions",
+                    control = [h for h in ("size", "cond", "bool", "ctl", "stride", "assert", *sorted(uses))
+                               if h in uses - {"data"}]
+                    other = self.field_use_loc.get((fd.name, control[0]))
+                    self.fail(self.field_use_loc.get((fd.name, "data")) or fd.loc,
+                              f"field '{fd.name}' is used both as data (here) and to control loops/conditions"
+                              + (f" (line {other.line}, col {other.col})" if other else ""),
                               "Exo keeps data values and index values apart")
                 kinds[fd.name] = "scalar"
             elif "stride" in uses:
