@@ -163,10 +163,16 @@ class _InstrScheduler:
         return self.m.register(f"{self.prefix}_{name}", t, kind, loc)
 
     def temp(self, t: IntType, loc: Loc) -> ir.SlotRef:
+        """A fresh temporary register: t0, t1, ... skipping names the spec's fields, locals and
+        loop variables already use (they share the register namespace <instr>_<name>)."""
         slot = self.instr.nslots + self.ntemps
         self.ntemps += 1
-        self.slots[slot] = (f"t{self.ntemps - 1}", t, "temp")
-        return ir.SlotRef(f"t{self.ntemps - 1}", slot, t, loc)
+        taken = {name for name, _, _ in self.slots.values()}
+        k = self.ntemps - 1
+        while f"t{k}" in taken:
+            k += 1
+        self.slots[slot] = (f"t{k}", t, "temp")
+        return ir.SlotRef(f"t{k}", slot, t, loc)
 
     def env_get(self, reg: str):
         return self.open.env.get(reg) or RegRef(reg, self.m.registers[reg].type, self.m.registers[reg].loc)
@@ -443,6 +449,8 @@ class _InstrScheduler:
             raise _NeedSplit
         factor = dict(self.instr.unroll).get(s.var.name, 1)
         start, stop = self.prepare([s.start, s.stop], None, s.loc)
+        if isinstance(start, ir.Const) and isinstance(stop, ir.Const) and stop.value <= start.value:
+            return                        # never runs (range(3, 1)): no states, as the functional models skip it
         if factor > 1 and isinstance(start, ir.Const) and isinstance(stop, ir.Const) \
                 and stop.value - start.value <= factor:
             self.unrolled.append(s)

@@ -368,6 +368,10 @@ class _Generator:
                 p = f"b_{u.name}_{x.state}"
                 chain = literal(0, bb)
                 for sid, index, _ in reversed(states):
+                    if isinstance(index, ir.Const):        # a literal cannot be part-selected: its bank bits now
+                        bank = literal((index.value >> lo) & ((1 << bb) - 1), bb) if x.banks > 1 else literal(0, 1)
+                        chain = f"fsm_{u.name} == {self.code(sid)} ? {bank} : {chain}"
+                        continue
                     idx = self.dp.emit(index)
                     bank = f"{idx}[{lo + bb - 1}:{lo}]" if x.banks > 1 else literal(0, 1)
                     if x.banks > 1:

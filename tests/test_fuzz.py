@@ -87,22 +87,46 @@ def test_slow_budget(tmp_path):
     assert not stats.disagreements, _report(stats)
 
 
-def test_minimizer_shrinks_to_the_guilty_statement():
-    """A machine with a planted HLS bug (tests/fuzz/regressions/hls_temp_name_collision):
-    the minimizer keeps only the instruction and the statements that trigger it."""
+def test_minimizer_shrinks_to_the_guilty_statement(monkeypatch):
+    """A machine with a planted HLS crash (any statement of an instruction BAD reading memory
+    mq twice; the HLS temp-name collision that first showed this is fixed): the minimizer
+    keeps only the instruction and the statements that trigger it."""
+    import rtlgen.engine
     from fuzz.machines import InstrDesc, Node
+    from spec import ir
+    generate = rtlgen.engine.generate_artifacts
+
+    def planted(machine):
+        for instr in machine.instructions:
+            for stmt in instr.body if instr.name == "BAD" else ():
+                reads = [n for n in _nodes(stmt) if isinstance(n, ir.StateRead) and n.state == "mq"]
+                if len(reads) >= 2:
+                    raise RuntimeError("planted HLS crash")
+        return generate(machine)
+    monkeypatch.setattr(rtlgen.engine, "generate_artifacts", planted)
     desc = generate_machine(3, rtl=True)
     desc.state["mq"] = "{mem: u8, shape: [4]}"
     field = [f for f in desc.formats["A"] if f != "op"][0]
     desc.instrs.append(InstrDesc("BAD", "A", {"op": 0}, [
-        Node("stmt", "t0: u16 = 1"), Node("stmt", "mq[0] = 2"),
-        Node("stmt", f"t0 += mq[{field} & 3] + mq[({field} + 1) & 3]")]))
-    if hls_artifacts(load(desc.yaml()))[1] is None:
-        pytest.skip("the HLS temp-name collision is fixed")
+        Node("stmt", "v9: u16 = 1"), Node("stmt", "mq[0] = 2"),
+        Node("stmt", f"v9 += mq[{field} & 3] + mq[({field} + 1) & 3]")]))
     diff = check_case(desc.yaml(), [], 0, ("hls",))
+    assert diff is not None and "planted" in str(diff)
     small, commands, again = minimize_case(desc, [], 0, diff)
     assert [i.name for i in small.instrs] == ["BAD"]
     assert len(small.instrs[0].body) <= 2 and again.signature == diff.signature
+
+
+def _nodes(node):
+    """Every IR node under `node` (dataclass fields, tuples included)."""
+    import dataclasses
+    yield node
+    if dataclasses.is_dataclass(node):
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            for v in value if isinstance(value, tuple) else (value,):
+                if dataclasses.is_dataclass(v) and not isinstance(v, type):
+                    yield from _nodes(v)
 
 
 # ------------------------------------------------------------ saved reproducers
