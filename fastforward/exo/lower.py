@@ -8,6 +8,8 @@ user text reaches the code except through `repr`.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from spec import ir
 
 from . import capi
@@ -149,12 +151,17 @@ class Lowering(Operands):
         decls = self.declare_assigned(s)
         t = s.target
         if isinstance(t, ir.SlotTarget):
+            if getattr(self, "depth", 0):                 # a register written from it would depend on the loop
+                self.__dict__.setdefault("loop_locals", set()).add(t.slot)
             target = safe(t.name)
             same = lambda e: isinstance(e, ir.SlotRef) and e.slot == t.slot
         elif not t.indices:
             if getattr(self, "depth", 0):
                 self.fail(s.loc, f"register '{t.state}' is written inside a loop",
                           "Exo configuration writes may not depend on loop iterations; use a local")
+            if _reads_slots(value, self.__dict__.get("loop_locals", ())):
+                self.fail(s.loc, f"register '{t.state}' is written from a value computed in a loop",
+                          "Exo configuration writes may not depend on loop iterations")
             if t.state not in self.f.stride_regs and config_type(t.type) is None:
                 self.fail(s.loc, f"register '{t.state}' ({t.type}) has no Exo config type",
                           "Exo configs hold i8 or i32")
@@ -266,3 +273,14 @@ class Lowering(Operands):
                 "le": lambda: sel(b, a, z, y), "ge": lambda: sel(a, b, z, y),
                 "eq": lambda: sel(a, b, z, sel(b, a, z, y)),
                 "ne": lambda: sel(a, b, y, sel(b, a, y, z))}[c.op]()
+
+
+def _reads_slots(e, slots) -> bool:
+    """Whether expression `e` reads any local of `slots`."""
+    if not slots:
+        return False
+    if isinstance(e, ir.SlotRef):
+        return e.slot in slots
+    return any(_reads_slots(v, slots) for f in dataclasses.fields(e) if dataclasses.is_dataclass(e)
+               for v in (getattr(e, f.name) if isinstance(getattr(e, f.name), tuple) else (getattr(e, f.name),))
+               if dataclasses.is_dataclass(v) and not isinstance(v, type))
