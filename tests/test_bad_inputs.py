@@ -232,13 +232,16 @@ def test_random_mutations_of_programs_give_only_spec_errors(rv, npu_machine):
                 for line in p.read_text().splitlines()[1:]]
     rng = random.Random(2026)
     assemblers = {id(rv): Assembler(rv), id(npu_machine): Assembler(npu_machine)}
+    outcomes = {"accepted": 0, "spec error": 0}          # any other exception fails the test
     for _ in range(400):
         machine, _ = rng.choice(sources)
         text = "\n".join(line for m, line in rng.sample(sources, 4) if m is machine) or "nop"
         try:
             assemblers[id(machine)].assemble(_mutate(text, rng), "fuzz.s")
+            outcomes["accepted"] += 1
         except SpecError:
-            pass
+            outcomes["spec error"] += 1
+    assert outcomes["accepted"] > 0 and outcomes["spec error"] > 0, outcomes
 
 
 # ------------------------------------------------------------- checkpoints
