@@ -195,3 +195,17 @@ def test_a_faulting_queue_sample_records_the_fault(small_npu, tmp_path, monkeypa
         assert text.startswith("the RTL stopped: error: machine fault: npu RTL, command ")
         assert "(compute rows=9, accumulate=0, a_row=0, c_row=0): COMPUTE: assertion failed: " \
                "COMPUTE processes at most DIM rows (spec " in text and text.endswith("npu.yaml:88:7)")
+
+
+def test_dcsim_rtl_reports_the_rtls_own_fault(tmp_path):
+    """`dcsim rtl` of a workload that faults runs the RTL too, and reports the RTL's fault
+    (command index, disassembly, assert's spec line) with the functional model's verdict."""
+    work = tmp_path / "bad.yaml"
+    work.write_text("machine: npu\ncommands: |\n  compute rows=2, accumulate=0, a_row=0, c_row=0\n"
+                    "  compute rows=9, accumulate=0, a_row=0, c_row=0\nexpect: functional-model\n")
+    defines = [x for k, v in SMALL_NPU.items() for x in ("-D", f"{k}={v}")]
+    proc = subprocess.run([sys.executable, "-m", "cosim.cli", "rtl", "npu", *defines, "--workload", str(work)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 3, proc.stderr
+    assert "npu RTL, command 1 (compute rows=9" in proc.stderr and "npu.yaml:88:7" in proc.stderr
+    assert "the functional model faults at the same assert" in proc.stderr

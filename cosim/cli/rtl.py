@@ -6,7 +6,7 @@ import argparse
 import time
 
 from spec import ir
-from spec.errors import DcsimError
+from spec.errors import DcsimError, MachineFault
 
 from .args import add_machine_args, load_machine_arg, nonneg_int, positive_int, writable_output
 from .output import emit_json, stdout
@@ -82,7 +82,11 @@ def rtl_command(machine: ir.Machine, args) -> int:
     sim = make_simulator(machine, backend_of(args))
     work.prepare(sim)
     start = {k: v.copy() for k, v in sim.state.items()}
-    sim.run()
+    model_fault = None
+    try:
+        sim.run()
+    except MachineFault as exc:         # run the RTL too: it names the command and assert from its own fault site
+        model_fault = exc
     t0 = time.perf_counter()
     trace = (args.trace, *(args.trace_window or (0, 10_000))) if args.trace else None
     eng = RtlEngine(machine, trace=trace) if trace else RtlEngine(machine)
@@ -90,7 +94,17 @@ def rtl_command(machine: ir.Machine, args) -> int:
     eng.inject(start, retired=0)
     eng.push(work.commands)
     t0 = time.perf_counter()
-    cycles = eng.run_until_quiescent(watchdog=args.watchdog)
+    try:
+        cycles = eng.run_until_quiescent(watchdog=args.watchdog)
+    except MachineFault as rtl_fault:
+        if model_fault is None:
+            raise
+        said = lambda fault: fault.render().removeprefix("error: machine fault: ")
+        agree = ("the functional model faults at the same assert" if rtl_fault.loc == model_fault.loc
+                 else f"the functional model: {said(model_fault)}")
+        raise MachineFault(f"{said(rtl_fault)}; {agree}") from None
+    if model_fault is not None:         # a queue machine's RTL checks no bounds: the model's fault stands
+        raise model_fault
     seconds = time.perf_counter() - t0
     final = eng.extract()
     if trace:
