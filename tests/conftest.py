@@ -14,11 +14,8 @@ def _session_cache(tmp_path_factory):
     folder of this session whose `rtl/` and `c/` link to the real build caches (content-
     addressed Verilator and C builds: reusing them keeps the suite fast, and an entry there
     is the same whoever builds it). Tests that need an empty build cache set their own."""
-    from spec.cache import cache_root
-    real, mine = cache_root(), tmp_path_factory.mktemp("dcsim-cache")
-    for sub in ("rtl", "c"):
-        (real / sub).mkdir(parents=True, exist_ok=True)
-        (mine / sub).symlink_to(real / sub, target_is_directory=True)
+    from tests.sampling_cache import linked_cache
+    mine = linked_cache(tmp_path_factory.mktemp("dcsim-cache"))
     before = os.environ.get("DCSIM_CACHE")
     os.environ["DCSIM_CACHE"] = str(mine)
     yield mine

@@ -116,12 +116,11 @@ def target_for(machine: ir.Machine, args):
     --program FILE) or an accelerator's workload (a built-in name, a workload file or a
     module:function generator: `fastforward.workloads.load_workload`)."""
     if machine.fetch is not None:                       # a processor: programs, sampled at instruction boundaries
-        from fastforward.workloads.programs import build_program, program_from_file
+        from fastforward.workloads.programs import RUN_LIMIT, build_program, program_from_file
 
         from ..core_target import CoreTarget
-        limit = getattr(args, "max_instructions", None)
-        program = (program_from_file(machine, args.program, **({"limit": limit} if limit else {}))
-                   if getattr(args, "program", None)
+        limit = getattr(args, "max_instructions", None) or RUN_LIMIT
+        program = (program_from_file(machine, args.program, limit) if getattr(args, "program", None)
                    else build_program(machine, args.workload, seed=args.seed))
         return CoreTarget(machine, program, args.backend)
     if getattr(args, "program", None):

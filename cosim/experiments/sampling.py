@@ -45,19 +45,13 @@ def run(out: Path, quick: bool, machine, log) -> Report:
     return _report(quick, suite, counts, units, wl.name, warmup)
 
 
-def _truth(machine, wl, unit: int) -> dict:
-    from ..queue_target import QueueTarget
-    return QueueTarget(machine, wl).truth(unit)
-
-
-def _campaign(machine, wl, plan, store=None):
+def _campaign(target, plan, store=None):
     from ..campaign import run_campaign
     from ..executor import InlineExecutor
-    from ..queue_target import QueueTarget
     from ..store import SampleStore
-    store = store if store is not None else SampleStore(None, {"workload": wl.name})
+    store = store if store is not None else SampleStore(None, {"workload": target.name})
     t0 = time.perf_counter()
-    r = run_campaign(QueueTarget(machine, wl), plan, executor=InlineExecutor(), store=store)
+    r = run_campaign(target, plan, executor=InlineExecutor(), store=store)
     return r, time.perf_counter() - t0
 
 
@@ -75,14 +69,16 @@ def _compare(machine, wl) -> dict:
 def _by_count(machine, wl, quick, warmup: int) -> list[dict]:
     from .. import plan as plans
     from ..store import SampleStore
-    truth = _truth(machine, wl, 20)["cycles"]
+    from ..queue_target import QueueTarget
+    target = QueueTarget(machine, wl)       # binary and base state made once for all the seeds' campaigns
+    truth = target.truth(20)["cycles"]
     total, rows = len(wl.commands), []
     population = plans.units_in(total, 20)
     stores = {s: SampleStore(None, {"seed": s}) for s in range(SEEDS[quick])}
     for n in [c for c in COUNTS[quick] if c <= population]:
         errs, widths, within = [], [], []
         for seed, store in stores.items():
-            r, _ = _campaign(machine, wl, plans.random_units(total, 20, warmup, n, seed=seed), store)
+            r, _ = _campaign(target, plans.random_units(total, 20, warmup, n, seed=seed), store)
             errs.append(r.estimate.cycles / truth - 1)
             widths.append(r.estimate.relative_error)
             within.append(r.estimate.low <= truth <= r.estimate.high)
@@ -95,10 +91,12 @@ def _by_count(machine, wl, quick, warmup: int) -> list[dict]:
 def _by_unit(machine, wl, quick, warmup: int, samples: int) -> list[dict]:
     from .. import plan as plans
     total, rows = len(wl.commands), []
+    from ..queue_target import QueueTarget
     for unit in UNITS[quick]:
-        truth = _truth(machine, wl, unit)["cycles"]
+        target = QueueTarget(machine, wl)   # a target each: every timed campaign checks the functional run
+        truth = target.truth(unit)["cycles"]
         every = max(1, plans.units_in(total, unit) // samples)
-        r, seconds = _campaign(machine, wl, plans.systematic(total, unit, warmup, every))
+        r, seconds = _campaign(target, plans.systematic(total, unit, warmup, every))
         rows.append({"unit": unit, "samples": r.estimate.samples, "error": r.estimate.cycles / truth - 1,
                      "halfwidth": r.estimate.relative_error, "cv": r.estimate.cv, "seconds": seconds,
                      "detailed_commands": r.estimate.samples * (unit + warmup)})
