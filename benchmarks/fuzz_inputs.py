@@ -172,7 +172,10 @@ def checkpoint_source(folder: Path) -> bytes:
 
 
 def cluster_sources():
-    return [p for p in sorted((ROOT / "hw" / "clusters" / "jobs").glob("*.yaml")) if "16k" not in p.name]
+    # not the big ones: dp_hier_4x8 takes ~10-35 s to simulate once (the Mess fixed point to 1e-6),
+    # so a mutant that is simply accepted would read as a hang
+    return [p for p in sorted((ROOT / "hw" / "clusters" / "jobs").glob("*.yaml"))
+            if "16k" not in p.name and "dp_hier" not in p.name]
 
 
 def run_cluster(path: Path):

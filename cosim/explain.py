@@ -93,14 +93,20 @@ def _where(loc: Loc | None) -> str:
 
 def _yaml_level(machine: ir.Machine, instr: ir.Instruction) -> tuple:
     name = Path(machine.path).name
-    try:
-        text = Path(machine.path).read_text().splitlines()
-    except (OSError, ValueError):          # a machine made from text: the IR keeps its semantics only
-        return f"{name} (not readable: the semantics only)", [("", line) for line in instr.source.splitlines()]
-    picked: list[int] = []
-    for loc in (instr.format.loc, instr.loc):       # the encoding's fields, then the instruction
-        picked += [n for n in _yaml_block(text, loc.line) if n not in picked]
-    return name, _with_gaps([(f"{name}:{n}", text[n - 1]) for n in picked], picked)
+    rows: list = []
+    for path in dict.fromkeys(loc.path for loc in (instr.format.loc, instr.loc)):   # extends: two files
+        try:
+            text = Path(path).read_text().splitlines()
+        except (OSError, ValueError):      # a machine made from text: the IR keeps its semantics only
+            return f"{name} (not readable: the semantics only)", [("", line) for line in instr.source.splitlines()]
+        picked: list[int] = []
+        for loc in (instr.format.loc, instr.loc):       # the encoding's fields, then the instruction
+            if loc.path == path:
+                picked += [n for n in _yaml_block(text, loc.line) if n not in picked]
+        if rows:
+            rows.append(("", _GAP))
+        rows += _with_gaps([(f"{Path(path).name}:{n}", text[n - 1]) for n in picked], picked)
+    return name, rows
 
 
 def _yaml_block(text: list[str], first: int) -> list[int]:

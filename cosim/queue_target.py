@@ -56,11 +56,14 @@ class QueueTarget:
         of the long workload take ~0.8 s) for the functional model, the strata and the full
         RTL run. Nothing runs."""
         if self.base is None:
-            commands = self.workload.commands
-            self.total = len(commands)
             self.base = base_state(self.machine, self.workload)
-            self.binary = command_limbs(commands if isinstance(commands, list) else list(commands),
-                                        machine_limbs(self.machine))
+            if hasattr(self.workload, "limbs"):     # a built-in workload: built as its binary
+                self.binary = self.workload.limbs(machine_limbs(self.machine))
+            else:
+                commands = self.workload.commands
+                self.binary = command_limbs(commands if isinstance(commands, list) else list(commands),
+                                            machine_limbs(self.machine))
+            self.total = len(self.binary)
 
     def prepare(self, unit: int):
         self.load()

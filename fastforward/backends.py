@@ -4,7 +4,7 @@ from __future__ import annotations
 from spec import ir
 from spec.errors import DcsimError
 
-BACKENDS = ("py", "c")
+BACKENDS = ("py", "c", "native")
 
 
 def default_backend() -> tuple[str, str | None]:
@@ -17,15 +17,21 @@ def default_backend() -> tuple[str, str | None]:
     return "c", None
 
 
-def make_simulator(machine: ir.Machine, backend: str = "py"):
-    """A simulator for `machine`: 'py' is the Python reference, 'c' the compiled simulator."""
+def make_simulator(machine: ir.Machine, backend: str = "py", shared: dict | None = None):
+    """A simulator for `machine`: 'py' is the Python reference, 'c' the compiled simulator,
+    'native' the compiled simulator running the program translated to C (fetch machines;
+    fastforward/native.py).
+    `shared` names state arrays the simulator uses instead of its own (`new_state`)."""
     if backend == "py":
         from .sim import Simulator
-        return Simulator(machine)
+        return Simulator(machine, shared)
     if backend == "c":
         try:
             from .csim import CSimulator
         except ImportError:
             raise DcsimError("the C backend is not available in this build; use --backend py") from None
-        return CSimulator(machine)
+        return CSimulator(machine, shared)
+    if backend == "native":
+        from .native import NativeSimulator
+        return NativeSimulator(machine, shared)
     raise DcsimError(f"unknown backend '{backend}'; choose one of: {', '.join(BACKENDS)}")

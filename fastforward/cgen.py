@@ -32,6 +32,7 @@ from .cgen_ir import FaultSite, c_int, ctype, element_ctype
 
 CGEN_VERSION = "5"
 DC_OK, DC_HALTED, DC_EMPTY, DC_FAULT, DC_HOST_ERROR = range(5)
+MAX_WATCHES = 4                   # watched bytes of the fetch memory (HTIF tohost, a system's doorbells)
 SITE_FETCH, SITE_ILLEGAL = 0, 1
 MAX_WORD_BITS = 256
 # per-interval signatures (see fastforward/signature.py): every sig_interval retired instructions
@@ -58,14 +59,15 @@ def ctx_fields(machine: ir.Machine) -> tuple:
     fields += [("counts", "ptr"), ("queue", "ptr"), ("dcache", "ptr"), ("sig_buf", "ptr"), ("sig_base", "ptr"),
                ("bbv_acc", "ptr")]
     fields += [(n, "i64") for n in ("qlen", "qpos", "dcache_mask", "retired", "halted", "exit_code",
-                                    "exit_kind", "fault_site", "fault_value", "has_watch", "watch")]
+                                    "exit_kind", "fault_site", "fault_value", "nwatch")]
+    fields += [(f"watch{k}", "i64") for k in range(MAX_WATCHES)]     # contiguous: stores scan them
     fields += [(n, "i64") for n in SIGNATURE_FIELDS]
     fields += [("env_call", "fn"), ("on_watch", "fn")]
     return tuple(fields)
 
 
 def generate(machine: ir.Machine) -> CProgram:
-    return _MachineGen(machine).program()
+    return MachineGen(machine).program()
 
 
 PRELUDE = r"""
@@ -101,7 +103,7 @@ static inline uint64_t dc_bits(const uint64_t *w, int lo, int width) {
 """
 
 
-class _MachineGen:
+class MachineGen:
     def __init__(self, machine: ir.Machine):
         self.m = machine
         self.sites: list[FaultSite] = [FaultSite("fetch", None, None), FaultSite("illegal", None, None)]

@@ -14,7 +14,7 @@ from spec.errors import Loc
 from spec.types import IntType
 
 from . import cversion, dirty
-from .cgen_ir import C_RESERVED, FaultSite, c_int, ctype, element_ctype, fits, may_fault, walk
+from .cgen_ir import C_RESERVED, FaultSite, c_division, c_int, ctype, element_ctype, fits, may_fault, walk
 
 
 class InstrGen:
@@ -156,8 +156,11 @@ class InstrGen:
             code += (f"{ind}  ctx->d_{s.mem}[(uint64_t){a} >> {shift}] = 1; "
                      f"ctx->d_{s.mem}[((uint64_t){a} + {s.nbytes - 1}) >> {shift}] = 1;\n")
         if self.m.fetch and s.mem == self.m.fetch.memory:
-            code += (f"{ind}  if (ctx->has_watch && (uint64_t)ctx->watch - (uint64_t){a} < {s.nbytes}"
-                     f" && ctx->on_watch(ctx->watch)) return DC_HOST_ERROR;  /* store watch (HTIF tohost) */\n")
+            code += (f"{ind}  if (UNLIKELY(ctx->nwatch)) {{ const int64_t *w_ = &ctx->watch0;"
+                     f"  /* watched bytes: HTIF tohost, a system's doorbells */\n"
+                     f"{ind}    for (int64_t k_ = 0; k_ < ctx->nwatch; k_++)\n"
+                     f"{ind}      if ((uint64_t)w_[k_] - (uint64_t){a} < {s.nbytes} && ctx->on_watch(w_[k_])) "
+                     f"return DC_HOST_ERROR; }}\n")
         return code + f"{ind}}}\n"
 
     def stmt_Jump(self, s: ir.Jump, ind: str) -> str:
@@ -275,6 +278,9 @@ class InstrGen:
             fn = f"dc_{'s' if t.signed else 'u'}{op}"
             return self.ordered([e.a, e.b], lambda c: f"{fn}({self.conv(c[0], e.a.type, t)}, "
                                                       f"{self.conv(c[1], e.b.type, t)})")
+        if op in ("div", "rem"):
+            return self.ordered([e.a, e.b], lambda c: c_division(op, c[0], e.a.type, c[1], e.b.type, t,
+                                                                 (self.tmp(), self.tmp())))
         sym = {"add": "+", "sub": "-", "mul": "*", "and": "&", "or": "|", "xor": "^"}[op]
         return self.ordered([e.a, e.b], lambda c: f"({self.conv(c[0], e.a.type, t)} {sym} "
                                                   f"{self.conv(c[1], e.b.type, t)})")

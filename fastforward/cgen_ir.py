@@ -61,3 +61,21 @@ def may_fault(e) -> bool:
 
 def fits(inner: IntType, outer: IntType) -> bool:
     return outer.contains(inner.min) and outer.contains(inner.max)
+
+
+def c_division(op: str, a: str, at: IntType, b: str, bt: IntType, t: IntType, temps: tuple[str, str]) -> str:
+    """C for div(a, b) / rem(a, b) (spec/intdiv.py): truncating like C's `/` and `%`, with the
+    zero divisor tested first. Operands are computed in a type that holds both exactly and
+    where the quotient cannot overflow (INT64_MIN / -1 is undefined in C): int64_t or
+    uint64_t when they suffice, else __int128. `temps` are two fresh C names."""
+    if not at.signed and not bt.signed:   # uint64_t holds both (rem's type is a's: b may be signed)
+        work = "uint64_t"
+    elif max(at.width + (not at.signed), bt.width + (not bt.signed)) <= 63:
+        work = "int64_t"
+    else:
+        work = "__int128"
+    x, y = temps
+    zero = c_int(-1 if t.signed else t.mask, t.signed) if op == "div" else x
+    result = f"{x} / {y}" if op == "div" else f"{x} % {y}"
+    return (f"({{ {work} {x} = ({work})({a}); {work} {y} = ({work})({b}); "
+            f"({ctype(t)})({y} == 0 ? ({work}){zero} : {result}); }})")

@@ -15,6 +15,7 @@ import numpy as np
 
 from spec import ir
 from spec.errors import MachineFault
+from spec.intdiv import DIVISION_OPS, divide
 from spec.types import IntType
 
 
@@ -32,8 +33,7 @@ class ExecContext:
     def __init__(self):
         self.next_pc = 0
         self.env_call: Callable[[int], None] = refuse_env_call
-        self.store_watch: int | None = None          # byte index in the fetch memory
-        self.on_watch: Callable[[int], None] | None = None
+        self.watches: dict[int, Callable[[int], None]] = {}   # byte index in the fetch memory -> callback
 
 
 def refuse_env_call(kind: int):
@@ -155,8 +155,9 @@ class InstructionCompiler:
                 fault(loc, f"store of {n} bytes at {name}[{i}] is outside 0..{size - 1}")
             v = value(f)
             flat[i:i + n] = np.frombuffer(v.to_bytes(n, "little"), dtype=np.uint8)
-            if watched and ctx.store_watch is not None and i <= ctx.store_watch < i + n:
-                ctx.on_watch(ctx.store_watch)
+            if watched and ctx.watches:
+                for w in [w for w in ctx.watches if i <= w < i + n]:
+                    ctx.watches[w](w)
         return store
 
     def stmt_Jump(self, s: ir.Jump):
@@ -283,6 +284,9 @@ class InstructionCompiler:
             return lambda f: min(a(f), b(f))
         if op == "max":
             return lambda f: max(a(f), b(f))
+        if op in DIVISION_OPS:          # truncating, RISC-V's zero-divisor results: spec/intdiv.py
+            t = e.type
+            return lambda f: divide(op, a(f), b(f), t)
         width = e.type.width
         if op == "shr":
             return lambda f: a(f) >> min(b(f), width)

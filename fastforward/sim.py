@@ -12,7 +12,7 @@ from spec.errors import MachineFault
 
 from .interp import ExecContext, Halted, InstructionCompiler
 from .signature import Recorder, Signatures
-from .simbase import SimulatorBase
+from .simbase import SimulatorBase, watches_after
 from .snapshot import Snapshot, new_state
 
 MASK64 = (1 << 64) - 1
@@ -23,9 +23,9 @@ class Simulator(SimulatorBase):
 
     backend = "py"
 
-    def __init__(self, machine: ir.Machine):
+    def __init__(self, machine: ir.Machine, shared: dict[str, np.ndarray] | None = None):
         self.machine = machine
-        self.state = new_state(machine)
+        self.state = new_state(machine, shared)
         self.ctx = ExecContext()
         compiler = InstructionCompiler(machine, self.state, self.ctx)
         self.execute = tuple(compiler.compile(i) for i in machine.instructions)
@@ -58,8 +58,10 @@ class Simulator(SimulatorBase):
         self.ctx.env_call = env_call
 
     def watch_store(self, index: int | None, callback: Callable[[int], None] | None):
-        """Call `callback` when a store touches byte `index` of the fetch memory (HTIF tohost)."""
-        self.ctx.store_watch, self.ctx.on_watch = index, callback
+        """Call `callback(index)` when a store touches byte `index` of the fetch memory (HTIF
+        tohost, a system's doorbell), after the store; a callback None removes that watch and
+        index None removes every watch."""
+        self.ctx.watches = watches_after(self.ctx.watches, index, callback)
 
     def halt(self, code: int):
         self.halted, self.exit_code = True, code

@@ -14,6 +14,21 @@ from .signature import Signatures
 from .snapshot import Snapshot
 
 
+MAX_WATCHES = 4          # as the C backend's context holds them (fastforward/cgen.py)
+
+
+def watches_after(watches: dict, index: int | None, callback) -> dict:
+    """The store watches after `watch_store(index, callback)` (see Simulator.watch_store)."""
+    if index is None:
+        return {}
+    out = {k: v for k, v in watches.items() if k != index}
+    if callback is not None:
+        if len(out) >= MAX_WATCHES:
+            raise ValueError(f"at most {MAX_WATCHES} bytes can be watched at once")
+        out[index] = callback
+    return out
+
+
 class SimulatorBase:
     @property
     def pc(self) -> int:

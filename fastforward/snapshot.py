@@ -29,5 +29,17 @@ class Snapshot:
                 == (other.retired, other.halted, other.exit_code, other.queue))
 
 
-def new_state(machine: ir.Machine) -> dict[str, np.ndarray]:
-    return {s.name: np.zeros(s.shape, dtype=numpy_dtype_name(s.type)) for s in machine.state}
+def new_state(machine: ir.Machine, shared: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Zeroed state arrays; `shared` supplies some of them instead (a system's accelerator
+    whose external memory is a window of its host's memory: a view, not a copy)."""
+    state = {s.name: np.zeros(s.shape, dtype=numpy_dtype_name(s.type)) for s in machine.state
+             if s.name not in (shared or {})}
+    for s in machine.state:
+        if s.name in (shared or {}):
+            array = shared[s.name]
+            want = np.dtype(numpy_dtype_name(s.type))
+            if array.shape != tuple(s.shape) or array.dtype != want or not array.flags.c_contiguous:
+                raise ValueError(f"{machine.name}.{s.name}: a shared array must be C-contiguous {want} "
+                                 f"of shape {tuple(s.shape)}, got {array.dtype} {array.shape}")
+            state[s.name] = array
+    return {s.name: state[s.name] for s in machine.state}

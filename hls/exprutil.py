@@ -5,6 +5,7 @@ import dataclasses
 
 from spec import ir
 from spec.errors import Loc
+from spec.intdiv import DIVISION_OPS, divide
 from spec.types import U1, IntType
 
 from .fsmd import MemRead, RegRef
@@ -157,6 +158,8 @@ def fold(e):
         return e.a if e.cond.value else e.b
     if isinstance(e, ir.Binary) and c(e.a) and c(e.b) and e.op in _FOLD_BINARY:
         value = _FOLD_BINARY[e.op](e.a.value, e.b.value)
+    elif isinstance(e, ir.Binary) and c(e.a) and c(e.b) and e.op in DIVISION_OPS:
+        value = divide(e.op, e.a.value, e.b.value, e.type)
     elif isinstance(e, ir.Compare) and c(e.a) and c(e.b):
         value = int(_FOLD_COMPARE[e.op](e.a.value, e.b.value))
     elif isinstance(e, ir.Logic) and c(e.a) and c(e.b):

@@ -216,7 +216,10 @@ class DramTiming:
 
     Bytes move in bursts of `bytes_per_cycle` (one burst per cycle on the shared channel,
     the bandwidth limit). A burst the port does not hold costs `t_hit` cycles when its
-    DRAM row (`row_bytes`) is open in its bank (bank = row mod `banks`), else `t_miss`."""
+    DRAM row (`row_bytes`) is open in its bank (bank = row mod `banks`), else `t_miss`.
+    `outstanding` is how many requests a port keeps in flight: 1 (a demand waits for its
+    own burst), or a power of two up to 16, a stream prefetcher with that many request slots
+    (`rtlgen.verilog`'s DRAM ports say how it predicts)."""
     mem: str
     row_bytes: int
     t_hit: int
@@ -224,6 +227,7 @@ class DramTiming:
     bytes_per_cycle: int
     banks: int
     loc: Loc
+    outstanding: int = 1
 
 
 @dataclass(frozen=True)

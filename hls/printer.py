@@ -86,7 +86,9 @@ def _machine_lines(m: fsmd.Fsmd) -> list[tuple]:
                            f"write(s) per cycle; {banks}"))
     for d in m.dram:
         out.append((d.loc, f"  dram {d.mem}: {d.banks} banks, rows of {d.row_bytes} B, hit {d.t_hit} / miss "
-                           f"{d.t_miss} cycles, {d.bytes_per_cycle} B per cycle"))
+                           f"{d.t_miss} cycles, {d.bytes_per_cycle} B per cycle"
+                           + (f", {d.outstanding} requests in flight per port (stream prefetcher)"
+                              if d.outstanding > 1 else "")))
     for r in m.registers:
         out.append((r.loc, f"  register {r.name}: {r.type} {r.kind}"))
     return out

@@ -25,6 +25,8 @@ conflicting unit, SRAM bank conflicts, DRAM bursts) and the dispatch cycle are n
 Per unit: the instructions' maxima of those resources, and the banks of the memories it uses.
 `warnings`: the scheduler's notes (`fsmd.Note`): wherever control flow serializes an
 unrolled loop or a memory port limits it, with the spec line.
+`dram`: per timed external memory its `hls.dram` model, with `outstanding` (requests in
+flight per port; the table names it when above 1).
 """
 from __future__ import annotations
 
@@ -289,7 +291,9 @@ def report(m: fsmd.Fsmd) -> dict:
         units[u.name] = {"instructions": list(u.instructions), "resources": res}
     warnings = [{"instruction": n.instruction, "kind": n.kind, "at": _where(n.loc), "message": n.message}
                 for n in m.notes]
-    return {"machine": m.machine, "instructions": instructions, "units": units, "warnings": warnings}
+    dram = [{"memory": d.mem, "row_bytes": d.row_bytes, "t_hit": d.t_hit, "t_miss": d.t_miss,
+             "bytes_per_cycle": d.bytes_per_cycle, "banks": d.banks, "outstanding": d.outstanding} for d in m.dram]
+    return {"machine": m.machine, "instructions": instructions, "units": units, "dram": dram, "warnings": warnings}
 
 
 def format_report(r: dict) -> str:
@@ -315,6 +319,10 @@ def format_report(r: dict) -> str:
         banks = ", ".join(f"{mem} {b}" for mem, b in res["banks"].items()) or "-"
         out.append(f"  {name}: {', '.join(u['instructions'])}; at most {res['multipliers']} multiplier(s), "
                    f"{res['adders']} adder(s), {res['comparators']} comparator(s) per cycle; banks: {banks}")
+    for d in r.get("dram", []):           # shown when not the default: N = 1 reports read as before
+        if d["outstanding"] > 1:
+            out.append(f"dram {d['memory']}: {d['outstanding']} requests in flight per port (stream prefetcher; "
+                       f"hit {d['t_hit']} / miss {d['t_miss']} cycles, stalls not counted above)")
     out.append("warnings:" if r["warnings"] else "warnings: none")
     out += [f"  {w['at']}: {w['instruction']}: {w['message']}" for w in r["warnings"]]
     return "\n".join(out) + "\n"

@@ -145,7 +145,8 @@ def build_units(machine: ir.Machine, schedules: list) -> tuple:
     return tuple(units)
 
 
-DRAM_DEFAULTS = {"row_bytes": 2048, "t_hit": 14, "t_miss": 40, "bytes_per_cycle": 16, "banks": 8}
+DRAM_DEFAULTS = {"row_bytes": 2048, "t_hit": 14, "t_miss": 40, "bytes_per_cycle": 16, "banks": 8, "outstanding": 1}
+MAX_OUTSTANDING = 16        # request slots per DRAM port: a FIFO of countdowns, kept small
 
 
 def dram_timing(machine: ir.Machine) -> tuple:
@@ -161,6 +162,10 @@ def dram_timing(machine: ir.Machine) -> tuple:
             raise SpecError(machine.hls.loc, f"hls.dram {key} must be a power of two (got {p[key]})")
     if p["t_hit"] < 1 or p["t_miss"] < p["t_hit"]:
         raise SpecError(machine.hls.loc, "hls.dram needs 1 <= t_hit <= t_miss")
+    n = p["outstanding"]
+    if not 1 <= n <= MAX_OUTSTANDING or n & (n - 1):
+        raise SpecError(machine.hls.loc, f"hls.dram outstanding must be a power of two from 1 to {MAX_OUTSTANDING} "
+                        f"(got {n})", "requests in flight per DRAM port: 1, 2, 4, 8 or 16")
     return tuple(fsmd.DramTiming(s.name, p["row_bytes"], p["t_hit"], p["t_miss"], p["bytes_per_cycle"],
-                                 p["banks"], s.loc)
+                                 p["banks"], s.loc, n)
                  for s in machine.state if s.kind == "mem" and s.external and len(s.shape) == 1)

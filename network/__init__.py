@@ -8,7 +8,7 @@ from .compute import (ComputeModel, Estimate, Kernel, KernelTable, Roofline, Sam
                       ThroughputCurve, gemm_kernel, load_kernel_table)
 from .config import Network, load_network, load_topology, parse_network
 from .curves import CSV_COLUMNS, Curve, fit_curve, load_curves_csv, save_curve_csv
-from .errors import NetworkConfigError, NetworkError
+from .errors import NetworkConfigError, NetworkError, NetworkWarning
 from .flow import FlowModel, max_min_rates, max_min_sparse
 from .job import (Job, Layer, Task, colocate, data_parallel_step, pipeline_inference,
                   tensor_parallel_layers)
@@ -28,7 +28,7 @@ __all__ = [
     "ThroughputCurve", "gemm_kernel", "load_kernel_table",
     "Network", "load_network", "load_topology", "parse_network",
     "CSV_COLUMNS", "Curve", "fit_curve", "load_curves_csv", "save_curve_csv",
-    "NetworkConfigError", "NetworkError",
+    "NetworkConfigError", "NetworkError", "NetworkWarning",
     "FlowModel", "max_min_rates", "max_min_sparse", "MessModel", "PacketModel",
     "Job", "Layer", "Task", "colocate", "data_parallel_step", "pipeline_inference",
     "tensor_parallel_layers",

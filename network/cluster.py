@@ -59,7 +59,8 @@ MAX_MESSAGES = 5_000_000
 _BUILDERS = {"ring_allreduce": coll.ring_allreduce, "tree_allreduce": coll.tree_allreduce,
              "halving_doubling": coll.halving_doubling_allreduce,
              "reduce_scatter": coll.reduce_scatter, "all_gather": coll.all_gather,
-             "all_to_all": coll.all_to_all}
+             "all_to_all": coll.all_to_all, "broadcast": coll.broadcast, "reduce": coll.reduce,
+             "gather": coll.gather, "scatter": coll.scatter, "barrier": coll.barrier}
 _RING_STEPS = {"ring_allreduce": lambda p: 2 * (p - 1), "reduce_scatter": lambda p: p - 1,
                "all_gather": lambda p: p - 1}
 
@@ -70,6 +71,10 @@ def busbw_factor(task: Task) -> float:
         return 1.0
     if task.algorithm in ("ring_allreduce", "tree_allreduce", "halving_doubling"):
         return 2 * (p - 1) / p
+    if task.algorithm in ("broadcast", "reduce"):
+        return 1.0
+    if task.algorithm == "barrier":
+        return 0.0
     return (p - 1) / p
 
 
@@ -179,9 +184,13 @@ def simulate(job: Job, topology: Topology, model: LinkModel, engine: str = "auto
     check_work(job, model, engine)
     seconds = np.array([t.seconds for t in job.tasks]) if durations is None else durations
     wall = _time.perf_counter()
+    if hasattr(model, "note"):             # the Mess model's convergence, for this run only
+        model.stats.update(runs=0, iterations=0, residual=0.0, unconverged=0)
     result = (_MessageEngine if engine == "messages" else _OpsEngine)(
         job, topology, model, seconds).run()
     result.wall_s = _time.perf_counter() - wall
+    if hasattr(model, "note") and model.stats["runs"]:
+        result.notes.append(model.note())
     return result
 
 

@@ -17,7 +17,8 @@ from .workload import LinkModel, RunResult, Workload
 
 __all__ = ["Collective", "CollectiveResult", "ring_allreduce", "tree_allreduce",
            "halving_doubling_allreduce", "reduce_scatter", "all_gather", "all_to_all",
-           "send_recv", "run_collective", "ring_allreduce_time"]
+           "send_recv", "run_collective", "ring_allreduce_time", "broadcast", "reduce",
+           "gather", "scatter", "barrier"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,71 @@ def all_to_all(ranks: int | Sequence[int], nbytes: float) -> Collective:
         for k in range(1, p):
             w.send(ranks[i], ranks[(i + k) % p], nbytes / p, tag="a2a")
     return Collective("all_to_all", ranks, nbytes, _rs_factor(ranks), w)
+
+
+def broadcast(ranks: int | Sequence[int], nbytes: float, chunks: int = 8) -> Collective:
+    """NCCL-style pipelined chain from ranks[0] (the root): the buffer in `chunks` pieces,
+    each forwarded along ranks[0] → ranks[1] → … as soon as it has arrived, so the time is
+    about (p − 2 + chunks) chunk times rather than (p − 1) buffer times."""
+    ranks = _ranks(ranks, 2)
+    w = Workload()
+    _chain(w, ranks, nbytes / chunks, chunks, "bcast")
+    return Collective("broadcast", ranks, nbytes, 1.0, w)
+
+
+def reduce(ranks: int | Sequence[int], nbytes: float, chunks: int = 8) -> Collective:
+    """The mirror of `broadcast`: partial sums flow down the chain to ranks[0] (the root)."""
+    ranks = _ranks(ranks, 2)
+    w = Workload()
+    _chain(w, ranks[1:] + ranks[:1], nbytes / chunks, chunks, "reduce")
+    return Collective("reduce", ranks, nbytes, 1.0, w)
+
+
+def _chain(w: Workload, order: tuple[int, ...], size: float, chunks: int, tag: str) -> None:
+    """Chunk c leaves position i once it has come in from i−1 and chunk c−1 has left i."""
+    hops = [(order[i], order[i + 1]) for i in range(len(order) - 1)]
+    prev: list[int | None] = [None] * len(hops)
+    for c in range(chunks):
+        came: int | None = None
+        for h, (a, b) in enumerate(hops):
+            came = prev[h] = w.send(a, b, size, deps=(came, prev[h]), tag=f"{tag}{c}")
+
+
+def gather(ranks: int | Sequence[int], nbytes: float) -> Collective:
+    """Every rank sends its nbytes/p piece of the nbytes output to ranks[0], all at once."""
+    ranks = _ranks(ranks, 2)
+    w = Workload()
+    for r in ranks[1:]:
+        w.send(r, ranks[0], nbytes / len(ranks), tag="gather")
+    return Collective("gather", ranks, nbytes, _rs_factor(ranks), w)
+
+
+def scatter(ranks: int | Sequence[int], nbytes: float) -> Collective:
+    """ranks[0] sends each rank its nbytes/p piece of the nbytes input, all at once."""
+    ranks = _ranks(ranks, 2)
+    w = Workload()
+    for r in ranks[1:]:
+        w.send(ranks[0], r, nbytes / len(ranks), tag="scatter")
+    return Collective("scatter", ranks, nbytes, _rs_factor(ranks), w)
+
+
+BARRIER_BYTES = 8.0     # a barrier's flag: latency-bound, but not a zero-byte message
+
+
+def barrier(ranks: int | Sequence[int], nbytes: float = 0.0) -> Collective:
+    """Dissemination barrier: ⌈log2 p⌉ rounds, in round k rank i signals rank i + 2^k after
+    it has heard from rank i − 2^(k−1). `nbytes` is ignored (Chakra gives 0)."""
+    ranks = _ranks(ranks, 2)
+    p = len(ranks)
+    w = Workload()
+    heard: list[int | None] = [None] * p
+    distance = 1
+    while distance < p:
+        step = [w.send(ranks[i], ranks[(i + distance) % p], BARRIER_BYTES,
+                       deps=(heard[i],), tag="barrier") for i in range(p)]
+        heard = [step[(i - distance) % p] for i in range(p)]
+        distance *= 2
+    return Collective("barrier", ranks, 0.0, 0.0, w)
 
 
 def send_recv(src: int, dst: int, nbytes: float) -> Collective:

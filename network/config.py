@@ -14,6 +14,9 @@
         kind: packet                # packet | flow | mess
         mtu: 4 KiB
         buffer: infinite            # packet: bytes per output port, or infinite
+        # mess: curve: FILE.csv (or 'fit' with a fit: section), mix: LABEL or auto (per-link
+        #   read share between numeric mixes), window: 20 us, tolerance: 1e-6 (relative
+        #   residual of the fixed point), max_iterations: 200 (see mess.py, docs/network.md)
 
 Values are read with yaml.safe_load; the same text is composed once more only to learn
 where each key sits, so that every error names the user's file, line and column.
@@ -322,9 +325,19 @@ def _model(s: ConfigSection | None, base: Path) -> LinkModel:
         model = FlowModel(mtu if s.get("store_and_forward", parse_bool, True) else None)
     else:
         model = MessModel(_curves(s, base), mix=s.get("mix", str, None),
-                          window=s.get("window", positive_quantity(TIME), None), mtu=mtu)
+                          window=s.get("window", positive_quantity(TIME), None), mtu=mtu,
+                          tol=s.get("tolerance", _tolerance, 1e-6, "a relative residual "
+                                    "in (0, 0.1], e.g. 1e-6"),
+                          max_iterations=s.get("max_iterations", parse_positive_int, 200))
     s.done()
     return model
+
+
+def _tolerance(value: Any) -> float:
+    tol = float(value) if not isinstance(value, bool) else math.nan
+    if not 0 < tol <= 0.1:
+        raise ValueError(f"expected a relative tolerance in (0, 0.1], got {value!r}")
+    return tol
 
 
 def _curves(s: ConfigSection, base: Path):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from spec.errors import DcsimError, Loc
 
-__all__ = ["NetworkError", "NetworkConfigError"]
+__all__ = ["NetworkError", "NetworkConfigError", "NetworkWarning"]
 
 
 class NetworkError(DcsimError):
@@ -38,3 +38,8 @@ class NetworkConfigError(NetworkError):
     def render(self) -> str:
         text = f"{self.loc}: error: {self.message}"
         return text + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
+class NetworkWarning(UserWarning):
+    """Input that was repaired or is suspicious but usable (a lenient Chakra trace, curve
+    rows dropped while cleaning a measured curve): the message names what was changed."""

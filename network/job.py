@@ -32,7 +32,7 @@ MAX_TASKS = 1_000_000
 
 # collective algorithm -> (builder name in collectives.py, busbw factor kind)
 ALGORITHMS = ("ring_allreduce", "tree_allreduce", "halving_doubling", "reduce_scatter",
-              "all_gather", "all_to_all")
+              "all_gather", "all_to_all", "broadcast", "reduce", "gather", "scatter", "barrier")
 
 
 def check_tasks(estimate: int, what: str) -> None:
@@ -112,7 +112,10 @@ class Job:
                 total += 2 * p + {"ring_allreduce": 2 * (p - 1) * p,
                                   "tree_allreduce": 32 * p,
                                   "halving_doubling": 2 * p * max(1, int(np.log2(p))),
-                                  "all_to_all": p * (p - 1)}.get(t.algorithm, (p - 1) * p)
+                                  "all_to_all": p * (p - 1), "broadcast": 8 * (p - 1),
+                                  "reduce": 8 * (p - 1), "gather": p - 1, "scatter": p - 1,
+                                  "barrier": p * max(1, int(np.ceil(np.log2(p))))
+                                  }.get(t.algorithm, (p - 1) * p)
         return total
 
 

@@ -35,7 +35,10 @@
       #   micro_batches, activation_bytes, placement: [node of each stage]
       # tensor_parallel: group_size (consecutive nodes per group), activation_bytes,
       #   layers (forward kernels only)
-      # chakra: trace: FILE.json (see chakra.py)
+      # chakra: trace: FILE (.et protobuf or JSON), DIR/, 'NAME.{rank}.et' or a glob
+      #   (see chakra.py); ranks: N (with '{rank}'; default: the files that exist);
+      #   strict: false turns trace problems (missing deps, cycles, untyped collectives,
+      #   all-zero durations) into warnings
       # colocated: parts: a list of jobs sharing the fabric, each {name, nodes: [ids] or
       #   '0-3,8-11', kind: data_parallel | pipeline | tensor_parallel, and that kind's
       #   keys}; results report each part's start and end (tenants, or the DP and TP
@@ -184,6 +187,21 @@ def _compute_kind(s: ConfigSection, kind: str, base: Path) -> cm.ComputeModel:
                          _compute(fallback, base) if fallback else None)
 
 
+def _trace(s: ConfigSection, base: Path) -> Path:
+    """A Chakra trace: one file, a directory of per-rank files, or a pattern with '{rank}'
+    or a glob (chakra.trace_files resolves those and names what is missing)."""
+    name = s.get("trace", str, hint="a trace file, a directory, or a pattern like "
+                                    "'trace.{rank}.et' (relative to this file)")
+    path = base / name
+    if "{rank}" in name or any(c in path.name for c in "*?[") or path.is_dir():
+        if not path.parent.is_dir():
+            raise s.error("trace", f"directory '{path.parent}' not found (looked in {base})")
+        return path
+    if not path.is_file():
+        raise s.error("trace", f"file '{name}' not found (looked in {base})")
+    return path
+
+
 def _file(s: ConfigSection, key: str, base: Path) -> Path:
     name = s.get(key, str, hint="a path relative to this file")
     path = base / name
@@ -253,7 +271,8 @@ def _job(s: ConfigSection, network: Network, model, base: Path) -> tuple[Job, st
             job = _colocated(s, kernels, n, base)
         elif kind == "chakra":
             from .chakra import load_chakra
-            job = load_chakra(_file(s, "trace", base), model)
+            job = load_chakra(_trace(s, base), model, s.get("ranks", parse_positive_int, None),
+                              s.get("strict", parse_bool, True))
             if job.n_nodes > topo.n_nodes:
                 raise s.error("trace", f"the trace has {job.n_nodes} ranks but '{topo.name}' "
                                        f"has {topo.n_nodes} nodes")

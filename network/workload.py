@@ -71,6 +71,7 @@ class RunResult:
     events: int = 0                   # packet model: events processed
     drops: int = 0                    # packet model: packets tail-dropped
     iterations: int = 0               # Mess model: feedback iterations
+    residual: float = 0.0             # Mess model: relative residual of the fixed point
     wall_s: float = 0.0
     transfer_start: np.ndarray | None = None   # flow models: first byte sent
     transfer_end: np.ndarray | None = None     # flow models: last byte sent

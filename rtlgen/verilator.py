@@ -140,7 +140,7 @@ def lint(verilog: str, top: str) -> str:
     return (proc.stdout + proc.stderr).strip()
 
 
-def _run(cmd: list, log: Path, what: str, **kw):
+def run_logged(cmd: list, log: Path, what: str, **kw):
     with open(log, "a") as f:
         f.write("$ " + " ".join(map(str, cmd)) + "\n")
         f.flush()
@@ -149,27 +149,27 @@ def _run(cmd: list, log: Path, what: str, **kw):
         raise RtlBuildError(f"{what} failed (exit {proc.returncode})", log)
 
 
-def _cxx() -> str:
+def cxx_compiler() -> str:
     cxx = os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
     if not cxx:
         raise RtlBuildError("no C++ compiler found (set CXX, or install g++)")
     return cxx
 
 
-def _compile_all(jobs: list[tuple[Path, Path]], include: list[Path], log: Path, traced: bool = False):
-    cxx = _cxx()
+def compile_all(jobs: list[tuple[Path, Path]], include: list[Path], log: Path, traced: bool = False):
+    cxx = cxx_compiler()
     flags = [*cxx_flags(traced), *(f"-I{i}" for i in include)]
 
     def one(job):
         src, obj = job
-        _run([cxx, *flags, "-c", src, "-o", obj], log, f"compiling {src.name}")
+        run_logged([cxx, *flags, "-c", src, "-o", obj], log, f"compiling {src.name}")
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         list(pool.map(one, jobs))
 
 
-def _runtime_objects(v: Verilator, traced: bool = False) -> list[Path]:
+def runtime_objects(v: Verilator, traced: bool = False) -> list[Path]:
     """Verilator's runtime compiled once per version and flags."""
-    key = hashlib.sha256(f"{v.version}|{v.root}|{cxx_flags(traced)}|{_cxx()}".encode()).hexdigest()
+    key = hashlib.sha256(f"{v.version}|{v.root}|{cxx_flags(traced)}|{cxx_compiler()}".encode()).hexdigest()
     out = cache_root() / f"runtime-{key[:32]}"
     sources = RUNTIME_SOURCES + (_trace_sources() if traced else ())
     objs = [out / (Path(s).stem + ".o") for s in sources]
@@ -177,9 +177,9 @@ def _runtime_objects(v: Verilator, traced: bool = False) -> list[Path]:
         return objs
     tmp = Path(tempfile.mkdtemp(prefix="runtime-", dir=_mkdir(cache_root())))
     log = tmp / "build.log"
-    _compile_all([(v.include / s, tmp / (Path(s).stem + ".o")) for s in sources],
+    compile_all([(v.include / s, tmp / (Path(s).stem + ".o")) for s in sources],
                  [v.include, v.include / "vltstd"], log, traced)
-    _publish(tmp, out)
+    publish(tmp, out)
     return objs
 
 
@@ -188,7 +188,7 @@ def _mkdir(p: Path) -> Path:
     return p
 
 
-def _publish(tmp: Path, final: Path):
+def publish(tmp: Path, final: Path):
     """Atomically move a finished build directory into place (another process may have won)."""
     try:
         tmp.rename(final)
@@ -222,12 +222,12 @@ def build(verilog: str, shim: str, top: str, extra_files: dict[str, str] | None 
         (tmp / name).write_text(text)
     obj = tmp / "obj"
     try:
-        _run([v.executable, *VERILATE_FLAGS, *(_trace_flags() if traced else ()), "--prefix", "Vtop",
+        run_logged([v.executable, *VERILATE_FLAGS, *(_trace_flags() if traced else ()), "--prefix", "Vtop",
               "--top-module", top, "--Mdir", obj, tmp / f"{top}.v"], log, "verilator", env=v.env, cwd=tmp)
         sources = sorted(obj.glob("Vtop*.cpp")) + [tmp / "shim.cpp"]
-        _compile_all([(s, s.with_suffix(".o")) for s in sources], [obj, v.include, v.include / "vltstd"], log, traced)
-        runtime = _runtime_objects(v, traced)
-        _run([_cxx(), "-shared", "-fPIC", "-o", tmp / "model.so", *(s.with_suffix(".o") for s in sources),
+        compile_all([(s, s.with_suffix(".o")) for s in sources], [obj, v.include, v.include / "vltstd"], log, traced)
+        runtime = runtime_objects(v, traced)
+        run_logged([cxx_compiler(), "-shared", "-fPIC", "-o", tmp / "model.so", *(s.with_suffix(".o") for s in sources),
               *runtime, "-pthread", *(["-lz", "-llz4"] if traced and trace_format() == "fst" else [])], log, "linking model.so")
     except RtlBuildError as exc:
         failed = cache_root() / f"failed-{key[:16]}"
@@ -236,5 +236,5 @@ def build(verilog: str, shim: str, top: str, extra_files: dict[str, str] | None 
         raise RtlBuildError(str(exc).split(" (log:")[0], failed / "build.log") from None
     for o in obj.glob("*.o"):
         o.unlink()
-    _publish(tmp, final)
+    publish(tmp, final)
     return lib

@@ -27,6 +27,29 @@ from .vcommon import (Datapath, bit_range, field_bits, literal, module_name, reg
 
 _FALSE, _TRUE = "1'b0", "1'b1"
 
+# The model behind `hls.dram.outstanding` > 1, printed once above the DRAM ports.
+STREAM_COMMENT = [
+    "    // With hls.dram.outstanding = N > 1 each port is a stream prefetcher with N request slots:",
+    "    // a FIFO of requests in flight (oldest at _head), each counting down to its data's return.",
+    "    // * It learns the byte stride between successive demands it serves (a demand is a state",
+    "    //   wanting bursts the port does not hold), as one entry of Chen & Baer's reference",
+    "    //   prediction table (_rpt: 0 init, 1 transient, 2 steady, 3 no prediction). A correct",
+    "    //   stride moves to steady (from no prediction to transient); a wrong one moves steady to",
+    "    //   init keeping the stride (a new command's base), init to transient and the others to",
+    "    //   no prediction, learning the new stride.",
+    "    // * Unless in no prediction, with a slot free and the channel idle, it issues the predicted",
+    "    //   next range: the newest slot's first byte + stride, with the last demand's length.",
+    "    // * A demand whose bursts the oldest slot holds waits only for that slot's count, then",
+    "    //   takes the slot. Any other demand drops every prefetch and issues itself, costing what",
+    "    //   it costs with N = 1 (demands issue before prefetches) unless a wrong prefetch closed",
+    "    //   its DRAM row or still holds the channel with a burst or two.",
+    "    // * Every issue, demand or prefetch, opens its DRAM row in its bank (hit/miss as for N = 1)",
+    "    //   and uses the shared channel: one issue per cycle, demands before prefetches, earlier",
+    "    //   ports first, and a request of k bursts holds the channel k cycles (_chan), so the ports",
+    "    //   together never move more than one burst per cycle.",
+    "    // Timing only: the data is read from the memory array in the state's own cycle.",
+]
+
 
 def generate(m: fsmd.Fsmd) -> str:
     """The Verilog text of the machine's top module (a processor core for a fetch machine)."""
@@ -307,43 +330,215 @@ class _Generator:
 
     def dram_wires(self) -> list[str]:
         out = ["", "    // ---- DRAM ports: a state that touches DRAM waits for its burst (row hit or miss)"]
+        if any(d.outstanding > 1 for d in self.m.dram):
+            out += STREAM_COMMENT
         stalls: dict[str, list] = {u.name: [] for u in self.m.units}
         issued: dict[str, list] = {}
         for u, d, states in self.dram_ports():
             n, p = u.name, f"d_{u.name}"
-            rb, cb = d.row_bytes.bit_length() - 1, d.bytes_per_cycle.bit_length() - 1
-            aw = self.m.memory(f"s_{d.mem}").index_width
-            lo, hi = literal(0, aw), literal(0, aw)
-            for sid, first, last in reversed(states):
-                lo = f"fsm_{n} == {self.code(sid)} ? {self.dp.emit(first)} : {lo}"
-                hi = f"fsm_{n} == {self.code(sid)} ? {self.dp.emit(last)} : {hi}"
-            req = " || ".join(f"fsm_{n} == {self.code(sid)}" for sid, _, _ in states)
-            bank = f"{p}_row[{d.banks.bit_length() - 2}:0]" if d.banks > 1 else "1'b0"
             earlier = issued.setdefault(d.mem, [])
-            ext = (lambda x: f"{{{64 - aw}'d0, {x}}}") if aw < 64 else (lambda x: x)
-            out += [f"    wire {p}_req = {req};",
-                    f"    wire [{aw - 1}:0] {p}_addr = {lo};   // the burst's first and last byte",
-                    f"    wire [{aw - 1}:0] {p}_end = {hi};",
-                    f"    wire [63:0] {p}_a64 = {ext(f'{p}_addr')};",
-                    f"    wire [63:0] {p}_e64 = {ext(f'{p}_end')};",
-                    f"    wire [{63 - rb}:0] {p}_row = {p}_a64[63:{rb}];",
-                    f"    wire [{63 - cb}:0] {p}_chunk = {p}_a64[63:{cb}];",
-                    f"    wire [{63 - cb}:0] {p}_chunk_end = {p}_e64[63:{cb}] < {p}_chunk ? {p}_chunk : {p}_e64[63:{cb}];",
-                    f"    wire [{63 - cb}:0] {p}_span = {p}_chunk_end - {p}_chunk;   // extra bursts after the first",
-                    f"    wire {p}_new = {p}_req && !({p}_have && {p}_last <= {p}_chunk && {p}_chunk_end <= {p}_last_end);"
-                    "   // bursts it does not hold",
-                    f"    wire {p}_done = {p}_pend && {p}_cnt == 16'd0;",
+            out += self.port_address(u, d, states)
+            if d.outstanding > 1:
+                out += self.stream_demand_wires(u, d, earlier)
+                stalls[n].append(f"({p}_new && !{p}_hd_done)")
+                continue
+            out += [f"    wire {p}_done = {p}_pend && {p}_cnt == 16'd0;",
                     f"    wire {p}_issue = {p}_new && !{p}_pend && !fault_q"
                     + "".join(f" && !{e}" for e in earlier) + ";   // one burst per cycle: bandwidth",
-                    f"    wire {bit_range(max(1, d.banks.bit_length() - 1))} {p}_bank = {bank};",
-                    f"    wire {p}_hit = {d.mem}_open[{p}_bank] && {d.mem}_row[{p}_bank] == {p}_row;"]
+                    *self.port_bank(d, p, "bank", "row", "hit")]
             earlier.append(f"{p}_issue")
-            self.dp.partial.update({f"{p}_a64", f"{p}_e64", f"{p}_span"})
-            if d.banks > 1:
-                self.dp.partial.add(f"{p}_row")
             stalls[n].append(f"({p}_new && !{p}_done)")
+        out += self.stream_prefetch_wires()
         out += self.bank_wires(stalls)
         return out
+
+    def port_address(self, u: fsmd.Unit, d: fsmd.DramTiming, states: list) -> list[str]:
+        """The burst range the state of unit `u` asks for, and whether the port holds it."""
+        n, p = u.name, f"d_{u.name}"
+        rb, cb = d.row_bytes.bit_length() - 1, d.bytes_per_cycle.bit_length() - 1
+        aw = self.m.memory(f"s_{d.mem}").index_width
+        lo, hi = literal(0, aw), literal(0, aw)
+        for sid, first, last in reversed(states):
+            lo = f"fsm_{n} == {self.code(sid)} ? {self.dp.emit(first)} : {lo}"
+            hi = f"fsm_{n} == {self.code(sid)} ? {self.dp.emit(last)} : {hi}"
+        req = " || ".join(f"fsm_{n} == {self.code(sid)}" for sid, _, _ in states)
+        ext = (lambda x: f"{{{64 - aw}'d0, {x}}}") if aw < 64 else (lambda x: x)
+        self.dp.partial.update({f"{p}_a64", f"{p}_e64", f"{p}_span"})
+        if d.banks > 1:
+            self.dp.partial.add(f"{p}_row")
+        return [f"    wire {p}_req = {req};",
+                f"    wire [{aw - 1}:0] {p}_addr = {lo};   // the burst's first and last byte",
+                f"    wire [{aw - 1}:0] {p}_end = {hi};",
+                f"    wire [63:0] {p}_a64 = {ext(f'{p}_addr')};",
+                f"    wire [63:0] {p}_e64 = {ext(f'{p}_end')};",
+                f"    wire [{63 - rb}:0] {p}_row = {p}_a64[63:{rb}];",
+                f"    wire [{63 - cb}:0] {p}_chunk = {p}_a64[63:{cb}];",
+                f"    wire [{63 - cb}:0] {p}_chunk_end = {p}_e64[63:{cb}] < {p}_chunk ? {p}_chunk : {p}_e64[63:{cb}];",
+                f"    wire [{63 - cb}:0] {p}_span = {p}_chunk_end - {p}_chunk;   // extra bursts after the first",
+                f"    wire {p}_new = {p}_req && !({p}_have && {p}_last <= {p}_chunk && {p}_chunk_end <= {p}_last_end);"
+                "   // bursts it does not hold"]
+
+    def port_bank(self, d: fsmd.DramTiming, p: str, bank: str, row: str, hit: str) -> list[str]:
+        """The DRAM bank of row `{p}_{row}` and whether that row is open there."""
+        sel = f"{p}_{row}[{d.banks.bit_length() - 2}:0]" if d.banks > 1 else "1'b0"
+        return [f"    wire {bit_range(max(1, d.banks.bit_length() - 1))} {p}_{bank} = {sel};",
+                f"    wire {p}_{hit} = {d.mem}_open[{p}_{bank}] && {d.mem}_row[{p}_{bank}] == {p}_{row};"]
+
+    # ------------------------------------------------------------ DRAM ports with N requests in flight
+    def stream_demand_wires(self, u: fsmd.Unit, d: fsmd.DramTiming, earlier: list) -> list[str]:
+        """The demand side of a port with `d.outstanding` slots: does the oldest slot hold the
+        demand, is its data back, or must the demand issue itself (`earlier` ports first)."""
+        p, aw = f"d_{u.name}", self.m.memory(f"s_{d.mem}").index_width
+        sb = (d.outstanding - 1).bit_length()
+        out = [f"    wire {p}_hd_ok = {p}_count != {literal(0, sb + 1)} && {p}_sa[{p}_head] <= {p}_chunk"
+               f" && {p}_chunk_end <= {p}_se[{p}_head];   // the oldest request holds the demand's bursts",
+               f"    wire {p}_hd_done = {p}_hd_ok && {p}_sc[{p}_head] == 16'd0;   // ... and its data is back",
+               f"    wire {p}_miss = {p}_new && !{p}_hd_ok;   // no or a wrong prediction: drop the prefetches",
+               f"    wire {p}_dissue = {p}_miss && !fault_q && {d.mem}_chan == 8'd0"
+               + "".join(f" && !{e}" for e in earlier) + ";   // one issue per cycle, demands first",
+               *self.port_bank(d, p, "bank", "row", "hit"),
+               f"    wire [{aw - 1}:0] {p}_step = {p}_addr - {p}_prev;   // bytes since the last demand taken",
+               f"    wire [{aw - 1}:0] {p}_len = {p}_end - {p}_addr;"]
+        earlier.append(f"{p}_dissue")
+        return out
+
+    def stream_prefetch_wires(self) -> list[str]:
+        """The prefetch side of every port with slots: the predicted next range, and whether
+        it issues (after every demand issue of its memory and the earlier ports' prefetches)."""
+        out, earlier = [], {}
+        ports = [(u, d) for u, d, _ in self.dram_ports() if d.outstanding > 1]
+        for u, d in ports:
+            p, aw, n = f"d_{u.name}", self.m.memory(f"s_{d.mem}").index_width, d.outstanding
+            rb, cb, sb = d.row_bytes.bit_length() - 1, d.bytes_per_cycle.bit_length() - 1, (n - 1).bit_length()
+            ext = (lambda x: f"{{{64 - aw}'d0, {x}}}") if aw < 64 else (lambda x: x)
+            demands = [f"d_{v.name}_dissue" for v, e in ports if e.mem == d.mem]
+            mine = earlier.setdefault(d.mem, [])
+            out += [f"    wire [{aw - 1}:0] {p}_pa = ({p}_count == {literal(0, sb + 1)} ? {p}_prev : "
+                    f"{p}_sad[{p}_tail - {literal(1, sb)}]) + {p}_stride;   // the predicted next demand",
+                    f"    wire [{aw - 1}:0] {p}_pe = {p}_pa + {p}_plen;",
+                    f"    wire [63:0] {p}_pa64 = {ext(f'{p}_pa')};",
+                    f"    wire [63:0] {p}_pe64 = {ext(f'{p}_pe')};",
+                    f"    wire [{63 - rb}:0] {p}_prow = {p}_pa64[63:{rb}];",
+                    f"    wire [{63 - cb}:0] {p}_pchunk = {p}_pa64[63:{cb}];",
+                    f"    wire [{63 - cb}:0] {p}_pchunk_end = {p}_pe64[63:{cb}] < {p}_pchunk ? {p}_pchunk"
+                    f" : {p}_pe64[63:{cb}];",
+                    f"    wire [{63 - cb}:0] {p}_pspan = {p}_pchunk_end - {p}_pchunk;",
+                    *self.port_bank(d, p, "pbank", "prow", "phit"),
+                    f"    wire {p}_pissue = {p}_rpt != 2'd3 && {p}_stride != {literal(0, aw)} && !{p}_miss"
+                    f" && {p}_count != {literal(n, sb + 1)} && !fault_q"
+                    f" && {d.mem}_chan == 8'd0" + "".join(f" && !{e}" for e in demands + mine) + ";   // a prefetch"]
+            mine.append(f"{p}_pissue")
+            self.dp.partial.update({f"{p}_pa64", f"{p}_pe64", f"{p}_pspan"})
+            if d.banks > 1:
+                self.dp.partial.add(f"{p}_prow")
+        return out
+
+    def stream_declarations(self) -> list[str]:
+        out = [f"    reg [7:0] {d.mem}_chan;   // cycles the channel still streams the last request's bursts"
+               for d in self.m.dram if d.outstanding > 1]
+        for u, d, _ in self.dram_ports():
+            if d.outstanding == 1:
+                continue
+            p, n, aw = f"d_{u.name}", d.outstanding, self.m.memory(f"s_{d.mem}").index_width
+            cb, sb = d.bytes_per_cycle.bit_length() - 1, (n - 1).bit_length()
+            out += [f"    // port {p}: {n} request slots, a FIFO from {p}_head (oldest) to {p}_tail (next free)",
+                    f"    reg {p}_have;   // the port holds bursts {p}_last .. {p}_last_end",
+                    f"    reg [{63 - cb}:0] {p}_last;", f"    reg [{63 - cb}:0] {p}_last_end;",
+                    f"    reg [{aw - 1}:0] {p}_sad [0:{n - 1}];   // a slot's first byte,",
+                    f"    reg [{63 - cb}:0] {p}_sa [0:{n - 1}];   // ... its bursts",
+                    f"    reg [{63 - cb}:0] {p}_se [0:{n - 1}];",
+                    f"    reg [15:0] {p}_sc [0:{n - 1}];   // ... and the cycles until its data is back",
+                    f"    reg {bit_range(sb)} {p}_head;", f"    reg {bit_range(sb)} {p}_tail;",
+                    f"    reg {bit_range(sb + 1)} {p}_count;",
+                    f"    reg {p}_seen;   // a demand was taken: {p}_prev is its first byte",
+                    f"    reg [{aw - 1}:0] {p}_prev;",
+                    f"    reg [{aw - 1}:0] {p}_stride;   // bytes between successive demands",
+                    f"    reg [1:0] {p}_rpt;   // 0 init, 1 transient, 2 steady, 3 no prediction",
+                    f"    reg [{aw - 1}:0] {p}_plen;   // the last demand's bytes after its first"]
+        return out
+
+    def stream_reset(self) -> list[str]:
+        ind = " " * 12
+        out = [f"{ind}{d.mem}_chan <= 8'd0;" for d in self.m.dram if d.outstanding > 1]
+        for u, d, _ in self.dram_ports():
+            p, sb = f"d_{u.name}", (d.outstanding - 1).bit_length()
+            if d.outstanding > 1:
+                out += [f"{ind}{p}_have <= 1'b0;", f"{ind}{p}_head <= {literal(0, sb)};",
+                        f"{ind}{p}_tail <= {literal(0, sb)};", f"{ind}{p}_count <= {literal(0, sb + 1)};",
+                        f"{ind}{p}_seen <= 1'b0;", f"{ind}{p}_rpt <= 2'd0;",
+                        f"{ind}{p}_stride <= {literal(0, self.aw(d))};"]
+                out += [f"{ind}{p}_sc[{k}] <= 16'd0;" for k in range(d.outstanding)]
+        return out
+
+    def stream_port_control(self, u: fsmd.Unit, d: fsmd.DramTiming) -> list[str]:
+        """Slots count down; a demand issue flushes and refills slot 0 of a new FIFO; a
+        prefetch appends; a demand served by the oldest slot pops it and trains the stride."""
+        p, n, ind = f"d_{u.name}", d.outstanding, " " * 12
+        sb = (n - 1).bit_length()
+        one, cone = literal(1, sb), literal(1, sb + 1)
+        pop = f"{p}_new && {p}_hd_done && adv_{u.name}"
+        out = [f"{ind}// DRAM port of unit '{u.name}': {n} requests in flight"]
+        out += [f"{ind}if ({p}_sc[{k}] != 16'd0) {p}_sc[{k}] <= {p}_sc[{k}] - 16'd1;" for k in range(n)]
+        out += [f"{ind}if ({p}_dissue) begin   // the demand issues itself into an emptied FIFO",
+                *self.stream_issue(d, p, "addr", "chunk", "chunk_end", "span", "hit", "bank", "row"),
+                f"{ind}    {p}_head <= {p}_tail;",
+                f"{ind}    {p}_tail <= {p}_tail + {one};",
+                f"{ind}    {p}_count <= {cone};",
+                f"{ind}end else begin",
+                f"{ind}    if ({p}_pissue) begin",
+                *("    " + x for x in self.stream_issue(d, p, "pa", "pchunk", "pchunk_end", "pspan", "phit",
+                                                          "pbank", "prow")),
+                f"{ind}        {p}_tail <= {p}_tail + {one};",
+                f"{ind}    end",
+                f"{ind}    if ({pop}) {p}_head <= {p}_head + {one};",
+                f"{ind}    if ({p}_pissue && !({pop})) {p}_count <= {p}_count + {cone};",
+                f"{ind}    else if (!{p}_pissue && ({pop})) {p}_count <= {p}_count - {cone};",
+                f"{ind}end",
+                f"{ind}if ({pop}) begin   // the demand takes the oldest slot's bursts and trains the stride",
+                f"{ind}    {p}_have <= 1'b1;",
+                f"{ind}    {p}_last <= {p}_sa[{p}_head];",
+                f"{ind}    {p}_last_end <= {p}_se[{p}_head];",
+                f"{ind}    {p}_seen <= 1'b1;",
+                f"{ind}    {p}_prev <= {p}_addr;",
+                f"{ind}    {p}_plen <= {p}_len;",
+                f"{ind}    if ({p}_seen && {p}_step == {p}_stride) {p}_rpt <= {p}_rpt == 2'd3 ? 2'd1 : 2'd2;",
+                f"{ind}    else if ({p}_seen) begin   // steady -> init keeps the stride (a new base, same stream)",
+                f"{ind}        {p}_rpt <= {p}_rpt == 2'd2 ? 2'd0 : {p}_rpt == 2'd0 ? 2'd1 : 2'd3;",
+                f"{ind}        if ({p}_rpt != 2'd2) {p}_stride <= {p}_step;",
+                f"{ind}    end",
+                f"{ind}end"]
+        return out
+
+    def stream_issue(self, d: fsmd.DramTiming, p: str, addr, first, last, span, hit, bank, row) -> list[str]:
+        """Fill the free slot at the FIFO's tail with a request, and open its DRAM row."""
+        ind, sw = " " * 16, 63 - (d.bytes_per_cycle.bit_length() - 1) + 1
+        return [f"{ind}{p}_sad[{p}_tail] <= {p}_{addr};",
+                f"{ind}{p}_sa[{p}_tail] <= {p}_{first};",
+                f"{ind}{p}_se[{p}_tail] <= {p}_{last};",
+                f"{ind}{p}_sc[{p}_tail] <= ({p}_{hit} ? 16'd{d.t_hit - 1} : 16'd{d.t_miss - 1})"
+                f" + ({p}_{span} > {sw}'d255 ? 16'd255 : {p}_{span}[15:0]);   // one more cycle per burst",
+                f"{ind}{d.mem}_row[{p}_{bank}] <= {p}_{row};",
+                f"{ind}{d.mem}_open[{p}_{bank}] <= 1'b1;"]
+
+    def stream_channel(self) -> list[str]:
+        """Each memory's channel after an issue of k bursts: busy k - 1 more cycles."""
+        ind, out = " " * 12, []
+        for d in self.m.dram:
+            if d.outstanding == 1:
+                continue
+            sw = 63 - (d.bytes_per_cycle.bit_length() - 1) + 1
+            ports = [f"d_{u.name}" for u, e, _ in self.dram_ports() if e.mem == d.mem]
+            issues = [(f"{p}_dissue", f"{p}_span") for p in ports] + [(f"{p}_pissue", f"{p}_pspan") for p in ports]
+            out.append(f"{ind}// DRAM '{d.mem}' channel: one burst per cycle")
+            for k, (issue, span) in enumerate(issues):
+                out.append(f"{ind}{'else ' if k else ''}if ({issue}) {d.mem}_chan <= {span} > {sw}'d255 ? 8'd255"
+                           f" : {span}[7:0];")
+            out.append(f"{ind}{'else ' if issues else ''}if ({d.mem}_chan != 8'd0)"
+                       f" {d.mem}_chan <= {d.mem}_chan - 8'd1;")
+        return out
+
+    def aw(self, d: fsmd.DramTiming) -> int:
+        return self.m.memory(f"s_{d.mem}").index_width
 
     def priority(self) -> list:
         """Units in SRAM arbitration order: units without a DRAM port (the datapath, which
@@ -395,25 +590,32 @@ class _Generator:
         for d in self.m.dram:
             rb = d.row_bytes.bit_length() - 1
             out += [f"    // DRAM '{d.mem}' timing: {d.banks} banks, open row per bank, rows of {d.row_bytes} B,"
-                    f" hit {d.t_hit} / miss {d.t_miss} cycles, {d.bytes_per_cycle} B per burst",
+                    f" hit {d.t_hit} / miss {d.t_miss} cycles, {d.bytes_per_cycle} B per burst"
+                    + (f", {d.outstanding} requests in flight per port" if d.outstanding > 1 else ""),
                     f"    reg [{63 - rb}:0] {d.mem}_row [0:{d.banks - 1}];",
                     f"    reg {d.mem}_open [0:{d.banks - 1}];"]
         for u, d, _ in self.dram_ports():
+            if d.outstanding > 1:
+                continue
             p, cb = f"d_{u.name}", d.bytes_per_cycle.bit_length() - 1
             out += [f"    reg {p}_pend;   // a burst request in flight", f"    reg [15:0] {p}_cnt;",
                     f"    reg {p}_have;   // the port holds bursts {p}_last .. {p}_last_end",
                     f"    reg [{63 - cb}:0] {p}_last;", f"    reg [{63 - cb}:0] {p}_last_end;"]
-        return out
+        return out + self.stream_declarations()
 
     def dram_control(self, reset: bool) -> list[str]:
         ind = " " * 12
         if reset:
             out = [f"{ind}{d.mem}_open[{k}] <= 1'b0;" for d in self.m.dram for k in range(d.banks)]
-            for u, _, _ in self.dram_ports():
-                out += [f"{ind}d_{u.name}_pend <= 1'b0;", f"{ind}d_{u.name}_have <= 1'b0;"]
-            return out
+            for u, d, _ in self.dram_ports():
+                if d.outstanding == 1:
+                    out += [f"{ind}d_{u.name}_pend <= 1'b0;", f"{ind}d_{u.name}_have <= 1'b0;"]
+            return out + self.stream_reset()
         out = []
         for u, d, _ in self.dram_ports():
+            if d.outstanding > 1:
+                out += self.stream_port_control(u, d)
+                continue
             p, cb = f"d_{u.name}", d.bytes_per_cycle.bit_length() - 1
             out += [f"{ind}// DRAM port of unit '{u.name}'",
                     f"{ind}if ({p}_issue) begin",
@@ -430,7 +632,7 @@ class _Generator:
                     f"{ind}    {p}_last <= {p}_chunk;",
                     f"{ind}    {p}_last_end <= {p}_chunk_end;",
                     f"{ind}end"]
-        return out
+        return out + self.stream_channel()
 
     def status_wires(self) -> list[str]:
         m = self.m

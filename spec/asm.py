@@ -140,7 +140,8 @@ class Assembler:
             if not 0 <= value < (1 << (8 * self.word_bytes)) and not -(1 << (8 * self.word_bytes - 1)) <= value < 0:
                 raise SpecError(loc, f".word value {value} does not fit in {8 * self.word_bytes} bits")
             return value & ((1 << (8 * self.word_bytes)) - 1)
-        instr = self.by_mnemonic.get(mnemonic.lower())
+        # names are identifiers, so a dotted mnemonic (GNU as' fence.i) names the instruction FENCE_I
+        instr = self.by_mnemonic.get(mnemonic.lower()) or self.by_mnemonic.get(mnemonic.lower().replace(".", "_"))
         if instr is None:
             raise SpecError(loc, f"unknown instruction '{mnemonic}'",
                             f"{self.machine.name} has: {', '.join(sorted(self.by_mnemonic))}")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from . import ir
 from .errors import Loc, SpecError
+from .intdiv import divide, division_type
 from .types import MAX_WIDTH, U1, IntType, parse_type, type_of_constant
 
 
@@ -28,7 +29,7 @@ STATEMENT_BUILTINS = ("store", "halt", "env_call")
 MAX_EXPR_DEPTH = 64
 DEPTH_HINT = ("split it with local variables, e.g. 't: u32 = a ^ b ^ c' then 'r = t ^ d ^ e' "
               "(every assignment starts a new expression)")
-EXPR_BUILTINS = ("sext", "zext", "cat", "min", "max", "load", "range")
+EXPR_BUILTINS = ("sext", "zext", "cat", "min", "max", "div", "rem", "load", "range")
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class ExprChecker:
         if handler is None:
             self.fail(node, f"'{syntax_name(node)}' is not allowed in an expression",
                       "expressions use integers, names, state[i], + - * & | ^ << >> ~, comparisons, "
-                      "and/or/not, a if c else b, and the built-ins uN/sN/sext/zext/cat/min/max/load")
+                      "and/or/not, a if c else b, and the built-ins uN/sN/sext/zext/cat/min/max/div/rem/load")
         return self.limit(handler(node, scope), node)
 
     def expr_Constant(self, node: ast.Constant, scope):
@@ -138,7 +139,8 @@ class ExprChecker:
         op = AST_BINARY_OPS.get(type(node.op))
         if op is None:
             self.fail(node, f"operator '{operator_text(node.op)}' is not part of the language",
-                      "use + - * & | ^ << >> (divide by powers of two with >>)")
+                      "use + - * & | ^ << >>; divide with div(a, b) and rem(a, b) (they truncate), "
+                      "or by powers of two with >>")
         return self.binary(op, self.expr(node.left, scope), self.expr(node.right, scope), node)
 
     def binary(self, op: str, a, b, node):
@@ -281,7 +283,7 @@ class ExprChecker:
     def expr_Call(self, node: ast.Call, scope):
         if not isinstance(node.func, ast.Name):
             self.fail(node, "only built-in functions can be called",
-                      "built-ins: uN/sN, sext, zext, cat, min, max, load")
+                      "built-ins: uN/sN, sext, zext, cat, min, max, div, rem, load")
         name = node.func.id
         if node.keywords:
             self.fail(node, f"{name}(...) takes positional arguments only")
@@ -296,7 +298,7 @@ class ExprChecker:
             self.fail(node, f"{name}(...) is a statement, not a value", f"call {name}(...) on its own line")
         handler = getattr(self, f"call_{name}", None)
         if handler is None or name == "range":
-            self.fail(node, f"unknown function '{name}'", "built-ins: uN/sN, sext, zext, cat, min, max, load")
+            self.fail(node, f"unknown function '{name}'", "built-ins: uN/sN, sext, zext, cat, min, max, div, rem, load")
         return handler(node, scope)
 
     def arity(self, node: ast.Call, n: int):
@@ -347,6 +349,27 @@ class ExprChecker:
         if isinstance(a, Lit) and isinstance(b, Lit):
             return Lit((min if op == "min" else max)(a.value, b.value), self.loc(node))
         return self.binary(op, a, b, node)
+
+    def call_div(self, node, scope):
+        return self.division(node, scope, "div")
+
+    def call_rem(self, node, scope):
+        return self.division(node, scope, "rem")
+
+    def division(self, node, scope, op):
+        """div(a, b) / rem(a, b): truncating, with RISC-V's results for a zero divisor (spec/intdiv.py)."""
+        self.arity(node, 2)
+        a, b = self.expr(node.args[0], scope), self.expr(node.args[1], scope)
+        if isinstance(a, Lit) and isinstance(b, Lit):
+            if b.value == 0:
+                self.fail(node, f"{op}(...) of constants divides by zero",
+                          "a constant divisor must not be 0 (the value would depend on a type)")
+            return Lit(divide(op, a.value, b.value, IntType(True, 1)), self.loc(node))
+        if isinstance(a, Lit):
+            a = self.sized(a, b.type)
+        if isinstance(b, Lit):
+            b = self.sized(b, a.type)
+        return ir.Binary(op, a, b, division_type(op, a.type, b.type), self.loc(node))
 
     def byte_memory(self, node: ast.expr) -> ir.StateElement:
         name = node.id if isinstance(node, ast.Name) else None

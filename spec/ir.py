@@ -70,7 +70,7 @@ class Unary:
     loc: Loc
 
 
-BINARY_OPS = ("add", "sub", "mul", "and", "or", "xor", "shl", "shr", "min", "max")
+BINARY_OPS = ("add", "sub", "mul", "and", "or", "xor", "shl", "shr", "min", "max", "div", "rem")
 COMPARE_OPS = ("eq", "ne", "lt", "le", "gt", "ge")
 
 

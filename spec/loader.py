@@ -1,7 +1,9 @@
 """Machine files -> Spec IR.
 
-Top-level keys: machine, params, state, fetch | queue, formats, instructions, hls.
+Top-level keys: machine, extends, params, state, fetch | queue, formats, instructions, hls.
 Every value is checked where it is read, and errors point at the offending YAML node.
+`extends:` chains are merged into one YAML tree first (spec/extends.py); each node keeps
+its own file's location, so the builder reads every semantics block against its own file.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import keyword
 import re
 from pathlib import Path
 
-from . import ir
+from . import extends, ir
 from .consts import const_int
 from .encoding import check_decodable
 from .errors import DcsimError, Loc, SpecError
@@ -20,7 +22,7 @@ from .types import IntType
 from .verify import verify_machine
 from .yamlsrc import Node, block_origin, parse_yaml
 
-TOP_KEYS = ("machine", "params", "state", "fetch", "queue", "formats", "instructions", "hls")
+TOP_KEYS = ("machine", "extends", "params", "state", "fetch", "queue", "formats", "instructions", "hls")
 STATE_KINDS = ("reg", "regfile", "mem")
 MAX_ELEMENTS = 1 << 32                 # per memory: it is allocated in host RAM by every simulator
 MAX_FILE_BYTES = 16 << 20              # machine files are short texts; bounds reading a device or a wrong file
@@ -66,16 +68,16 @@ def decode_utf8(data: bytes, path: str) -> str:
 
 
 def load_machine_text(text: str, path: str = "<string>", overrides: dict[str, int] | None = None) -> ir.Machine:
-    root = parse_yaml(text, path)
-    builder = _Builder(path, text.splitlines(), dict(overrides or {}))
+    root, sources = extends.resolve(parse_yaml(text, path), path, text, read_machine_text)
+    builder = _Builder(path, sources, dict(overrides or {}))
     machine = builder.machine(root)
     verify_machine(machine)
     return machine
 
 
 class _Builder:
-    def __init__(self, path: str, lines: list[str], overrides: dict[str, int]):
-        self.path, self.lines, self.overrides = path, lines, overrides
+    def __init__(self, path: str, sources: extends.Sources, overrides: dict[str, int]):
+        self.path, self.sources, self.overrides = path, sources, overrides
         self.params: dict[str, int] = {}
 
     # -------------------------------------------------------------- access
@@ -146,7 +148,7 @@ class _Builder:
                            state[fetch.pc].type if fetch else None)
         instructions = self.read_instructions(top["instructions"], formats, view, word, hls)
         check_decodable(instructions)
-        digest = hashlib.sha256(("\n".join(self.lines) + repr(sorted(self.params.items()))).encode()).hexdigest()
+        digest = hashlib.sha256((self.sources.digest_text() + repr(sorted(self.params.items()))).encode()).hexdigest()
         return ir.Machine(name, self.path, tuple(self.params.items()), tuple(state.values()), fetch, queue,
                           tuple(formats.values()), instructions, hls, digest, top["machine"].loc)
 
@@ -332,7 +334,8 @@ class _Builder:
                 raise SpecError(sem.loc, "semantics on several lines must be a literal block ('|')",
                                 "write 'semantics: |' and put the statements on the following lines, indented; "
                                 "folded ('>'), quoted and plain scalars join or escape lines, so positions would be lost")
-            body, nslots = check_semantics(text, self.path, block_origin(sem, self.lines), view,
+            source = sem.loc.path          # an inherited instruction's semantics are in its parent file
+            body, nslots = check_semantics(text, source, block_origin(sem, self.sources.lines_of(source)), view,
                                            [(f.name, f.type) for f in operands], match)
             unit, unroll = self.instruction_hls(decl, name, units, body)
             out.append(ir.Instruction(name, index, fmt, match, operands, body, nslots, unit, unroll, text, loc))

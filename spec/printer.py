@@ -103,7 +103,7 @@ def expr(e, custom=None) -> str:
         return f"({ {'neg': '-', 'invert': '~', 'not': 'not '}[e.op]}{sub(e.a)}):{t}"
     if isinstance(e, (ir.Binary, ir.Compare)):
         op = _SYMBOL.get(e.op, e.op)
-        if e.op in ("min", "max"):
+        if e.op in ("min", "max", "div", "rem"):
             return f"{e.op}({sub(e.a)}, {sub(e.b)}):{t}"
         return f"({sub(e.a)} {op} {sub(e.b)}):{t}"
     if isinstance(e, ir.Logic):

@@ -8,7 +8,8 @@ alternative):
   expressions  integers, params, fields, locals, state reads (reg, regfile[i], mem[i, j]),
                pc, + - * & | ^ << >> ~, comparisons, and/or/not, a if c else b,
                uN(x)/sN(x) (value casts that wrap), sext(x, N)/zext(x, N) (bit extension),
-               x[hi:lo]/x[i] (bit slices), cat(a, b, ...), min, max, load(mem, addr, nbytes)
+               x[hi:lo]/x[i] (bit slices), cat(a, b, ...), min, max, load(mem, addr, nbytes),
+               div(a, b)/rem(a, b) (truncating division, RISC-V's results by zero: spec/intdiv.py)
   limits       an expression nests at most 64 levels deep (exprcheck.MAX_EXPR_DEPTH: `a ^ b ^ c`
                is 3; split deeper ones with locals); constants, folded ones included, stay
                within 8192 bits on the way to a value of at most 64 (exprcheck.MAX_FOLD_BITS)
@@ -17,6 +18,7 @@ Width and sign rules (values are exact integers; widths grow so that arithmetic 
   a + b, a - b   common type, one bit wider; u - u is signed
   a * b          width wa + wb
   & | ^ min max  common type
+  div, rem       div: both unsigned, a's type, else signed and one bit wider than a; rem: a's type
   << >>          type of the left operand (bits shifted out are lost; >> is arithmetic
                  on signed values); shifting by >= width gives 0 (or -1 for negative >>)
   -a             signed, one bit wider;  ~a same type;  comparisons, and/or/not -> u1

@@ -6,6 +6,7 @@ The checker builds IR that satisfies these by construction; the verifier re-chec
 from __future__ import annotations
 
 from . import ir
+from .intdiv import DIVISION_OPS, division_type
 from .types import MAX_WIDTH, U1
 
 
@@ -86,6 +87,8 @@ def _expr(e, m: ir.Machine, instr):
         _expr(e.b, m, instr)
         if isinstance(e, (ir.Compare, ir.Logic)):
             _require(e.type == U1, f"{e.loc}: truth values are u1")
+        if isinstance(e, ir.Binary) and e.op in DIVISION_OPS:
+            _require(e.type == division_type(e.op, e.a.type, e.b.type), f"{e.loc}: {e.op} type")
     elif isinstance(e, ir.Select):
         for sub in (e.cond, e.a, e.b):
             _expr(sub, m, instr)

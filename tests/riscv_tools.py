@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cosim.cli.sdk import kit_command
+from cosim.kit import kit_command
 from fastforward.riscv import DEFAULT_MACHINE
 from spec import load_machine
 

@@ -65,9 +65,14 @@ def chakra_error(data, source="trace.json") -> str:
 
 
 # ---------------------------------------------------------------- Chakra traces
-def test_chakra_node_without_id_names_the_node_index_and_file():
-    message = chakra_error({"nodes": [{"id": 1}, {"name": "x"}]}, "t.json")
-    assert message.startswith("t.json: rank 0 node #1") and "no 'id'" in message
+def test_chakra_node_without_id_is_node_0_as_in_protobuf_json():
+    """protobuf's JSON mapping omits zero fields: a node without 'id' is node 0 (it used
+    to be an uncaught KeyError); two such nodes are a duplicate id, named by index."""
+    job = parse_chakra({"nodes": [{"id": 1, "duration_micros": 2, "data_deps": [0]},
+                                  {"name": "x", "duration_micros": 1}]})
+    assert [t.name for t in job.tasks] == ["x", "COMP_NODE"]
+    message = chakra_error({"nodes": [{"id": 1}, {"name": "x"}, {"name": "y"}]}, "t.json")
+    assert message.startswith("t.json: rank 0 has two nodes with id 0 (nodes #1 and #2)")
 
 
 def test_chakra_attr_as_a_string_names_the_node_id_and_file():

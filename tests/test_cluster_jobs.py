@@ -160,7 +160,7 @@ def test_chakra_deadlock_and_bad_type_are_errors():
     with pytest.raises(NetworkError, match="deadlocks"):
         parse_chakra({"ranks": [{"rank": 0, "nodes": [coll]}, {"rank": 1, "nodes": []}]})
     with pytest.raises(NetworkError, match="not supported"):
-        parse_chakra({"ranks": [{"rank": r, "nodes": [dict(coll, attr={"comm_type": 5})]}
+        parse_chakra({"ranks": [{"rank": r, "nodes": [dict(coll, attr={"comm_type": 42})]}
                                 for r in range(2)]})
 
 

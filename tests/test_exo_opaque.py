@@ -18,9 +18,11 @@ from spec import SpecError, load_machine, load_machine_text
 
 exo = pytest.importorskip("exo", reason="exo-lang is not installed (pip install 'dcsim[exo]')")
 
+from spec.system import is_system_file  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-MACHINES = (sorted((ROOT / "hw").glob("*.yaml")) + sorted((ROOT / "tests" / "catalogue").glob("*.yaml"))
-            + sorted((ROOT / "tests" / "exo_cases").glob("*.yaml")))
+MACHINES = [p for p in sorted((ROOT / "hw").glob("*.yaml")) + sorted((ROOT / "tests" / "catalogue").glob("*.yaml"))
+            + sorted((ROOT / "tests" / "exo_cases").glob("*.yaml")) if not is_system_file(p)]   # not hw/soc.yaml
 GATHER = ROOT / "tests" / "exo_cases" / "gather.yaml"
 ARG = re.compile(r"(\w+): (?:index|\[(\w+)\]\[([\d, ]+)\] @ (\w+))")
 

@@ -78,10 +78,10 @@ def test_readme_section_names_date_machine_commands_and_times(tmp_path, monkeypa
     assert "cores, " in text and " UTC from " in text
     assert ("python -m cosim.experiments.readme --quick" in text) == quick
     assert ("--quick` runs (not the full studies)" in text) == quick and ("full runs" in text) != quick
-    for name in ("sampling", "network", "abstraction"):
+    for name in ("sampling", "network", "abstraction", "software"):
         assert f"`dcsim experiment {name} --out docs/results/{name}" + (" --quick`" if quick else "`") in text
         assert f"{name} study" in text
-    assert text.count(" s |") == 3                                # a wall time per study
+    assert text.count(" s |") == 4                                # a wall time per study
 
 
 def test_readme_refuses_a_page_without_markers(tmp_path, monkeypatch):
@@ -102,4 +102,4 @@ def test_readme_quick_regeneration(tmp_path):
     page.write_text(f"{readme.START}\n{readme.END}\n")
     readme.main(["--quick", "--readme", str(page), "--out", str(tmp_path / "results")])
     text = page.read_text()
-    assert "0/0" not in text and text.count("![") == 3
+    assert "0/0" not in text and text.count("![") == 3           # the software study has no plot

@@ -63,10 +63,13 @@ def test_curve_family_picks_the_mix(tmp_path):
 
 
 @pytest.mark.parametrize("text,where,fragment", [
-    ("load,latency\n0.1,1\n", ":1:1:", "missing column(s) offered_load_fraction"),
+    ("load,latency\n0.1,1\n", ":1:1:", "column 'latency' has no unit"),
+    ("load,latency (us)\n0.1,1\n", ":1:1:", "missing column(s) bandwidth"),
+    ("bandwidth (GB/s),latency (fortnights)\n1,1\n", ":1:1:", "unknown latency unit"),
     ("# c\n" + ",".join(CSV_COLUMNS) + "\n0.1,1e9,1e-6\n0.5,fast,1e-6\n", ":4:1:",
      "expected numbers"),
-    (",".join(CSV_COLUMNS) + "\n0.5,1e9,1e-6\n0.5,2e9,1e-6\n", ":1:1:", "strictly increasing"),
+    # a repeated load is dropped (with a warning naming line 3), leaving one point
+    (",".join(CSV_COLUMNS) + "\n0.5,1e9,1e-6\n0.5,2e9,1e-6\n", ":2:1:", "at least two points"),
     (",".join(CSV_COLUMNS) + "\n", ":1:1:", "no data rows"),
 ])
 def test_bad_curve_files_blame_the_line(tmp_path, text, where, fragment):

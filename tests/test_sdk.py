@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cosim.cli.run import EXIT_PROGRAM_NONZERO
-from cosim.cli.sdk import kit_command
+from cosim.kit import kit_command
 from fastforward.riscv import DEFAULT_MACHINE, run_program
 from riscv_tools import GCC, run_riscv_gcc
 from spec import load_machine

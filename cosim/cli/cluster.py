@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import re
+import sys
 import time
+import warnings
+from contextlib import contextmanager
 
 from rich.table import Table
 
@@ -13,7 +16,8 @@ HELP = "run a multi-node job (training step, pipeline inference) over a network 
 DESCRIPTION = """\
 Simulate one cluster job described in YAML: a network (topology + link model), an
 optional compute model, and a job (data-parallel training step, pipeline-parallel
-inference, tensor parallelism, or a Chakra execution trace in JSON). Prints the step time,
+inference, tensor parallelism, or Chakra execution traces: .et protobuf or JSON, one
+file, a directory or a NAME.{rank}.et pattern). Prints the step time,
 its compute / communication / exposed-communication breakdown (on the node that finishes
 last) and a per-collective algbw/busbw table.
 
@@ -30,6 +34,7 @@ examples:
   dcsim cluster hw/clusters/jobs/dp_hier_4x8.yaml --network mess --json
   dcsim cluster hw/clusters/jobs/pipeline_ring8.yaml --trace pipe.json  open in ui.perfetto.dev
   dcsim cluster hw/clusters/jobs/chakra_dp4.yaml                       a Chakra JSON trace
+  (trace: run/trace.{rank}.et in a job file reads chakra_converter's per-rank output)
   dcsim cluster hw/clusters/jobs/dp_16k_fat_tree.yaml --network flow   16,384 nodes
   dcsim cluster hw/clusters/jobs/colocated_leaf_spine.yaml --network constant
                                          two jobs sharing a loaded spine (compare with mess)
@@ -58,11 +63,14 @@ def command(args) -> int:
     for path in (args.trace, args.plot):       # before the simulation, not after it
         if path:
             writable_output(path)
-    config = load_cluster(args.config)
-    network = with_model(config.network, args.network) if args.network else config.network
-    result = with_ci(config.job, network.topology, network.model,
-                     args.engine or config.engine)
+    said: list[str] = []     # repaired traces, cleaned curves, an unconverged Mess run
+    with _network_warnings(said):
+        config = load_cluster(args.config)
+        network = with_model(config.network, args.network) if args.network else config.network
+        result = with_ci(config.job, network.topology, network.model,
+                         args.engine or config.engine)
     out = summary(result, round(time.perf_counter() - start, 3))
+    out["warnings"] = said
     if args.trace:
         out["trace"] = args.trace
         try:
@@ -80,6 +88,24 @@ def command(args) -> int:
     else:
         _show(out, network)
     return 0
+
+
+@contextmanager
+def _network_warnings(said: list[str]):
+    """Print each NetworkWarning once as 'warning: …' on stderr (also before an error ends
+    the run) and collect them for --json; other warnings pass through unchanged."""
+    from network.errors import NetworkWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NetworkWarning)
+        try:
+            yield
+        finally:
+            for w in caught:
+                if not issubclass(w.category, NetworkWarning):
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+                elif str(w.message) not in said:
+                    said.append(str(w.message))
+                    print(f"warning: {w.message}", file=sys.stderr)
 
 
 def _us(seconds: float) -> str:

@@ -1,4 +1,4 @@
-"""`dcsim experiment NAME --out DIR [--quick]`: the three studies the tool exists for."""
+"""`dcsim experiment NAME --out DIR [--quick]`: the studies the tool exists for."""
 from __future__ import annotations
 
 import argparse
@@ -14,6 +14,8 @@ Run one of the studies of DESIGN.md and write DIR/report.md, DIR/results.json an
                and where they diverge (load, topology, message size)
   abstraction  curve-fitted compute + Mess network vs sampled-RTL compute + Mess network on
                data-parallel training and pipeline inference: end to end and per kernel
+  software     the NPU driven by C programs on the host core (hw/soc.yaml) vs the Python-built
+               command streams of the same shapes: NPU cycles on RTL, host cost, time to produce
 --quick runs a reduced version (seconds; the test suite runs it)."""
 EPILOG = """\
 examples:
@@ -24,7 +26,7 @@ examples:
 
 def add_parser(sub):
     from ..experiments import NAMES
-    p = sub.add_parser("experiment", help="run a study (sampling | network | abstraction) and write a report",
+    p = sub.add_parser("experiment", help="run a study (sampling | network | abstraction | software) and write a report",
                        description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("name", choices=NAMES, help="which study")
     p.add_argument("--out", required=True, metavar="DIR", help="where report.md, results.json and plots go")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from ..fit import CSV_HELP, FitError, fit, load_sweep_config, machine_dim, read_csv, sweep, sweep_shapes
+from ..fit import CSV_HELP, FORMS, FitError, fit, load_sweep_config, machine_dim, read_csv, select, sweep, sweep_shapes
 from .args import load_machine_arg, nonneg_int, parse_define, positive_int
 from .output import emit_json, progress, stdout
 
@@ -17,12 +17,18 @@ Fit cycles(M, K, N) of a GEMM on the accelerator (the model form and fitting met
 cosim/fit.py) and report goodness of fit on held-out shapes (MAPE, largest error).
 With --sweep, every shape of the config is measured on the machine's RTL: whole kernels
 in RTL up to `truth_max_commands` commands, sampled co-simulation above (results cached
-per shape under $DCSIM_CACHE/kernels). With --csv, the points are measurements."""
+per shape under $DCSIM_CACHE/kernels). With --csv, the points are measurements, e.g. of
+real hardware from `dcsim measure gemm`. Two model forms: `tiles` (DIM-tile counts, for
+the NPU) and `cache` (flops, per-matrix traffic and cache spill, for CPUs/GPUs); by default
+(--form auto) both are fitted and the one with the smaller cross-validated error on the
+training shapes is kept. Both forms' errors are printed; held-out shapes never choose."""
 EPILOG = f"""\
 examples:
   dcsim fit npu --sweep hw/curves/npu_sweep.yaml -o curves.json
   dcsim fit npu --sweep hw/curves/npu_sweep_quick.yaml -o curves.json --plot fit.png --json
   dcsim fit --csv hw/curves/example_measurements.csv --dim 8 -o curves.json
+  dcsim measure gemm --device cpu -o m.csv && dcsim fit npu --csv m.csv -o c.json
+  dcsim fit --csv hw/curves/measured/cpu_int8.csv --dtype int8 --form cache -o c.json
 CSV {CSV_HELP}.
 Use the curve in a cluster job through cosim.nodemodel.CurveModel (dcsim experiment abstraction)."""
 
@@ -44,6 +50,9 @@ def add_parser(sub):
                    "config's clock_hz, else 1e9)")
     p.add_argument("--plot", metavar="FILE.png", help="measured vs predicted cycles (matplotlib)")
     p.add_argument("--seed", type=nonneg_int, default=0, help="--csv: random held-out split")
+    p.add_argument("--form", choices=("auto", *FORMS), default="auto",
+                   help="curve form: tiles, cache, or auto (default: the smaller cross-validated error)")
+    p.add_argument("--dtype", help="--csv with a dtype column: fit the rows of this dtype")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     return p
 
@@ -62,16 +71,17 @@ def command(args) -> int:
             points = sweep(machine, cfg, lambda p, m: bar.update(task, advance=1, rate=f"{m.workload} ({m.method})"))
         source = {"sweep": str(args.sweep), "workload": cfg.get("workload", "gemm")}
     else:
-        points, unit = read_csv(args.csv, args.holdout, args.seed)
+        points, unit = read_csv(args.csv, args.holdout, args.seed, args.dtype)
         dim = args.dim or (machine_dim(machine) if machine else 8)
         clock, source = args.clock, {"csv": str(args.csv)}
-    curve = fit(points, dim, unit, clock)
+    curve = select(points, dim, unit, clock) if args.form == "auto" else fit(points, dim, unit, clock, form=args.form)
     curve.report["source"] = source
     curve.report["methods"] = {m: sum(p.method == m for p in points) for m in sorted({p.method for p in points})}
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(curve.to_json(), indent=1))
-    info = {"output": str(out), "coef": curve.coef, "unit": unit, "dim": dim, "rel_sigma": curve.rel_sigma,
+    info = {"output": str(out), "form": curve.form, "knee": curve.knee, "forms": curve.report.get("forms"),
+            "coef": curve.coef, "unit": unit, "dim": dim, "rel_sigma": curve.rel_sigma,
             "train": curve.report.get("train"), "holdout": curve.report.get("holdout"),
             "methods": curve.report["methods"], "seconds": round(time.perf_counter() - t0, 3)}
     if args.plot:
@@ -112,6 +122,21 @@ def _show(info: dict) -> None:
             s = info[split]
             t.add_row(split, str(s["shapes"]), f"{100 * s['mape']:.2f}%", f"{100 * s['max_error']:.2f}% ({s['worst']})")
     stdout.print(t)
+    if info.get("forms"):
+        f = Table("form", "5-fold CV MAPE (chooses)", "train MAPE", "held-out MAPE", "held-out max", "")
+        for name, r in info["forms"].items():
+            h = r.get("holdout") or {}
+            f.add_row(name + (f" (knee {r['knee']:,} elements)" if r.get("knee") else ""),
+                      f"{100 * r['cv_mape']:.2f}%", f"{100 * r['train']['mape']:.2f}%",
+                      f"{100 * h['mape']:.2f}%" if h else "–", f"{100 * h['max_error']:.1f}%" if h else "–",
+                      "chosen" if name == info["form"] else "")
+        stdout.print(f)
+    if info["form"] == "cache":
+        stdout.print("curve (cache form): " + " + ".join(f"{c:.4g}·{n}" for c, n in zip(info["coef"], FORMS["cache"]))
+                     + f" {info['unit']}; prediction interval ±{100 * 3 * info['rel_sigma']:.1f}% (3σ)")
+        stdout.print(f"wrote {info['output']}" + (f", {info['plot']}" if info.get("plot") else "")
+                     + f" in {info['seconds']:.1f} s")
+        return
     names = ("tile steps", "output tiles", "A tiles", "B tiles", "fixed")
     stdout.print("curve: " + " + ".join(f"{c:.4g}·({n})" for c, n in zip(info["coef"], names))
                  + f" {info['unit']}; prediction interval ±{100 * 3 * info['rel_sigma']:.1f}% (3σ)")

@@ -11,10 +11,10 @@ import sys
 
 from spec.errors import DcsimError, MachineFault, SpecError
 
-from . import check, cluster, demo, exo, experiment, explain, fit, hls, rtl, run, sample, sdk
+from . import check, cluster, demo, exo, experiment, explain, fit, header, hls, measure, rtl, run, sample, sdk
 from .output import emit_json
 
-COMMANDS = (demo, check, run, sample, rtl, hls, explain, sdk, exo, cluster, fit, experiment)
+COMMANDS = (demo, check, run, sample, rtl, hls, explain, sdk, header, exo, cluster, fit, measure, experiment)
 
 EXAMPLES = """\
 examples:
@@ -26,12 +26,14 @@ examples:
   dcsim run rv32i --program prog.elf --checkpoint-at 1000000 --checkpoint-out p.ckpt
   dcsim run rv32i --restore p.ckpt                   continue from a checkpoint
   dcsim exo hw/npu.yaml -o npu_exo.py                Exo compiler stubs from the spec
+  dcsim header hw/npu.yaml --mmio 0x40000000 -o npu.h   a C header: encoders, push and wait for a host core
   dcsim hls hw/npu.yaml -o build/npu                 Verilog, correspondence manifest and shim
   dcsim hls hw/npu.yaml --fsmd                       the scheduled FSMD: states, transfers, spec lines
   dcsim rtl hw/npu.yaml --workload gemm:64,64,64 --json   the whole workload on the RTL, state checked
   dcsim sdk rv32i                                    linker script, start file and compiler command for C programs
   dcsim sample npu --workload gemm:64,64,64 --truth  sampled RTL with a confidence interval
   dcsim cluster hw/clusters/jobs/dp_switch8.yaml --network mess   a multi-node training step
+  dcsim measure gemm --device cpu -o m.csv           time real GEMMs (BLAS/GPU) for dcsim fit --csv
 """
 
 

@@ -17,6 +17,7 @@ examples:
   dcsim rtl npu --workload gemm:64,64,64 -D DIM=16 -D DRAM_BYTES=65536
   dcsim rtl npu --workload gemm:32,32,32 --trace g.fst --trace-window 1000:3000
   dcsim rtl hw/rv32i.yaml --program fib.elf --json      (a processor: ELF, flat binary or .s)
+  dcsim rtl hw/rv32i.yaml --rtl picorv32 --program fib.elf --json   (your own Verilog: docs/rtl.md)
   dcsim rtl tests/catalogue/vadd.yaml --workload my_workload.yaml   (a workload file: docs/workloads.md)
 prints cycles, instructions (commands), seconds (RTL run), cycles_per_second,
 state_match (the RTL's final state equals the functional model's; else the first difference)
@@ -49,6 +50,10 @@ def add_parser(sub):
                    "(exit, write) and HTIF tohost stores are serviced by the functional model's host, exit "
                    "code and output compared")
     p.add_argument("--max-instructions", type=positive_int, help="processors: stop after this many instructions")
+    p.add_argument("--rtl", metavar="NAME|FILE", help="processors: run a hand-written design instead of the "
+                   "generated core, through its correspondence file (hw/rtl/NAME.yaml or FILE; docs/rtl.md)")
+    p.add_argument("--lockstep", action="store_true", help="processors: compare with the functional model after "
+                   "every instruction and name the first one that differs (slow: a debugging aid)")
     p.add_argument("--seed", type=nonneg_int, default=0, help="workload data seed")
     p.add_argument("--backend", help="functional model: c or py (default: c when a C compiler exists)")
     p.add_argument("--watchdog", type=positive_int, default=1 << 40, help="give up after this many cycles")
@@ -73,6 +78,8 @@ def rtl_command(machine: ir.Machine, args) -> int:
     from .run import backend_of
     if machine.fetch is not None:
         return _program_command(machine, args)
+    if getattr(args, "rtl", None):
+        raise DcsimError(f"--rtl is for processors; {machine.name} is a queue machine")
     if args.workload is None:
         raise DcsimError(f"{machine.name} is a queue machine: give --workload NAME[:ARGS], FILE.yaml or "
                          "module:function")
@@ -169,8 +176,10 @@ def _program_command(machine: ir.Machine, args, default_limit: int = 10 ** 9) ->
                          "functional model; give --max-instructions N to compare the first N instructions "
                          "(or to allow a longer run)")
     t0 = time.perf_counter()
-    eng = RtlEngine(machine)
+    eng = _design_engine(machine, args.rtl) if getattr(args, "rtl", None) else RtlEngine(machine)
     build = time.perf_counter() - t0
+    if getattr(args, "lockstep", False):
+        return _lockstep_command(machine, eng, args, limit)
     r = run_program_rtl(machine, program_input(machine, Path(args.program)), engine=eng, max_instructions=limit,
                         watchdog=args.watchdog)
     expected = {k: sim.state[k] for k in r.state}
@@ -186,7 +195,8 @@ def _program_command(machine: ir.Machine, args, default_limit: int = 10 ** 9) ->
             "first_difference": None if match else {
                 "state": diffs[0].state, "index": list(diffs[0].first[0][0]), "reference": diffs[0].first[0][1],
                 "rtl": diffs[0].first[0][2], "differing_elements": diffs[0].count},
-            "build_seconds": build, "library": str(eng.library_path)}
+            "build_seconds": build, "library": str(eng.library_path),
+            **({"rtl": eng.corr.design, "correspondence": eng.corr.path} if getattr(args, "rtl", None) else {})}
     ok = match and r.exit_code == ref_exit and info["stdout_match"] and r.instructions == sim.retired
     if args.json:
         emit_json(info)
@@ -198,3 +208,37 @@ def _program_command(machine: ir.Machine, args, default_limit: int = 10 ** 9) ->
         for d in diffs:
             stdout.print(f"  differs: {d.describe()}", markup=False, highlight=False)
     return 0 if ok else 1
+
+
+def _design_engine(machine: ir.Machine, rtl: str):
+    """A hand-written design through its correspondence file (`--rtl NAME|FILE`), checked
+    against its Verilated model before it runs."""
+    from rtlgen.byo import ByoEngine, read_correspondence, resolve_rtl
+    return ByoEngine(machine, read_correspondence(resolve_rtl(rtl), machine))
+
+
+def _lockstep_command(machine: ir.Machine, eng, args, limit: int) -> int:
+    """`--lockstep`: the first instruction whose effect differs from the functional model's."""
+    from pathlib import Path
+
+    from fastforward.backends import make_simulator
+    from fastforward.session import prepare_program
+
+    from ..lockstep import lockstep
+    from .run import backend_of
+    start = make_simulator(machine, backend_of(args))
+    host = prepare_program(machine, start, Path(args.program)).host
+    state = {k: v.copy() for k, v in start.state.items()}
+    out = lockstep(machine, eng, make_simulator(machine, backend_of(args)), state, (host.tohost, host.fromhost), limit)
+    d = out["divergence"]
+    if args.json:
+        emit_json({"machine": machine.name, "program": str(args.program), **out})
+    elif d is None:
+        stdout.print(f"{args.program}: {out['instructions']} instructions in lockstep, no difference",
+                     markup=False, highlight=False, soft_wrap=True)
+    else:
+        stdout.print(f"{args.program}: first difference at instruction {d['instruction']}, pc {d['pc']:#x} "
+                     f"({d['assembly']})", markup=False, highlight=False, soft_wrap=True)
+        for line in d["differences"]:
+            stdout.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    return 0 if d is None else 1

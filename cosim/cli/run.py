@@ -11,17 +11,14 @@ from spec import ir
 from spec.errors import DcsimError
 
 from fastforward import checkpoint
-from fastforward.session import Job, prepare_program, prepare_workload, resume, run_with_checkpoint
+from fastforward.session import prepare_program, prepare_workload, resume
 from fastforward.workloads import workload_lines
 
 from .args import (add_machine_args, formatted, load_machine_arg, nonneg_int, output_error, positive_int,
                    writable_output)
-from .output import emit_json, progress, stderr, stdout
+from .functional import EXIT_NOT_VERIFIED, EXIT_PROGRAM_NONZERO, backend_of, execute, exit_status  # noqa: F401
+from .output import emit_json, stdout
 
-# Exit codes of `dcsim run`. A program's own exit status is not passed through: a program
-# exiting 2 or 3 would read as a user error or a machine fault of dcsim itself.
-EXIT_NOT_VERIFIED = 1
-EXIT_PROGRAM_NONZERO = 4
 
 EXAMPLES = """\
 examples:
@@ -61,8 +58,9 @@ def add_parser(sub):
     what.add_argument("--program", metavar="FILE", help="program file to load and run")
     p.add_argument("--restore", metavar="CHECKPOINT", help="continue from a checkpoint file (its machine, state, "
                    "pending commands and host output; -D overrides default to the ones it was written with)")
-    p.add_argument("--backend", choices=("py", "c"), help="functional model backend: c (compiled; the default "
-                   "when a C compiler exists) or py (the Python reference)")
+    p.add_argument("--backend", choices=("py", "c", "native"), help="functional model backend: c (compiled; the "
+                   "default when a C compiler exists), native (a processor's program translated to C: fastest "
+                   "on long runs; compiles once per program) or py (the Python reference)")
     p.add_argument("--max-instructions", type=positive_int, metavar="N", help="stop when N instructions have retired")
     p.add_argument("--seed", type=nonneg_int, default=0, help="random seed of workload inputs (default 0)")
     p.add_argument("--checkpoint-at", type=nonneg_int, metavar="N", help="when N instructions have retired, write a "
@@ -81,6 +79,12 @@ def add_parser(sub):
 
 
 def command(args) -> int:
+    from spec.system import is_system_file
+
+    from ..paths import machine_path
+    if is_system_file(machine_path(args.spec)):
+        from .run_system import run_system
+        return run_system(args, machine_path(args.spec))
     defines = dict(args.defines)
     if args.restore and not defines:
         defines = _checkpoint_defines(args)
@@ -98,15 +102,6 @@ def _checkpoint_defines(args) -> dict:
         return {}
     args.defines = list(defines.items())
     return defines
-
-def execute(sim, job: Job, limit: int | None, show_progress: bool, plan: tuple = (None, None)) -> float:
-    """Run to the end (or `limit` instructions), writing the checkpoint of `plan`; wall seconds."""
-    total = min(job.total, limit) if job.total is not None and limit else (job.total or limit)
-    with progress(f"running {job.name}", total, show_progress) as bar:
-        task = bar.add_task(f"running {job.name}", total=total, rate="")
-        seconds, _ = run_with_checkpoint(sim, job, limit, *plan, on_progress=lambda r: bar.update(task, completed=r))
-    return seconds
-
 
 def check_args(machine: ir.Machine, args):
     if not (args.workload or args.program or args.restore):
@@ -128,16 +123,6 @@ def check_args(machine: ir.Machine, args):
     for folder in (getattr(args, "dump_state", None), getattr(args, "export_workload", None)):
         if folder and Path(folder).exists() and not Path(folder).is_dir():
             raise DcsimError(f"cannot write into '{folder}': it is not a directory")
-
-
-def backend_of(args) -> str:
-    if args.backend:
-        return args.backend
-    from fastforward.backends import default_backend
-    name, notice = default_backend()
-    if notice:
-        stderr.print(notice, markup=False, highlight=False)
-    return name
 
 
 def run_command(machine: ir.Machine, args) -> int:
@@ -214,13 +199,6 @@ def dump_state(sim, folder: Path) -> dict:
     except OSError as exc:
         raise output_error(folder, exc) from None
     return {"path": str(folder), "files": files}
-
-
-def exit_status(verified: bool | None, halted: bool, exit_code: int | None) -> int:
-    """dcsim's exit status (see EXAMPLES): the program's own status is in the output."""
-    if verified is False:
-        return EXIT_NOT_VERIFIED
-    return EXIT_PROGRAM_NONZERO if halted and exit_code else 0
 
 
 def report(r: dict):

@@ -39,6 +39,7 @@ examples:
   dcsim sample rv32i --workload prog:sort --truth --json       (RV32I: U=1000 instructions, W=0)
   dcsim sample rv32i --program my_prog.elf --truth             (your program: ELF, flat binary or .s)
   dcsim sample rv32i --workload prog:crc,8192 --plan systematic --samples 40 --truth
+  dcsim sample rv32i --workload prog:sort --rtl picorv32 --truth   (your own Verilog: docs/rtl.md)
 executors: local (default: one worker process per core), local:N, inline, dask://HOST:PORT
 """
 
@@ -91,6 +92,8 @@ def add_parser(sub):
     p.add_argument("--max-instructions", type=positive_int, metavar="N", help="processors, --program: the "
                    "functional model's run that sets the program's expected result stops a program that has not "
                    "exited after N instructions (default 10^10)")
+    p.add_argument("--rtl", metavar="NAME|FILE", help="processors: sample a hand-written design instead of the "
+                   "generated core, through its correspondence file (hw/rtl/NAME.yaml or FILE; docs/rtl.md)")
     p.add_argument("--plan-seed", type=int, metavar="S", help="plan randomness only (default: --seed): draws "
                    "another plan of the same workload, whose full RTL run stays cached")
     return p
@@ -122,7 +125,14 @@ def target_for(machine: ir.Machine, args):
         limit = getattr(args, "max_instructions", None) or RUN_LIMIT
         program = (program_from_file(machine, args.program, limit) if getattr(args, "program", None)
                    else build_program(machine, args.workload, seed=args.seed))
+        if getattr(args, "rtl", None):
+            from rtlgen.byo import resolve_rtl
+
+            from ..byo_target import ByoCoreTarget
+            return ByoCoreTarget(machine, program, str(resolve_rtl(args.rtl)), args.backend)
         return CoreTarget(machine, program, args.backend)
+    if getattr(args, "rtl", None):
+        raise DcsimError(f"--rtl is for processors; {machine.name} is a queue machine")
     if getattr(args, "program", None):
         raise DcsimError(f"{machine.name} runs command streams: sample a workload with --workload NAME, "
                          "FILE.yaml or module:function (--program is for processors)")

@@ -47,7 +47,7 @@ def study_command(name: str, quick: bool) -> str:
 
 
 def results_section(quick: bool = False, out_root: Path | None = None, log=None) -> str:
-    """Run the three studies (full unless `quick`) into `out_root`/<name> and return the
+    """Run the studies (full unless `quick`) into `out_root`/<name> and return the
     Markdown of the README section."""
     out_root = Path(out_root) if out_root is not None else REPO / "docs" / "results"
     log = log or (lambda msg: None)
@@ -64,7 +64,7 @@ def results_section(quick: bool = False, out_root: Path | None = None, log=None)
     kind = "reduced `--quick` runs (not the full studies)" if quick else "full runs (not `--quick`)"
     parts = [f"Generated on {started:%Y-%m-%d %H:%M} UTC from {kind} on {machine_description()}, by\n\n"
              f"```sh\n{regen}\n```\n\n"
-             "which runs the three studies below one after the other (each is also its own command) and "
+             "which runs the studies below one after the other (each is also its own command) and "
              "rewrites this section and `docs/results/`. Every study writes `report.md` (all tables), "
              "`results.json` and PNG plots into `docs/results/NAME/`. Wall times are this run's, with whatever the "
              "cache (`~/.cache/dcsim` or `$DCSIM_CACHE`) already held: full-RTL truths, kernel measurements and "

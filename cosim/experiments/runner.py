@@ -4,8 +4,9 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-NAMES = ("sampling", "network", "abstraction")
-MODULES = {"sampling": "sampling", "network": "network_fidelity", "abstraction": "abstraction"}
+NAMES = ("sampling", "network", "abstraction", "software")
+MODULES = {"sampling": "sampling", "network": "network_fidelity", "abstraction": "abstraction",
+           "software": "software"}
 
 
 def run_experiment(name: str, out, *, quick: bool = False, spec: str = "npu", log=None) -> dict:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from spec.encoding import command_limbs, words_from_limbs
 from spec.errors import DcsimError
 
 FUNCTIONAL_MODEL = "functional-model"
@@ -36,7 +37,12 @@ class Workload:
     written before the run, compared after it. `reference` is FUNCTIONAL_MODEL when the
     workload has no expected output of its own and the RTL is checked against the
     functional model's final state. `verifier` names what the expected output came from
-    (printed: "verified against numpy: yes")."""
+    (printed: "verified against numpy: yes").
+
+    `commands` may be given as a list of ints or as the stream's binary, an (n, limbs)
+    uint64 array (`spec.encoding.command_limbs` layout; the built-in generators make it
+    directly): reading `commands` then makes the list of ints once, on first use, while
+    `limbs()`, `count` and `prepare` use the binary without any Python ints."""
     name: str
     commands: list[int]
     description: str
@@ -51,9 +57,26 @@ class Workload:
     source: str | None = None               # the workload file or generator it came from
 
     def prepare(self, sim) -> None:
-        """Write the inputs into the simulator's state and push the commands."""
+        """Write the inputs into the simulator's state and push the commands (as the binary
+        when the simulator takes it: `push_limbs`)."""
         self.preload(sim.state)
-        sim.push(self.commands)
+        push_limbs = getattr(sim, "push_limbs", None)
+        if self._binary is not None and push_limbs is not None:
+            push_limbs(self._binary)
+        else:
+            sim.push(self.commands)
+
+    @property
+    def count(self) -> int:
+        """How many commands (without making the list of ints)."""
+        return len(self._binary) if self._binary is not None else len(self.commands)
+
+    def limbs(self, nwords: int) -> np.ndarray:
+        """The commands as (n, nwords) uint64 (`command_limbs`): the binary when the workload
+        was built as one (not a copy: do not write into it), else encoded from the ints."""
+        if self._binary is not None and self._binary.shape[1] == nwords:
+            return self._binary
+        return command_limbs(self.commands, nwords)
 
     def preload(self, state: dict) -> None:
         """Write the inputs and loads into `state` (name -> numpy array)."""
@@ -104,3 +127,22 @@ class Workload:
         into `folder` for `machine`; `files.workload_from_file` reads it back identically."""
         from .files import write_workload
         return write_workload(self, folder, machine)
+
+
+def _get_commands(self: Workload) -> list[int]:
+    if self._commands is None:
+        self._commands = words_from_limbs(self._binary)
+    return self._commands
+
+
+def _set_commands(self: Workload, value):
+    """A list of ints, or the binary ((n, limbs) uint64) from which the ints come on demand."""
+    if isinstance(value, np.ndarray) and value.ndim == 2 and value.dtype == np.uint64:
+        self._binary, self._commands = value, None
+    else:
+        self._binary, self._commands = None, value
+
+
+# `commands` stays a dataclass field (constructor argument, dataclasses.replace, ==) whose
+# attribute is this property, so a built-in workload's ints are made only when read.
+Workload.commands = property(_get_commands, _set_commands, doc="The commands as ints (made once, on first use).")

@@ -358,7 +358,8 @@ def write_workload(workload: Workload, folder, machine: ir.Machine) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     size = (machine.queue.width + 7) // 8
-    (folder / "commands.bin").write_bytes(b"".join(int(w).to_bytes(size, "little") for w in workload.commands))
+    limbs = workload.limbs(-(-size // 8)).astype("<u8")        # each command's bytes, little-endian
+    (folder / "commands.bin").write_bytes(limbs.view(np.uint8).reshape(len(limbs), -1)[:, :size].tobytes())
     lines = [f"# {workload.name}: written by dcsim (Workload.to_file); see docs/workloads.md",
              f"machine: {machine.name}", f"name: {_quote(workload.name)}",
              f"description: {_quote(workload.description)}", "commands: {binary: commands.bin}"]

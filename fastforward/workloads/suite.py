@@ -29,7 +29,7 @@ from spec import ir
 
 from .base import Workload, WorkloadError
 from .npu import (Emitter, Geometry, GemmLayer, Layout, as_bytes, block_shape, check_no_overflow, data_shift,
-                  geometry, random_bias, reference_layer)
+                  exact_matmul, geometry, random_bias, reference_layer)
 from . import npu
 
 LONG_DEFAULT = (1024, 1024, 512)
@@ -51,12 +51,16 @@ class SpreadEmitter(Emitter):
 
     def block_shape(self, mt: int, nt: int) -> tuple[int, int]:
         g = self.geo
-        return block_shape(Geometry(g.dim, g.sp_rows // SPREAD, g.acc_rows, g.dram_bytes), mt, nt)
+        spread = Geometry(g.dim, g.sp_rows // SPREAD, g.acc_rows, g.dram_bytes)
+        if spread.sp_tiles < 2:         # (a ValueError: reported as "does not fit machine")
+            raise ValueError(f"tiles {SPREAD} tiles apart need SP_ROWS >= {4 * SPREAD * g.dim} "
+                             f"(has {g.sp_rows})")
+        return block_shape(spread, mt, nt)
 
-    def sp_a(self, half: int, mi: int) -> int:
+    def sp_a(self, half, mi):
         return (half * self.geo.sp_tiles + mi * SPREAD) * self.geo.dim
 
-    def sp_b(self, half: int, nj: int, mb: int) -> int:
+    def sp_b(self, half, nj, mb):
         return (half * self.geo.sp_tiles + (mb + nj) * SPREAD) * self.geo.dim
 
 
@@ -75,7 +79,7 @@ def graph(machine: ir.Machine, name: str, description: str, inputs: dict, layers
         if x.shape[1] != w.shape[0]:
             raise WorkloadError(f"{name}: {layer.a}{x.shape} @ {layer.b}{w.shape} do not chain")
         check_no_overflow(name, x.shape[1], 1 << 30)
-        s = data_shift(x.astype(np.int64) @ w.astype(np.int64))
+        s = data_shift(exact_matmul(x, w))
         bias = random_bias(rng, (1, w.shape[1]), s) if layer.bias else None
         values[layer.out] = reference_layer(x, w, bias, s, layer.relu)
         plan.append((layer, s, bias))
@@ -94,12 +98,13 @@ def graph(machine: ir.Machine, name: str, description: str, inputs: dict, layers
         for g in gemms:                         # FENCE: the next layer may read this one's output
             em.gemm(g)
             em.fence()
+        limbs = em.limbs()
     except ValueError as exc:
         raise WorkloadError(f"{name} does not fit machine '{machine.name}': {exc}") from None
     macs = sum(g.M * g.K * g.N for g in gemms)
     params = {**(params or {}), "layers": len(gemms), "macs": macs, "seed": seed, "dim": geo.dim,
               "blocks": em.blocks, "dram_bytes": lay.end}
-    return Workload(name, em.prog.words, description, params, data, (addr[output], values[output]))
+    return Workload(name, limbs, description, params, data, (addr[output], values[output]))
 
 
 def _padded(a: np.ndarray, stride: int | None) -> np.ndarray:
