@@ -28,8 +28,7 @@ from fastforward.sim import Snapshot
 from spec import ir
 from spec.errors import DcsimError, MachineFault
 
-from .compare import diff_states, states_equal
-from .core_sample import CoreRun, CoreSampleTask, program_state
+from .core_sample import CoreRun, CoreSampleTask, divergences, program_state
 from .core_target import DEFAULT_UNIT, CoreTarget
 from .delta import apply_delta, installed_base
 from .target import TargetDefaults
@@ -91,16 +90,7 @@ def measure_byo_sample(task: ByoSampleTask, base: dict | None = None) -> dict:
         reference.run(unit.warmup + unit.length)
     except MachineFault as exc:
         fault = (fault + "; " if fault else "") + f"the reference stopped: {exc.message}"
-    problems = [fault] if fault else []
-    if not states_equal(reference.state, got):
-        problems += [d.describe() for d in diff_states(reference.state, got)]
-    for what, ref, mine in (("instructions retired", reference.retired, rtl.retired),
-                            ("halted", reference.halted, core.halted),
-                            ("exit code", reference.exit_code if reference.halted else None,
-                             core.exit_code if core.halted else None),
-                            ("stdout", host.stdout, core.host.stdout), ("stderr", host.stderr, core.host.stderr)):
-        if ref != mine:
-            problems.append(f"{what}: expected {ref!r} got {mine!r}")
+    problems = divergences(reference, host, got, rtl.retired, core, fault)
     return {"index": unit.index, "start": unit.start, "length": unit.length, "warmup": unit.warmup,
             "stratum": unit.stratum, "lookahead": 0, "lookahead_exact": True, "lookahead_tries": 1,
             "warmup_cycles": measured_from - begin, "cycles": measured_to - measured_from, "drain_cycles": 0,

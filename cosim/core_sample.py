@@ -141,16 +141,7 @@ def measure_core_sample(task: CoreSampleTask, base: dict | None = None) -> dict:
     host = Host(reference, *task.host)           # the same environment on the reference
     reference.run(unit.warmup + unit.length)
     t_reference = time.perf_counter()
-    problems = [fault] if fault else []
-    if not states_equal(reference.state, got):
-        problems += [d.describe() for d in diff_states(reference.state, got)]
-    for what, ref, rtl_value in (("instructions retired", reference.retired, rtl.retired),
-                                 ("halted", reference.halted, core.halted),
-                                 ("exit code", reference.exit_code if reference.halted else None,
-                                  core.exit_code if core.halted else None),
-                                 ("stdout", host.stdout, core.host.stdout), ("stderr", host.stderr, core.host.stderr)):
-        if ref != rtl_value:
-            problems.append(f"{what}: expected {ref!r} got {rtl_value!r}")
+    problems = divergences(reference, host, got, rtl.retired, core, fault)
     t_end = time.perf_counter()
     return {"index": unit.index, "start": unit.start, "length": unit.length, "warmup": unit.warmup,
             "stratum": unit.stratum, "lookahead": 0, "lookahead_exact": True, "lookahead_tries": 1,
@@ -210,3 +201,20 @@ def core_ground_truth(machine_path: str, overrides: tuple, initial: dict, host: 
             "halted": core.halted, "exit_code": core.exit_code if core.halted else None,
             "stdout": core.host.stdout, "stderr": core.host.stderr, "env_calls": core.env_calls,
             "final_state": state}
+
+
+def divergences(reference, host, got: dict, retired: int, core, fault: str | None) -> list[str]:
+    """What differs between the reference after a unit and the RTL core (`got`: its extracted
+    state, `retired`: its instruction count): state elements, retirement, halt, exit code and
+    host output; `fault` (the RTL's or the reference's stop) comes first."""
+    problems = [fault] if fault else []
+    if not states_equal(reference.state, got):
+        problems += [d.describe() for d in diff_states(reference.state, got)]
+    for what, ref, rtl_value in (("instructions retired", reference.retired, retired),
+                                 ("halted", reference.halted, core.halted),
+                                 ("exit code", reference.exit_code if reference.halted else None,
+                                  core.exit_code if core.halted else None),
+                                 ("stdout", host.stdout, core.host.stdout), ("stderr", host.stderr, core.host.stderr)):
+        if ref != rtl_value:
+            problems.append(f"{what}: expected {ref!r} got {rtl_value!r}")
+    return problems

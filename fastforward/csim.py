@@ -289,7 +289,10 @@ class CSimulator(SimulatorBase):
                 return status
 
     def _call(self, n: int) -> int:
-        status = self.lib.dc_run(self._ctx_ptr, n)
+        return self._status(self.lib.dc_run(self._ctx_ptr, n))
+
+    def _status(self, status: int) -> int:
+        """A run's status; a fault or a host callback's error is raised here."""
         if status == DC_FAULT:
             raise self._fault()
         if status == DC_HOST_ERROR:

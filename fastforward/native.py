@@ -137,15 +137,6 @@ class NativeSimulator(CSimulator):
                     self._translate(new)
             return status
 
-    def _status(self, status: int) -> int:
-        from .cgen import DC_FAULT, DC_HOST_ERROR
-        if status == DC_FAULT:
-            raise self._fault()
-        if status == DC_HOST_ERROR:
-            error, self._error = self._error, None
-            raise error
-        return status
-
     def _env_trampoline(self, kind: int) -> int:
         result = super()._env_trampoline(kind)
         self._after_host()
