@@ -206,3 +206,13 @@ def test_the_software_study_replays_host_streams_on_the_npu_rtl(tmp_path):
     assert len(host) == 2 and all(r["npu_cycles"] > r["commands"] for r in rows)
     assert all(0.5 < v < 2 for k, v in out["headline"].items() if "host/Python" in k)
     assert (tmp_path / "report.md").read_text().count("| yes |") == 4
+
+
+def test_check_describes_a_system_and_machine_commands_name_it_a_system_file(capsys):
+    assert dcsim(["check", str(SOC), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    npu = info["accelerators"][0]
+    assert info["host"]["machine"] == "rv32im" and npu["name"] == "npu" and npu["wait"] == npu["status"] + 4
+    assert dcsim(["rtl", str(SOC), "--program", "x.elf"]) == 2
+    err = capsys.readouterr().err
+    assert "this is a system file" in err and "soc.yaml:8:1" in err

@@ -20,7 +20,33 @@ def add_parser(sub):
 
 
 def command(args) -> int:
+    from spec.system import is_system_file
+
+    from ..paths import machine_path
+    if is_system_file(machine_path(args.spec)):
+        return show_system(machine_path(args.spec), args)
     show(load_machine_arg(args), args.json, args.ir)
+    return 0
+
+
+def show_system(path, args) -> int:
+    """A system file: its parts checked (each as `dcsim check` checks a machine) and how they attach."""
+    from spec.system import load_system
+    system = load_system(path, dict(args.defines))
+    info = {"system": system.name, "path": system.path, "digest": system.digest, "host": describe(system.host),
+            "accelerators": [{"name": a.name, "mmio": a.mmio, "doorbell": a.doorbell, "status": a.status,
+                              "wait": a.wait, "memory": a.memory, "window": a.window if a.memory else None,
+                              "machine": describe(a.machine)} for a in system.accelerators]}
+    if args.json:
+        emit_json({"ok": True, **info})
+        return 0
+    stdout.print(f"[bold]{system.name}[/]: OK — host {system.host.name} ({len(system.host.instructions)} "
+                 f"instructions), {len(system.accelerators)} accelerator(s)")
+    for a in system.accelerators:
+        window = (f"; {a.name}.{a.memory} is host memory from {a.window:#x}" if a.memory else "")
+        stdout.print(f"  {a.name} ({a.machine.name}, {len(a.machine.instructions)} commands): registers at "
+                     f"{a.mmio:#x} (doorbell {a.doorbell:#x}, STATUS {a.status:#x}, WAIT {a.wait:#x}){window}",
+                     markup=False, highlight=False)
     return 0
 
 
