@@ -56,9 +56,9 @@ int main(void)
 
 
 def compile_program(system, source: Path, out: Path, defines: dict) -> Path:
-    info = system_kit_command(system, [str(source)], str(out), relative=False)
-    argv = [*info["command"][:-2], *(f"-D{k}={v}" for k, v in defines.items()), "-o", str(out)]
-    subprocess.run(argv, check=True, capture_output=True, text=True)
+    info = system_kit_command(system, [str(source)], str(out), relative=False,
+                              cflags=[f"-D{k}={v}" for k, v in defines.items()])
+    subprocess.run(info["command"], check=True, capture_output=True, text=True)
     return out
 
 

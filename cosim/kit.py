@@ -68,12 +68,12 @@ def shown(path: Path, relative: bool = True) -> str:
 
 def kit_command(machine: ir.Machine, sources: list[str] | None = None, output: str | None = None,
                 relative: bool = True, defines: dict | None = None, ram_size: int | None = None,
-                includes: tuple = (), spec: str | None = None) -> dict:
+                includes: tuple = (), spec: str | None = None, cflags: tuple = ()) -> dict:
     """The kit of `machine` and the compiler command (argv list) for `sources`; kit paths are
     relative to the working directory when below it (`relative`), else absolute. `defines`
     (the -D overrides `machine` was loaded with) go into the `dcsim run` line. A system's
     kit (`system_kit_command`) gives the ram the program may use (`ram_size`), more include
-    folders and the system file to run."""
+    folders and the system file to run. `cflags` (e.g. -DN=64) go after the kit's own flags."""
     toolchain = TOOLCHAINS.get(machine.name)
     base, size = ram_of(machine)
     size = size if ram_size is None else ram_size
@@ -87,7 +87,7 @@ def kit_command(machine: ir.Machine, sources: list[str] | None = None, output: s
     flags = [*toolchain.arch, *CFLAGS, f"-I{k}", *(f"-I{shown(Path(d), relative)}" for d in includes),
              f"-T{k}/link.ld",
              f"-Wl,--defsym=__ram_base={base:#x},--defsym=__ram_size={size:#x},--no-warn-rwx-segments"]
-    argv = [toolchain.cc, *flags, f"{k}/crt0.S", *sources, *toolchain.libs, "-o", output]
+    argv = [toolchain.cc, *flags, *cflags, f"{k}/crt0.S", *sources, *toolchain.libs, "-o", output]
     return {
         "machine": machine.name,
         "spec": machine.path,
@@ -114,8 +114,7 @@ def system_headers(system) -> Path:
 
     from fastforward.header import generate_header
     from spec.cache import cache_dir
-    texts = {f"{a.name}.h": generate_header(a.machine, prefix=a.name, mmio_base=a.mmio,
-                                            dram_base=a.window if a.memory else None)
+    texts = {f"{a.name}.h": generate_header(a.machine, prefix=a.name, mmio_base=a.mmio, dram_base=a.dram_base)
              for a in system.accelerators}
     key = hashlib.sha256("\0".join(f"{k}\0{v}" for k, v in sorted(texts.items())).encode()).hexdigest()[:16]
     folder = cache_dir("headers") / key
@@ -129,7 +128,7 @@ def system_headers(system) -> Path:
 
 
 def system_kit_command(system, sources: list[str] | None = None, output: str | None = None,
-                       relative: bool = True) -> dict:
+                       relative: bool = True, cflags: tuple = ()) -> dict:
     """The host's kit for a system file: the linker keeps the pages of the accelerators'
     registers out of the program's ram (the stack starts below them), and the include path
     gets the system's kit (hw/sdk/<system>) and the generated accelerator headers."""
@@ -140,6 +139,6 @@ def system_kit_command(system, sources: list[str] | None = None, output: str | N
                          f"{top - base} bytes below them; put them at the top of host memory")
     includes = [d for d in (hw_dir() / "sdk" / system.name,) if d.is_dir()] + [system_headers(system)]
     info = kit_command(system.host, sources, output, relative, ram_size=top - base, includes=tuple(includes),
-                       spec=system.path)
+                       spec=system.path, cflags=tuple(cflags))
     return {"system": system.name, **info, "headers": [str(h) for h in sorted(includes[-1].iterdir())
                                                          if h.suffix == ".h"]}

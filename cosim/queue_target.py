@@ -138,18 +138,8 @@ class QueueTarget:
         return extras
 
 
-class _StateOnly:
-    """Takes a workload's inputs but not its commands (encoding them costs time)."""
-
-    def __init__(self, machine: ir.Machine):
-        self.state = new_state(machine)
-
-    def push(self, commands):
-        pass
-
-
 def base_state(machine: ir.Machine, workload) -> dict:
     """The workload's initial architectural state (inputs in DRAM), without running anything."""
-    holder = _StateOnly(machine)
-    workload.prepare(holder)
-    return holder.state
+    state = new_state(machine)
+    workload.preload(state)
+    return state

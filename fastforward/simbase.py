@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from spec.encoding import words_from_limbs
 from spec.errors import MachineFault
 
 from .signature import Signatures
@@ -58,6 +59,11 @@ class SimulatorBase:
         """Queue `commands` whose binary form (`spec.encoding.command_limbs`) is `binary`:
         the compiled model takes the binary instead of encoding the commands again."""
         self.push(commands)
+
+    def push_limbs(self, binary):
+        """Queue commands given as their binary ((n, limbs) uint64, `spec.encoding.command_limbs`);
+        the compiled model reads the binary as it is (csim.py), the reference makes the ints."""
+        self.push(words_from_limbs(binary))
 
     def pending_count(self) -> int:
         """Queue machines: commands pushed but not yet executed."""

@@ -115,9 +115,9 @@ class SystemSimulator:
         self.ram[i:i + 8] = 0
 
     def _doorbell(self, a: Accelerator, _index: int):
-        """Execute the command in `a`'s command words. The compiled model takes the command's
-        64-bit limbs as they are (`push_limbs`): no Python int, no re-encoding, so a doorbell
-        costs a few microseconds rather than tens."""
+        """Execute the command in `a`'s command words, as 64-bit limbs (`push_limbs`): the
+        compiled model makes no Python int and encodes nothing, so a doorbell costs a few
+        microseconds rather than tens."""
         limbs = self._limbs[a.name]
         i = a.mmio - self.base
         limbs.view(np.uint8)[0, :4 * a.words] = self.ram[i:i + 4 * a.words]
@@ -126,10 +126,7 @@ class SystemSimulator:
             if a.name not in self.recorded_start:
                 self.recorded_start[a.name] = {k: v.copy() for k, v in sim.state.items()}
             self.recording[a.name].append(limbs.copy())
-        if hasattr(sim, "push_limbs"):
-            sim.push_limbs(limbs)
-        else:
-            sim.push(words_from_limbs(limbs))
+        sim.push_limbs(limbs)
         try:
             sim.run()
         except MachineFault as exc:

@@ -20,7 +20,7 @@ from .exprcheck import MAX_FOLD_BITS, type_named
 from .semantics import MachineView, check_semantics
 from .types import IntType
 from .verify import verify_machine
-from .yamlsrc import Node, block_origin, parse_yaml
+from .yamlsrc import Node, block_origin, mapping_of, parse_yaml
 
 TOP_KEYS = ("machine", "extends", "params", "state", "fetch", "queue", "formats", "instructions", "hls")
 STATE_KINDS = ("reg", "regfile", "mem")
@@ -87,13 +87,7 @@ class _Builder:
         return node.value
 
     def check_keys(self, node: Node, allowed: tuple, what: str, required: tuple = ()):
-        for key in node.value:
-            if key not in allowed:
-                raise SpecError(node.key_locs[key], f"unknown key '{key}' in {what}",
-                                f"allowed keys: {', '.join(allowed)}")
-        for key in required:
-            if key not in node.value:
-                raise SpecError(node.loc, f"{what} needs '{key}'", f"add '{key}:' (required keys: {', '.join(required)})")
+        mapping_of(node, what, allowed, required)
 
     def scalar(self, node: Node, what: str) -> str:
         if not node.is_scalar:

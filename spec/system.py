@@ -27,13 +27,14 @@ Errors point at the system file's line and column; errors inside a part at the p
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import ir
 from .consts import const_int
-from .errors import Loc, SpecError
-from .yamlsrc import Node, parse_yaml
+from .errors import DcsimError, Loc, SpecError
+from .yamlsrc import Node, mapping_of, parse_yaml
 
 WORD_BYTES = 4                    # the attachment's registers are 32-bit words
 
@@ -69,6 +70,11 @@ class Accelerator:
     def mmio_end(self) -> int:
         return self.wait + WORD_BYTES
 
+    @property
+    def dram_base(self) -> int | None:
+        """Host address of accelerator address 0 of its shared memory (None: it shares none)."""
+        return self.window if self.memory else None
+
 
 @dataclass(frozen=True)
 class System:
@@ -82,6 +88,19 @@ class System:
     def accelerator(self, name: str) -> Accelerator:
         return next(a for a in self.accelerators if a.name == name)
 
+    def choose(self, name: str | None) -> Accelerator:
+        """The accelerator `name` (a user's --accelerator), or the only one when None."""
+        names = ", ".join(a.name for a in self.accelerators)
+        if name is None:
+            if len(self.accelerators) != 1:
+                raise DcsimError(f"{self.name} has {len(self.accelerators)} accelerators ({names}): pick one with "
+                                 "--accelerator")
+            return self.accelerators[0]
+        for a in self.accelerators:
+            if a.name == name:
+                return a
+        raise DcsimError(f"{self.name} has no accelerator '{name}' ({names})")
+
 
 def is_system_file(path: str | Path) -> bool:
     """Whether `path` is a system file (top-level key `system:`) rather than a machine file."""
@@ -90,7 +109,10 @@ def is_system_file(path: str | Path) -> bool:
     if path.suffix not in (".yaml", ".yml") or not path.is_file():
         return False
     try:
-        root = parse_yaml(read_machine_text(path), str(path))
+        text = read_machine_text(path)
+        if not re.search(r"\bsystem\s*:", text):   # most files: no YAML parse twice per command
+            return False
+        root = parse_yaml(text, str(path))
     except SpecError:
         return False                  # the machine loader reports the error in full
     return root.is_map and "system" in root.value
@@ -113,7 +135,7 @@ class _SystemBuilder:
         self.path, self.host_overrides = path, host_overrides
 
     def system(self, root: Node, text: str) -> System:
-        self.mapping(root, "a system file", self.TOP, required=self.TOP)
+        mapping_of(root, "a system file", self.TOP, required=self.TOP)
         name = self.name(root.value["system"], "the system's name")
         host = self.part(root.value["host"], "host", self.PART, self.host_overrides)
         if host.fetch is None:
@@ -122,7 +144,7 @@ class _SystemBuilder:
         ram = host.state_element(host.fetch.memory)
         if str(ram.type) != "u8" or len(ram.shape) != 1:
             raise SpecError(root.value["host"].loc, f"the host's fetch memory '{ram.name}' must be a byte memory")
-        accels = self.mapping(root.value["accelerators"], "accelerators")
+        accels = mapping_of(root.value["accelerators"], "accelerators")
         if not accels:
             raise SpecError(root.value["accelerators"].loc, "a system needs at least one accelerator")
         out = tuple(self.accelerator(key, node, host) for key, node in accels.items())
@@ -137,7 +159,7 @@ class _SystemBuilder:
     # ----------------------------------------------------------------- parts
     def part(self, node: Node, what: str, allowed: tuple, overrides: dict) -> ir.Machine:
         from .loader import load_machine
-        self.mapping(node, what, allowed, required=("spec",))
+        mapping_of(node, what, allowed, required=("spec",))
         spec = node.value["spec"]
         path = self.path.parent / self.name(spec, f"{what}'s spec")
         if not path.is_file():
@@ -145,7 +167,7 @@ class _SystemBuilder:
                             "spec paths are relative to the system file")
         params = {}
         if "params" in node.value:
-            for key, value in self.mapping(node.value["params"], f"{what}'s params").items():
+            for key, value in mapping_of(node.value["params"], f"{what}'s params").items():
                 params[key] = self.integer(value, f"param {key}", {})
         return load_machine(path, {**params, **overrides})
 
@@ -165,7 +187,7 @@ class _SystemBuilder:
         if "memory" not in node.value:
             return acc
         mem = node.value["memory"]
-        self.mapping(mem, f"accelerator '{name}''s memory", ("state", "at"), required=("state", "at"))
+        mapping_of(mem, f"accelerator '{name}''s memory", ("state", "at"), required=("state", "at"))
         state = self.name(mem.value["state"], "memory state")
         el = next((s for s in machine.state if s.name == state), None)
         if el is None or el.kind != "mem" or not el.external or len(el.shape) != 1 or str(el.type) != "u8":
@@ -184,17 +206,6 @@ class _SystemBuilder:
                             "the attachment lives in the host's memory; move it or enlarge the host's memory")
 
     # ---------------------------------------------------------------- values
-    def mapping(self, node: Node, what: str, allowed: tuple | None = None, required: tuple = ()) -> dict:
-        if not node.is_map:
-            raise SpecError(node.loc, f"{what} must be a mapping", "write it as 'key: value' lines")
-        for key in node.value:
-            if allowed is not None and key not in allowed:
-                raise SpecError(node.key_locs[key], f"unknown key '{key}' in {what}", f"allowed: {', '.join(allowed)}")
-        for key in required:
-            if key not in node.value:
-                raise SpecError(node.loc, f"{what} needs '{key}'")
-        return node.value
-
     def name(self, node: Node, what: str) -> str:
         if not node.is_scalar or not node.value.strip():
             raise SpecError(node.loc, f"{what} must be a single value")

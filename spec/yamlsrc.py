@@ -37,6 +37,21 @@ class Node:
         return isinstance(self.value, str)
 
 
+def mapping_of(node: Node, what: str, allowed=None, required: tuple = ()) -> dict:
+    """`node`'s mapping, its keys checked: each one of `allowed` (None: any key) and every
+    `required` one present; the errors point at the offending key (or the mapping)."""
+    if not node.is_map:
+        raise SpecError(node.loc, f"{what} must be a mapping", f"write {what} as 'key: value' lines")
+    for key in node.value:
+        if allowed is not None and key not in allowed:
+            names = sorted(allowed) if isinstance(allowed, (set, frozenset)) else allowed
+            raise SpecError(node.key_locs[key], f"unknown key '{key}' in {what}", f"allowed keys: {', '.join(names)}")
+    for key in required:
+        if key not in node.value:
+            raise SpecError(node.loc, f"{what} needs '{key}'", f"add '{key}:' (required keys: {', '.join(required)})")
+    return node.value
+
+
 def _loc(path: str, mark) -> Loc:
     return Loc(path, mark.line + 1, mark.column + 1)
 

@@ -50,6 +50,9 @@ class _RecordOnly:
     def push(self, commands):
         self.commands.extend(int(c) for c in commands)
 
+    def push_limbs(self, binary):
+        self.push(words_from_limbs(binary))
+
     def run(self, n=None):
         return 0
 
@@ -197,9 +200,9 @@ def run_api_program(soc, kit, tmp_path, calls, name="api", execute=True):
     (tmp_path / f"{name}.c").write_text(api_program(calls))
     folder = Path(kit["directory"])
     info = system_kit_command(soc, [str(tmp_path / f"{name}.c"), str(folder / "dcsim_npu_rt.c")],
-                              str(tmp_path / f"{name}.elf"), relative=False)
+                              str(tmp_path / f"{name}.elf"), relative=False, cflags=[f"-I{folder}", *WARNINGS])
     argv = info["command"]
-    run_riscv_gcc([*argv[1:-2], f"-I{folder}", *WARNINGS, "-o", argv[-1]], tmp_path)
+    run_riscv_gcc(argv[1:], tmp_path)
     sim, job, pushed = run_soc(soc, Path(argv[-1]), "c", execute)
     return sim, job.host.stdout.decode(), pushed
 

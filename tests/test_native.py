@@ -17,6 +17,7 @@ from fastforward.native import NativeSimulator
 from fastforward.riscv import Host, attach_host, load_binary, load_elf
 from fastforward.sim import Simulator
 from spec import Assembler, MachineFault, load_machine, load_machine_text
+from test_cbackend import assert_same, run_both
 
 pytestmark = pytest.mark.cc
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,24 +99,6 @@ def start(m, backend, words, seed, word_x5):
     return sim, host
 
 
-def step_all(sims, n):
-    out = []
-    for sim in sims:
-        try:
-            out.append(("ok", sim.run(n)))
-        except MachineFault as fault:
-            out.append(("fault", str(fault)))
-    return out
-
-
-def assert_same(a, b):
-    for name in a.state:
-        np.testing.assert_array_equal(a.state[name], b.state[name], err_msg=name)
-    assert (a.retired, a.halted, a.exit_code) == (b.retired, b.halted, b.exit_code)
-    np.testing.assert_array_equal(a.counts, b.counts)
-    assert a.snapshot().equals(b.snapshot())
-
-
 @SETTINGS
 @given(lines=rv_program(), seed=st.integers(0, 2**32 - 1),
        stops=st.lists(st.integers(0, 120), min_size=1, max_size=5))
@@ -126,7 +109,7 @@ def test_random_programs_match_c_and_python(rv, lines, seed, stops):
     trio = [start(rv, backend, words, seed, x5) for backend in (Simulator, CSimulator, NativeSimulator)]
     sims = [s for s, _ in trio]
     for n in [*stops, 400]:
-        outcome = step_all(sims, n)
+        outcome = run_both(sims, n)
         assert outcome[0] == outcome[1] == outcome[2]
         assert_same(sims[0], sims[2])
         assert_same(sims[1], sims[2])
@@ -142,7 +125,7 @@ def test_code_rewritten_by_an_interpreted_store_is_not_run_stale(rv):
     lines = ["add x0, x0, x0"] * 13 + [f"sw x0, {TOHOST - RAM_BASE}(x4)", "sw x5, 60(x4)", "beq x0, x0, 0"]
     words, x5 = asm.assemble("\n".join(lines)).words, asm.assemble("addi x6, x6, 1").words[0]
     trio = [start(rv, backend, words, 0, x5) for backend in (Simulator, NativeSimulator)]
-    outcome = step_all([s for s, _ in trio], 400)
+    outcome = run_both([s for s, _ in trio], 400)
     assert outcome[0] == outcome[1] and outcome[0][0] == "fault" and "0x80000040" in outcome[0][1]
     assert_same(trio[0][0], trio[1][0])
 
@@ -301,7 +284,7 @@ def test_another_fetch_machine_matches(words, seed, stops):
         sims.append(sim)
         calls.append(log)
     for n in [*stops, 300]:
-        outcome = step_all(sims, n)
+        outcome = run_both(sims, n)
         assert outcome[0] == outcome[1] == outcome[2]
         assert_same(sims[0], sims[2])
         assert_same(sims[1], sims[2])

@@ -34,9 +34,9 @@ def soc():
 
 
 def compile_program(tmp_path: Path, system, source: Path, **defines) -> Path:
-    info = system_kit_command(system, [str(source)], str(tmp_path / f"{source.stem}.elf"), relative=False)
-    run_riscv_gcc([*info["command"][1:-2], *(f"-D{k}={v}" for k, v in defines.items()),
-                   "-Wall", "-Wextra", "-Werror", "-o", info["command"][-1]], tmp_path)
+    info = system_kit_command(system, [str(source)], str(tmp_path / f"{source.stem}.elf"), relative=False,
+                              cflags=[*(f"-D{k}={v}" for k, v in defines.items()), "-Wall", "-Wextra", "-Werror"])
+    run_riscv_gcc(info["command"][1:], tmp_path)
     return Path(info["command"][-1])
 
 

@@ -35,7 +35,7 @@ def show_system(path, args) -> int:
     system = load_system(path, dict(args.defines))
     info = {"system": system.name, "path": system.path, "digest": system.digest, "host": describe(system.host),
             "accelerators": [{"name": a.name, "mmio": a.mmio, "doorbell": a.doorbell, "status": a.status,
-                              "wait": a.wait, "memory": a.memory, "window": a.window if a.memory else None,
+                              "wait": a.wait, "memory": a.memory, "window": a.dram_base,
                               "machine": describe(a.machine)} for a in system.accelerators]}
     if args.json:
         emit_json({"ok": True, **info})

@@ -65,14 +65,8 @@ def system_accelerator(args) -> tuple:
     from ..paths import machine_path
     if args.mmio is not None or args.dram_base is not None:
         raise DcsimError("a system file fixes the addresses: drop --mmio/--dram-base (or give the machine file)")
-    system = load_system(machine_path(args.spec), dict(args.defines))
-    names = [a.name for a in system.accelerators]
-    name = args.accelerator or (names[0] if len(names) == 1 else None)
-    if name not in names:
-        raise DcsimError(f"{system.name} has accelerators {', '.join(names)}: "
-                         + (f"no '{name}'" if name else "name one with --accelerator NAME"))
-    a = system.accelerator(name)
-    return a.machine, a.mmio, a.window if a.memory else None, args.prefix or a.name
+    a = load_system(machine_path(args.spec), dict(args.defines)).choose(args.accelerator)
+    return a.machine, a.mmio, a.dram_base, args.prefix or a.name
 
 
 def command(args) -> int:

@@ -57,9 +57,9 @@ def run(out: Path, quick: bool, machine, log) -> Report:
 
 def _compile(system, source: Path, out: Path, knobs: dict) -> Path:
     from ..kit import system_kit_command
-    info = system_kit_command(system, [str(source)], str(out), relative=False)
-    argv = [*info["command"][:-2], *(f"-D{k}={v}" for k, v in knobs.items()), "-o", str(out)]
-    done = subprocess.run(argv, capture_output=True, text=True)
+    info = system_kit_command(system, [str(source)], str(out), relative=False,
+                              cflags=[f"-D{k}={v}" for k, v in knobs.items()])
+    done = subprocess.run(info["command"], capture_output=True, text=True)
     if done.returncode != 0:
         raise DcsimError(f"compiling {source.name} failed:\n{done.stderr}")
     return out
@@ -86,15 +86,13 @@ def _host_row(system, elf: Path, pair: dict) -> dict:
 
 
 def _python_row(machine, pair: dict) -> dict:
-    from fastforward.backends import make_simulator
     from fastforward.workloads import build_workload
+
+    from ..queue_target import base_state
     t0 = time.perf_counter()
     work = build_workload(machine, pair["python"])
     seconds = time.perf_counter() - t0
-    sim = make_simulator(machine, "c")
-    work.prepare(sim)
-    start = {k: v.copy() for k, v in sim.state.items()}
-    row = _replay(machine, start, list(work.commands))
+    row = _replay(machine, base_state(machine, work), list(work.commands))
     return row | {"stream": f"Python ({pair['python']})", "produce_s": seconds, "host_instructions": None,
                   "host_per_command": None}
 

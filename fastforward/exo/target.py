@@ -241,19 +241,6 @@ def parse_kernel(text: str) -> KernelRequest:
     return KernelRequest("gemm", M, K, N, full[schedule])
 
 
-def pick_accelerator(system, name: str | None):
-    """The system's accelerator `name`, or its only one."""
-    if name is None:
-        if len(system.accelerators) != 1:
-            raise DcsimError(f"{system.name} has {len(system.accelerators)} accelerators "
-                             f"({', '.join(a.name for a in system.accelerators)}): pick one with --accelerator")
-        return system.accelerators[0]
-    for a in system.accelerators:
-        if a.name == name:
-            return a
-    raise DcsimError(f"{system.name} has no accelerator '{name}' ({', '.join(a.name for a in system.accelerators)})")
-
-
 def write_kernel_kit(system, request: KernelRequest, directory, accelerator: str | None = None) -> dict:
     """Schedule and compile the kernel with Exo for the system's host and write, into
     `directory`: the Exo library (`<m>_exo.py`), the kernel's C and header, the bare-metal
@@ -263,7 +250,7 @@ def write_kernel_kit(system, request: KernelRequest, directory, accelerator: str
 
     from . import kernels
     from .host import import_library
-    accel = pick_accelerator(system, accelerator)
+    accel = system.choose(accelerator)
     _require_queue_machine(accel)
     machine = accel.machine
     directory = Path(directory)

@@ -58,11 +58,10 @@ class Workload:
 
     def prepare(self, sim) -> None:
         """Write the inputs into the simulator's state and push the commands (as the binary
-        when the simulator takes it: `push_limbs`)."""
+        when the workload has one: `push_limbs`)."""
         self.preload(sim.state)
-        push_limbs = getattr(sim, "push_limbs", None)
-        if self._binary is not None and push_limbs is not None:
-            push_limbs(self._binary)
+        if self._binary is not None:
+            sim.push_limbs(self._binary)
         else:
             sim.push(self.commands)
 

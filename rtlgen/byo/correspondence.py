@@ -15,7 +15,7 @@ from pathlib import Path
 
 from spec import ir
 from spec.errors import Loc, SpecError
-from spec.yamlsrc import Node, parse_yaml
+from spec.yamlsrc import Node, mapping_of, parse_yaml
 
 MAX_FILE_BYTES = 1 << 20
 
@@ -138,7 +138,7 @@ def read_correspondence(path: str | Path, machine: ir.Machine) -> Correspondence
 
 def parse_correspondence(text: str, path: str, machine: ir.Machine) -> Correspondence:
     root = parse_yaml(text, path)
-    top = _map(root, "the correspondence file", TOP_KEYS, REQUIRED)
+    top = mapping_of(root, "the correspondence file", TOP_KEYS, REQUIRED)
     name = _str(top["machine"])
     if name != machine.name:
         raise SpecError(top["machine"].loc, f"this file is for machine '{name}', not '{machine.name}'",
@@ -147,7 +147,7 @@ def parse_correspondence(text: str, path: str, machine: ir.Machine) -> Correspon
         raise SpecError(top["machine"].loc, f"{machine.name} is a queue machine; correspondence files "
                         "describe processors (fetch machines) for now")
     verilog, vloc = _verilog(top["verilog"], Path(path).parent)
-    reset = _map(top["reset"], "reset", {"signal", "active", "cycles"}, ("signal", "active"))
+    reset = mapping_of(top["reset"], "reset", {"signal", "active", "cycles"}, ("signal", "active"))
     bus = _bus(top["bus"], machine)
     state = _state(top["state"], machine, bus)
     return Correspondence(
@@ -172,7 +172,7 @@ def _verilog(node: Node, here: Path) -> tuple[Path, Loc]:
             raise SpecError(node.loc, f"Verilog file '{node.value}' not found (looked at {p})",
                             "a path relative to the correspondence file, or {package: NAME, file: PATH}")
         return p, node.loc
-    spec = _map(node, "verilog", {"package", "file"}, ("package", "file"))
+    spec = mapping_of(node, "verilog", {"package", "file"}, ("package", "file"))
     package = _ident(spec["package"])
     found = importlib.util.find_spec(package)
     if found is None or not found.submodule_search_locations:
@@ -186,7 +186,7 @@ def _verilog(node: Node, here: Path) -> tuple[Path, Loc]:
 
 def _bus(node: Node, machine: ir.Machine) -> Bus:
     keys = ("memory", "valid", "ready", "addr", "wdata", "wstrb", "rdata")
-    b = _map(node, "bus", set(keys) | {"instr"}, keys)
+    b = mapping_of(node, "bus", set(keys) | {"instr"}, keys)
     memory = _str(b["memory"])
     if memory != machine.fetch.memory:
         raise SpecError(b["memory"].loc, f"the bus serves '{memory}', but {machine.name} fetches from "
@@ -196,11 +196,11 @@ def _bus(node: Node, machine: ir.Machine) -> Bus:
 
 
 def _trap(node: Node, machine: ir.Machine) -> Trap:
-    t = _map(node, "trap", {"signal", "env_calls"}, ("signal",))
+    t = mapping_of(node, "trap", {"signal", "env_calls"}, ("signal",))
     names = {i.name for i in machine.instructions}
     calls = []
     if "env_calls" in t:
-        for instr, kind in _map(t["env_calls"], "env_calls", None, ()).items():
+        for instr, kind in mapping_of(t["env_calls"], "env_calls", None, ()).items():
             if instr not in names:
                 raise SpecError(t["env_calls"].key_locs[instr], f"{machine.name} has no instruction '{instr}'",
                                 "env_calls maps spec instructions (e.g. ECALL) to their env_call kind")
@@ -209,7 +209,7 @@ def _trap(node: Node, machine: ir.Machine) -> Trap:
 
 
 def _state(node: Node, machine: ir.Machine, bus: Bus) -> tuple:
-    entries = _map(node, "state", None, ())
+    entries = mapping_of(node, "state", None, ())
     out = []
     for name, value in entries.items():
         if not any(s.name == name for s in machine.state):
@@ -226,7 +226,7 @@ def _state(node: Node, machine: ir.Machine, bus: Bus) -> tuple:
 
 def _mapping(s: ir.StateElement, node: Node, bus: Bus) -> Mapping:
     forms = {"signal", "array", "outside", "derived"}
-    m = _map(node, f"state '{s.name}'", forms | {"also", "indices", "offset", "derived_indices"}, ())
+    m = mapping_of(node, f"state '{s.name}'", forms | {"also", "indices", "offset", "derived_indices"}, ())
     given = [f for f in forms if f in m]
     if len(given) != 1:
         raise SpecError(node.loc, f"state '{s.name}' needs exactly one of signal, array, outside, derived "
@@ -284,7 +284,7 @@ def _parameters(node: Node | None) -> tuple:
     if node is None:
         return ()
     return tuple((_ident_key(node, k), _int(v, 0, (1 << 64) - 1), node.key_locs[k])
-                 for k, v in _map(node, "parameters", None, ()).items())
+                 for k, v in mapping_of(node, "parameters", None, ()).items())
 
 
 def _defines(node: Node | None) -> tuple:
@@ -298,7 +298,7 @@ def _levels(node: Node | None, what: str) -> tuple:
     if node is None:
         return ()
     return tuple((_signal_text(k, node.key_locs[k]), _int(v, 0, (1 << 64) - 1))
-                 for k, v in _map(node, what, None, ()).items())
+                 for k, v in mapping_of(node, what, None, ()).items())
 
 
 def _condition(node: Node, what: str) -> tuple:
@@ -316,25 +316,12 @@ def _exclusions(node: Node | None) -> tuple:
         return ()
     out = []
     for item in _list(node, "exclusions"):
-        e = _map(item, "an exclusion", {"what", "why"}, ("what", "why"))
+        e = mapping_of(item, "an exclusion", {"what", "why"}, ("what", "why"))
         out.append((_str(e["what"]), _str(e["why"])))
     return tuple(out)
 
 
 # ------------------------------------------------------------------ located scalars
-def _map(node: Node, what: str, allowed: set | None, required) -> dict:
-    if not node.is_map:
-        raise SpecError(node.loc, f"{what} must be a mapping (key: value)")
-    for key in node.value:
-        if allowed is not None and key not in allowed:
-            raise SpecError(node.key_locs[key], f"unknown key '{key}' in {what}",
-                            "allowed: " + ", ".join(sorted(allowed)))
-    for key in required:
-        if key not in node.value:
-            raise SpecError(node.loc, f"{what} has no '{key}'")
-    return node.value
-
-
 def _list(node: Node, what: str) -> list:
     if not node.is_list:
         raise SpecError(node.loc, f"{what} must be a list ([a, b, ...])")
