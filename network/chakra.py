@@ -50,17 +50,14 @@ errors.
 from __future__ import annotations
 
 import heapq
-import json
 import math
-import re
 import warnings
 from pathlib import Path
 from typing import Any
 
-from spec.errors import Loc
-
+from .chakra_files import LIST_IDS, ids_text, read_trace_file, trace_files
 from .compute import ComputeModel, Kernel
-from .errors import NetworkConfigError, NetworkError, NetworkWarning
+from .errors import NetworkError, NetworkWarning
 from .job import Job
 
 __all__ = ["load_chakra", "parse_chakra", "trace_files", "read_trace_file", "NODE_TYPES",
@@ -78,7 +75,6 @@ _ALGORITHM = {"ALL_REDUCE": "ring_allreduce", "ALL_GATHER": "all_gather",
               "REDUCE": "reduce", "GATHER": "gather", "SCATTER": "scatter",
               "BARRIER": "barrier"}
 _ROOTED = ("BROADCAST", "REDUCE", "GATHER", "SCATTER")
-_LIST_IDS = 8        # node ids an error lists before "and N more"
 
 # A kernel longer than this (about 11.6 days) is taken as a unit mistake, not a trace.
 MAX_DURATION_US = 1e12
@@ -86,7 +82,7 @@ MAX_DURATION_US = 1e12
 MAX_COMM_BYTES = 1e15
 
 
-# ------------------------------------------------------------------ finding and reading
+# ------------------------------------------------------------------ loading
 def load_chakra(path: str | Path, model: ComputeModel | None = None,
                 ranks: int | None = None, strict: bool = True) -> Job:
     files = trace_files(path, ranks)
@@ -95,126 +91,6 @@ def load_chakra(path: str | Path, model: ComputeModel | None = None,
     per_rank = {"ranks": [{"rank": r, "nodes": _nodes(read_trace_file(f), str(f), r)}
                           for r, f in files]}
     return parse_chakra(per_rank, model, str(path), strict)
-
-
-_RANK_FILE = re.compile(r"(\d+)\.(et|json|et\.gz)$")
-
-
-def trace_files(path: str | Path, ranks: int | None = None) -> list[tuple[int, Path]] | None:
-    """(rank, file) of a per-rank trace set, or None when `path` is one file."""
-    text = str(path)
-    if "{rank}" in text:
-        if ranks:
-            return [(r, Path(text.replace("{rank}", str(r)))) for r in range(ranks)]
-        glob = Path(text.replace("{rank}", "*"))
-        pattern = re.compile(re.escape(glob.name).replace(r"\*", r"(\d+)") + "$")
-        found = {}
-        for f in glob.parent.glob(glob.name):
-            m = pattern.match(f.name)
-            if m:
-                found[int(m.group(1))] = f
-        return _contiguous(found, text)
-    p = Path(text)
-    if p.is_dir():
-        found = _by_rank(sorted(list(p.glob("*.et")) + list(p.glob("*.json"))
-                                + list(p.glob("*.et.gz"))), text)
-        return _contiguous(found, text)
-    if any(c in p.name for c in "*?["):
-        return _contiguous(_by_rank(sorted(p.parent.glob(p.name)), text), text)
-    return None
-
-
-def _by_rank(files: list[Path], source: str) -> dict[int, Path]:
-    found: dict[int, Path] = {}
-    for f in files:
-        m = _RANK_FILE.search(f.name)
-        if not m:
-            continue
-        rank = int(m.group(1))
-        if rank in found:
-            raise NetworkError(f"{source}: two traces for rank {rank}: {found[rank].name} and "
-                               f"{f.name}", "keep one trace set per directory")
-        found[rank] = f
-    return found
-
-
-def _contiguous(found: dict[int, Path], source: str) -> list[tuple[int, Path]]:
-    if not found:
-        raise NetworkError(f"{source}: no per-rank trace files found",
-                           "name them NAME.<rank>.et or NAME.<rank>.json (as Chakra's tools do)")
-    missing = sorted(set(range(max(found) + 1)) - set(found))
-    if missing:
-        raise NetworkError(f"{source}: the traces of rank(s) {_ids(missing)} are missing "
-                           f"(found {len(found)} files up to rank {max(found)})")
-    return sorted(found.items())
-
-
-def read_trace_file(path: Path) -> Any:
-    """A trace file's data: protobuf (.et, Chakra's length-prefixed stream) or JSON."""
-    try:
-        head = path.read_bytes()[:64]
-    except OSError as exc:
-        raise NetworkError(f"cannot read Chakra trace {path}: {exc.strerror}") from None
-    if head[:2] == b"\x1f\x8b" or (head.lstrip()[:1] not in (b"{", b"[") and head.strip()):
-        return _read_protobuf(path)
-    return _read_json(path)
-
-
-def _read_protobuf(path: Path) -> list[dict]:
-    """Nodes of a `.et` file, decoded by Chakra's own reader, as protobuf-JSON dicts."""
-    try:
-        from chakra.schema.protobuf.et_def_pb2 import GlobalMetadata, Node
-        from chakra.src.third_party.utils.protolib import decodeMessage, openFileRd
-        from google.protobuf.json_format import MessageToDict
-        from google.protobuf.message import DecodeError
-    except ImportError:
-        raise NetworkError(f"{path}: reading protobuf Chakra traces needs the mlc-chakra "
-                           "package", "pip install mlc-chakra (or dcsim[network])") from None
-    nodes = []
-    stream = openFileRd(str(path))
-    try:
-        if not decodeMessage(stream, GlobalMetadata()):
-            raise NetworkError(f"{path}: not a Chakra protobuf trace (no GlobalMetadata)")
-        while True:
-            node = Node()
-            if not decodeMessage(stream, node):
-                break
-            nodes.append(MessageToDict(node, preserving_proto_field_name=True))
-    except DecodeError as exc:
-        raise NetworkError(f"{path}: not a Chakra protobuf trace: after {len(nodes)} nodes, "
-                           f"{exc}") from None
-    finally:
-        stream.close()
-    return nodes
-
-
-def _read_json(path: Path) -> Any:
-    """One JSON value, or the jsonizer's back-to-back objects (metadata first, then nodes)."""
-    text = path.read_text(errors="replace")
-    decoder = json.JSONDecoder()
-    values, pos = [], 0
-    while True:
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
-        if pos >= len(text):
-            break
-        try:
-            value, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise NetworkConfigError(Loc(str(path), exc.lineno, exc.colno),
-                                     f"not valid JSON: {exc.msg}") from None
-        values.append(value)
-    if not values:
-        raise NetworkConfigError(Loc(str(path), 1, 1), "not valid JSON: the file is empty")
-    if len(values) == 1:
-        return values[0]
-    if not all(isinstance(v, dict) for v in values):
-        raise NetworkError(f"{path}: several JSON values one after another must all be "
-                           "objects (chakra_jsonizer writes the metadata, then one per node)")
-    first = values[0]
-    if set(first) <= {"version", "attr"}:          # chakra's GlobalMetadata
-        values = values[1:]
-    return values
 
 
 def _nodes(data: Any, source: str, rank: Any = 0) -> list:
@@ -355,10 +231,6 @@ def _list(value: Any, what: str) -> list:
     return value
 
 
-def _ids(ids, limit: int = _LIST_IDS) -> str:
-    ids = list(ids)
-    text = ", ".join(str(i) for i in ids[:limit])
-    return text + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
 # ------------------------------------------------------------------ checks per rank
@@ -384,8 +256,8 @@ def _check_rank(nodes: list[dict], rank: int, source: str, strict: bool) -> list
     missing = {n["id"]: [d for d in n["deps"] if d not in by_id] for n in nodes}
     missing = {i: ds for i, ds in missing.items() if ds}
     if missing:
-        listed = "; ".join(f"node {i} on {_ids(ds, 4)}" for i, ds in list(missing.items())[:_LIST_IDS])
-        more = f" (and {len(missing) - _LIST_IDS} more nodes)" if len(missing) > _LIST_IDS else ""
+        listed = "; ".join(f"node {i} on {ids_text(ds, 4)}" for i, ds in list(missing.items())[:LIST_IDS])
+        more = f" (and {len(missing) - LIST_IDS} more nodes)" if len(missing) > LIST_IDS else ""
         _problem(strict, f"{source}: rank {rank}: dependencies on missing nodes: {listed}{more}",
                  "every id in data_deps/ctrl_deps must be a node of the same rank")
         for n in nodes:
@@ -474,18 +346,18 @@ class _Builder:
                     unsized.append((r, node["id"]))
         if untyped:
             _problem(self.strict, f"{self.source}: collective nodes without comm_type (rank, "
-                     f"id): {_ids(untyped)}", "Chakra's comm_type: ALL_REDUCE=0 … BARRIER=9; "
+                     f"id): {ids_text(untyped)}", "Chakra's comm_type: ALL_REDUCE=0 … BARRIER=9; "
                      "without it they would be taken as all-reduces")
         if unsized:
             _problem(self.strict, f"{self.source}: collective nodes without comm_size (rank, "
-                     f"id): {_ids(unsized)}", "without it they would move 0 bytes")
+                     f"id): {ids_text(unsized)}", "without it they would move 0 bytes")
 
     def _check_durations(self) -> None:
         comp = [(r, n) for r, ns in self.order.items() for n in ns if n["type"] == "COMP_NODE"]
         timed = [1 for _, n in comp if n["us"] > 0 or ("num_ops" in n["attr"] and self.model)]
         if comp and not timed:
             _problem(self.strict, f"{self.source}: all {len(comp)} compute nodes last 0 µs "
-                     f"(rank, id): {_ids((r, n['id']) for r, n in comp)}",
+                     f"(rank, id): {ids_text((r, n['id']) for r, n in comp)}",
                      "set duration_micros, or num_ops/tensor_size with a compute model")
         comm = any(n["type"].startswith("COMM_") for ns in self.order.values() for n in ns)
         if not comp and not comm:
@@ -553,15 +425,15 @@ class _Builder:
                 absent = sorted(set(group) - set(ranks))
                 first = members[0]
                 raise NetworkError(
-                    f"{self.source}: collective #{k} of group {_ids(group)} (rank {first[0]} "
-                    f"node {first[1]['id']}) has no match on rank(s) {_ids(absent)}: the trace deadlocks",
+                    f"{self.source}: collective #{k} of group {ids_text(group)} (rank {first[0]} "
+                    f"node {first[1]['id']}) has no match on rank(s) {ids_text(absent)}: the trace deadlocks",
                     "every member rank must have as many collectives of that group")
             types = {node["attr"]["comm_type"] for _, node, _ in members}
             sizes = {node["attr"].get("comm_size", 0.0) for _, node, _ in members}
             if len(types) > 1:
-                raise NetworkError(f"{self.source}: collective #{k} of group {_ids(group)} is "
+                raise NetworkError(f"{self.source}: collective #{k} of group {ids_text(group)} is "
                                    f"{' / '.join(sorted(types))} on different ranks (nodes "
-                                   f"{_ids((m, n['id']) for m, n, _ in members)})")
+                                   f"{ids_text((m, n['id']) for m, n, _ in members)})")
             units.append({"kind": "coll", "group": group, "nodes": [(m, n) for m, n, _ in members],
                           "keys": [(m, n["id"]) for m, n, _ in members], "size": max(sizes),
                           "order": (max(p for _, _, p in members), min(ranks))})
@@ -573,7 +445,7 @@ class _Builder:
                 raise NetworkError(
                     f"{self.source}: {len(s)} send(s) from rank {src} to rank {dst} with tag "
                     f"{tag} but {len(v)} receive(s): unmatched {extra[1]} node(s) "
-                    f"{_ids(n['id'] for _, n, _ in extra[0])} on rank "
+                    f"{ids_text(n['id'] for _, n, _ in extra[0])} on rank "
                     f"{extra[0][0][0]}", "sends and receives match by peer and tag, in order")
             for (sr, sn, sp), (rr, rn, rp) in zip(s, v):
                 size = sn["attr"].get("comm_size", rn["attr"].get("comm_size"))
@@ -620,8 +492,8 @@ class _Builder:
             if waiting[u] > 0:
                 for r, node in unit["nodes"]:
                     stuck.setdefault(r, []).append(node["id"])
-        text = "; ".join(f"rank {r} at node(s) {_ids(sorted(ids), 4)}"
-                         for r, ids in sorted(stuck.items())[:_LIST_IDS])
+        text = "; ".join(f"rank {r} at node(s) {ids_text(sorted(ids), 4)}"
+                         for r, ids in sorted(stuck.items())[:LIST_IDS])
         raise NetworkError(f"{self.source}: the trace deadlocks: {text} wait for each other "
                            "across ranks (a receive whose send waits for it, or collectives "
                            "in different orders)")
