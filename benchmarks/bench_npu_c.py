@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from fastforward import Program, Simulator  # noqa: E402
-from fastforward.cbuild import find_compiler  # noqa: E402
+from spec.cbuild import find_compiler  # noqa: E402
 from fastforward.csim import CSimulator  # noqa: E402
 from fastforward.workloads import build_workload  # noqa: E402
 from spec import load_machine  # noqa: E402

@@ -56,7 +56,7 @@ def design_digest(machine: ir.Machine, rtl: str) -> str:
     """The design's identity: its Verilog and its correspondence file."""
     from rtlgen.byo import read_correspondence
     corr = read_correspondence(rtl, machine)
-    return hashlib.sha256((corr.text + "\0" + corr.verilog.read_text(errors="replace")).encode()).hexdigest()[:16]
+    return hashlib.sha256((corr.text + "\0" + corr.verilog_text()).encode()).hexdigest()[:16]
 
 
 def measure_byo_sample(task: ByoSampleTask, base: dict | None = None) -> dict:

@@ -54,10 +54,11 @@ class CoreView:
 
 def initial_state(machine: ir.Machine, program: str | Path | bytes) -> dict:
     """The architectural state with `program` loaded (ram image, pc at its entry)."""
-    return _load(machine, program)[0]
+    return loaded_state(machine, program)[0]
 
 
-def _load(machine: ir.Machine, program: str | Path | bytes):
+def loaded_state(machine: ir.Machine, program: str | Path | bytes):
+    """(state with `program` loaded, the loader's result: entry, tohost, fromhost)."""
     from fastforward.riscv import load_program
     from fastforward.sim import Simulator
     sim = Simulator(machine)
@@ -73,7 +74,7 @@ def run_program_rtl(machine: ir.Machine, program: str | Path | bytes, engine=Non
     from rtlgen.engine import RtlEngine
     eng = engine or RtlEngine(machine)
     eng.reset()                                          # also clears a previous run's store watch
-    state, loaded = _load(machine, program)
+    state, loaded = loaded_state(machine, program)
     view = CoreView(machine, state)
     eng.inject(view.state, retired=0)
     host = Host(view, loaded.tohost, loaded.fromhost, echo=echo)   # watches tohost if the program has it

@@ -19,7 +19,7 @@ def kind_counts(machine: ir.Machine, commands, unit: int, limbs: np.ndarray | No
     none decodes) per sample unit: the compiled model's decoder (`fastforward.csim.kind_counts`),
     or without a C compiler the same decoding with numpy (`decode_with_numpy`). `limbs`: the
     commands already encoded (`QueueTarget.binary`)."""
-    from fastforward.cbuild import find_compiler
+    from spec.cbuild import find_compiler
     from fastforward.csim import kind_counts as compiled_counts
     nwords = machine_limbs(machine)
     if limbs is None:

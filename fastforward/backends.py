@@ -9,7 +9,7 @@ BACKENDS = ("py", "c", "native")
 
 def default_backend() -> tuple[str, str | None]:
     """'c' when a C compiler is present, else 'py' with a one-line notice saying why."""
-    from .cbuild import find_compiler
+    from spec.cbuild import find_compiler
     try:
         find_compiler()
     except DcsimError as exc:

@@ -21,7 +21,7 @@ from spec.memo import MachineMemo
 from spec.errors import MachineFault
 
 from . import dirty
-from .cbuild import load_library
+from spec.cbuild import load_library
 from .cgen import DC_FAULT, DC_HOST_ERROR, DC_OK, CodegenError, CProgram, generate
 from .interp import refuse_env_call
 from .signature import Recorder, Signatures

@@ -23,7 +23,7 @@ import numpy as np
 
 from spec import ir
 
-from .cbuild import load_library
+from spec.cbuild import load_library
 from .cgen import DC_OK
 from .csim import CSimulator
 from .native_blocks import BlockFinder

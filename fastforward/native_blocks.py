@@ -131,7 +131,7 @@ class BlockFinder:
             start = work.pop()
             if start in blocks:
                 continue
-            block = self.block_at(start, starts)
+            block = self.block_at(start)
             if block is None:
                 continue
             blocks[start] = block
@@ -141,12 +141,12 @@ class BlockFinder:
                     work.append(pc)
         return blocks
 
-    def block_at(self, start: int, starts: set) -> Block | None:
+    def block_at(self, start: int) -> Block | None:
         b, pc = Block(start), start
         while len(b.pcs) < MAX_BLOCK:
-            if b.pcs and pc in starts:               # another block starts here: chain to it
-                b.successors = [pc]
-                break
+            # Straight-line code runs on past the start of another block (the blocks overlap, the
+            # shared tail is translated twice): a jump into the middle of a straight run, e.g. a loop
+            # head after its preheader, then pays one block's budget test and counter, not two.
             d = self.decode(pc)
             if d is None:                            # illegal or outside memory: the interpreter faults there
                 b.successors = [pc] if b.pcs else []

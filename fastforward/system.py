@@ -22,6 +22,7 @@ from spec.errors import MachineFault
 from spec.system import Accelerator, System
 
 from .backends import make_simulator
+from .simbase import MAX_WATCHES
 
 
 @dataclass
@@ -54,6 +55,12 @@ class SystemSimulator:
         self._limbs: dict[str, np.ndarray] = {}        # per accelerator: the command being pushed
         self.recording: dict[str, list] | None = None   # see record()
         self.recorded_start: dict[str, dict] = {}
+        # Host instruction counts (after the store) of every doorbell and WAIT store: between
+        # a WAIT and the next doorbell the accelerator is idle on every timing model too, so
+        # these are the system's correspondence points (cosim/system_sample.py).
+        self.doorbell_at: list[int] = []
+        self.wait_at: list[int] = []
+        watch_waits = 1 + 2 * len(system.accelerators) <= MAX_WATCHES    # tohost, doorbells, WAITs
         for a in system.accelerators:
             shared = None
             if a.memory is not None:
@@ -62,6 +69,8 @@ class SystemSimulator:
             self.accelerators[a.name] = make_simulator(a.machine, backend, shared)
             self._limbs[a.name] = np.zeros((1, limbs_for(a.machine.queue.width)), dtype=np.uint64)
             self.host.watch_store(a.doorbell - self.base, partial(self._doorbell, a))
+            if watch_waits:
+                self.host.watch_store(a.wait - self.base, self._wait)
             self._clear_status(a)
 
     # ------------------------------------------------------------ host face
@@ -114,10 +123,14 @@ class SystemSimulator:
         i = a.status - self.base
         self.ram[i:i + 8] = 0
 
+    def _wait(self, _index: int):
+        self.wait_at.append(self.host.retired + 1)        # the callback runs before the store counts
+
     def _doorbell(self, a: Accelerator, _index: int):
         """Execute the command in `a`'s command words, as 64-bit limbs (`push_limbs`): the
         compiled model makes no Python int and encodes nothing, so a doorbell costs a few
         microseconds rather than tens."""
+        self.doorbell_at.append(self.host.retired + 1)
         limbs = self._limbs[a.name]
         i = a.mmio - self.base
         limbs.view(np.uint8)[0, :4 * a.words] = self.ram[i:i + 4 * a.words]

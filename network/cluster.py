@@ -7,7 +7,7 @@
 * `ops` — for scale: tasks are scheduled in order with numpy over their nodes, and every
   communication operation is timed alone on the network from its per-rank start times.
   A ring collective (all-reduce, reduce-scatter, all-gather) on the flow model is not
-  expanded at all: its p channels (rank i → i+1) are routed once (flow id = channel, as a
+  expanded at all: its p channels (rank i → i+1) are routed once (`Topology.path`: a
   connection keeps its path), and when the channels share no link each channel's step
   time d_i = chunk / bottleneck + path delay is constant, so the 2(p−1) steps reduce to the
   max-plus recurrence f_s[i] = max(f_{s−1}[i−1], f_{s−1}[i]) + d_i, iterated with numpy
@@ -17,18 +17,19 @@
   reported). Afterwards every link's use intervals are checked: operations that overlapped
   on a link were timed as if alone, and the result says so (`exact: false`).
 
-ECMP fat-trees. Both engines route with the topology's hash of (flow id, vertex), but
-with different flow ids: the ops engine gives ring channel i the flow id i for all its
-steps (a connection keeps its path, as an RDMA queue pair does), a send the id 0, and a
-non-ring collective the ids of its own messages; the messages engine hashes every
-message's id in the whole-job DAG, so each ring step may take another spine. The engines
-then agree exactly whenever the choice of equal-cost path cannot change a bottleneck:
-always with one spine or `routing: shortest`, and for rings whose ranks are placed
-contiguously (at most one cross-leaf channel per leaf, as in the 16k-node benchmark, where
-bench_cluster_scale.py measures a 3e-15 relative difference on a 2-spine tree). When the
-ops engine's own draw puts two channels of a ring on one link it says so (note,
-`exact: false`); a collision that only the messages engine's draw produces is a different
-ECMP outcome, not something either engine gets wrong, and is not reported.
+Paths. Both engines (and the packet and Mess models, through `Workload.routes`) take
+every route from `Topology.path(src, dst)`: one path per (src, dst) pair on an ECMP
+fabric, so the same job gets the same spines and the same way round a ring in either
+engine. (They used to hash their own numbering, message ids in the whole-job DAG against
+channel or per-collective message ids, and a ring all-to-all differed by 10-11% between
+them, unreported.) Where the engines still differ it is in timing, not in paths: the ops
+engine times operations alone and says so (`exact: false`, with the reason).
+
+System layer. A job with a `collectives:` section (`job.system`, a
+`syslayer.SystemConfig`) runs on the ops engine, and its all-reduces, reduce-scatters and
+all-gathers are timed by `syslayer.SystemLayer` (splits, pipelining, reduction cost,
+endpoint delay, algorithm per size and per dimension) without expanding anything; the
+result notes the algorithm chosen for each distinct collective.
 
 `auto` picks `messages` below `MESSAGE_LIMIT` estimated messages, else `ops`.
 """
@@ -41,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import collectives as coll
+from . import syslayer
 from .errors import NetworkError
 from .flow import FlowModel, flow_delays, max_min_sparse
 from .job import Job, Task
@@ -177,6 +179,15 @@ def simulate(job: Job, topology: Topology, model: LinkModel, engine: str = "auto
     if job.n_nodes > topology.n_nodes:
         raise NetworkError(f"job '{job.name}' uses {job.n_nodes} nodes but the topology "
                            f"'{topology.name}' has {topology.n_nodes}")
+    if job.system is not None:
+        if engine == "messages":
+            raise NetworkError("the collective system layer (`collectives:`) runs in the ops "
+                               "engine", "use --engine ops or auto, or drop `collectives:`")
+        if not isinstance(model, FlowModel):
+            raise NetworkError(f"the collective system layer times collectives with flow-level "
+                               f"semantics; the {model.name} model is not supported",
+                               "use the flow model (network kind: flow)")
+        engine = "ops"
     if engine == "auto":
         engine = "messages" if job.message_estimate() <= MESSAGE_LIMIT else "ops"
     if engine not in ("messages", "ops"):
@@ -200,11 +211,12 @@ def work_estimate(job: Job, model: LinkModel, engine: str) -> int:
     if engine == "messages":
         return job.message_estimate()
     fast_ring = isinstance(model, FlowModel)
+    closed = set(syslayer.KINDS) if job.system is not None else set(_RING_STEPS)
     seen, total = set(), 0
     for task in job.tasks:
         if task.kind == "send":
             total += 1
-        elif task.kind == "collective" and not (fast_ring and task.algorithm in _RING_STEPS):
+        elif task.kind == "collective" and not (fast_ring and task.algorithm in closed):
             key = (task.algorithm, len(task.nodes), task.nbytes)
             if key not in seen:
                 seen.add(key)
@@ -265,6 +277,9 @@ class _OpsEngine:
         self.uses: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # links, t0, t1
         self.notes: list[str] = []
         self.exact = True
+        self.system = (syslayer.SystemLayer(topology, job.system, getattr(model, "mtu", None))
+                       if job.system is not None else None)
+        self.chosen: dict[str, list] = {}        # system layer: algorithm -> [count, example]
 
     def run(self) -> ClusterResult:
         job, n = self.job, self.job.n_nodes
@@ -290,6 +305,9 @@ class _OpsEngine:
                 comm_free[src] = t1
             start.append(s)
             end.append(e)
+        for algorithm, (count, name, t) in self.chosen.items():
+            self.notes.append(f"system layer: {algorithm} for {count} distinct collective(s), "
+                              f"e.g. '{name}' {t * 1e6:.3f} us")
         overlaps = self.check_overlaps()
         if overlaps:
             self.exact = False
@@ -307,7 +325,7 @@ class _OpsEngine:
             run = self.model.run(self.topo, w)
             self.cache[key] = float(run.finish[0])
         t1 = t0 + self.cache[key]
-        route = np.array(self.topo.route(src, dst, 0), dtype=np.int64)
+        route = np.array(self.topo.path(src, dst), dtype=np.int64)
         self.uses.append((route, np.full(len(route), t0), np.full(len(route), t1)))
         return t1
 
@@ -319,7 +337,9 @@ class _OpsEngine:
             self.uses.append((links, u0 + gate[0], u1 + gate[0]))
             return rel + gate[0]
         origin = gate[0] if uniform else 0.0
-        if self.flow and task.algorithm in _RING_STEPS:
+        if self.system is not None and task.algorithm in syslayer.KINDS:
+            ends, uses = self.planned(task, gate - origin)
+        elif self.flow and task.algorithm in _RING_STEPS:
             ends, uses = self.ring(task, gate - origin)
         else:
             ends, uses = self.expanded(task, gate - origin)
@@ -327,6 +347,16 @@ class _OpsEngine:
             self.cache[key] = (ends, *uses)
         self.uses.append((uses[0], uses[1] + origin, uses[2] + origin))
         return ends + origin
+
+    def planned(self, task: Task, gate: np.ndarray):
+        """The system layer's time: every rank leaves when the last has joined + T."""
+        plan = self.system.plan(task.algorithm, task.nodes, task.nbytes)
+        seen = self.chosen.setdefault(plan.algorithm, [0, task.name, plan.time])
+        seen[0] += 1
+        t0 = float(gate.max())
+        ends = np.full(len(gate), t0 + plan.time)
+        return ends, (plan.links, np.full(len(plan.links), t0),
+                      np.full(len(plan.links), t0 + plan.time))
 
     def ring(self, task: Task, gate: np.ndarray):
         ranks = task.nodes
@@ -353,7 +383,7 @@ class _OpsEngine:
         key = ranks.tobytes()
         if key not in self.channels:
             p = len(ranks)
-            routes = [self.topo.route(int(ranks[i]), int(ranks[(i + 1) % p]), i)
+            routes = [self.topo.path(int(ranks[i]), int(ranks[(i + 1) % p]))
                       for i in range(p)]
             lengths = np.array([len(r) for r in routes])
             flat = np.fromiter((l for r in routes for l in r), np.int64, int(lengths.sum()))

@@ -67,6 +67,9 @@ class Job:
     tasks: list[Task] = field(default_factory=list)
     description: str = ""
     parts: dict[str, tuple[int, int]] = field(default_factory=dict)   # name -> task ids [a, b)
+    # the collective system layer's settings (syslayer.SystemConfig), from the job file's
+    # `collectives:` section; None: collectives run as the engines expand or ring them
+    system: object | None = None
 
     def _add(self, kind: str, name: str, nodes: Sequence[int], deps, **kw) -> int:
         nodes = np.asarray(nodes, dtype=np.int64).ravel()

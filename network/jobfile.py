@@ -2,6 +2,15 @@
 
     network: ring8.yaml              # a network file (relative to this one), or inline:
                                      #   {topology: {...}, model: {...}} as in config.py
+    collectives:                     # optional: the collective system layer (syslayer.py);
+      splits: 4                      #   chunks per collective, pipelined across stages
+      active_chunks: 1               #   chunks a stage holds at once
+      reduce_bandwidth: 100 GB/s     #   local memory bandwidth of reductions (default: free)
+      reduce_passes: 3               #   memory passes per reduced byte
+      endpoint_delay: 1 us           #   per message handled at an endpoint
+      algorithm: auto                #   job | auto | ring | tree | halving_doubling
+                                     #   | hierarchical (one phase per network dimension)
+      per_dimension: [ring, tree]    #   or [{size: 8, algorithm: ring}, ...]; auto per dim
     compute:                         # optional: times of kernels given by shape
       kind: roofline                 # roofline | table | curve | sampled_rtl
       peak: 400 TFLOP/s              #   roofline: peak, memory_bandwidth, overhead
@@ -69,6 +78,7 @@ from .job import ALGORITHMS, Job, Layer, check_tasks, colocate, data_parallel_st
     pipeline_inference, tensor_parallel_layers
 from .mess import MessModel
 from .packet import PacketModel
+from .syslayer import ALGORITHMS as SYS_ALGORITHMS, CHOICES as SYS_CHOICES, SystemConfig
 from .units import BANDWIDTH, FLOPS, SIZE
 
 __all__ = ["ClusterConfig", "load_cluster", "parse_cluster", "with_model", "NETWORK_KINDS"]
@@ -87,18 +97,28 @@ class ClusterConfig:
     source: str
 
 
-def load_cluster(path: str | Path) -> ClusterConfig:
-    return parse_cluster(read_config_text(path), str(path))
+def load_cluster(path: str | Path, compute: cm.ComputeModel | None = None) -> ClusterConfig:
+    return parse_cluster(read_config_text(path), str(path), compute)
 
 
-def parse_cluster(text: str, path: str = "<string>") -> ClusterConfig:
+def parse_cluster(text: str, path: str = "<string>", compute: cm.ComputeModel | None = None
+                  ) -> ClusterConfig:
+    """`compute`, when given, prices the job's kernels instead of the file's compute section
+    (which is still checked): `dcsim cluster --compute auto` passes the abstraction selector."""
     root = read_yaml(text, path)
     base = Path(path).parent
     network = _network(root, base)
     model = _compute(root.section("compute", optional=True), base)
+    model = compute if compute is not None else model
     job_s = root.section("job")
+    system = _collectives(root.section("collectives", optional=True))
     root.done()
     job, engine = _job(job_s, network, model, base)
+    if system is not None:
+        job.system = system
+        if engine == "messages":
+            raise job_s.error("engine", "the collective system layer (`collectives:`) runs in "
+                                        "the ops engine", "use engine: auto or ops")
     return ClusterConfig(network, job, engine, path)
 
 
@@ -187,9 +207,51 @@ def _compute_kind(s: ConfigSection, kind: str, base: Path) -> cm.ComputeModel:
                          _compute(fallback, base) if fallback else None)
 
 
+def _collectives(s: ConfigSection | None) -> SystemConfig | None:
+    """The `collectives:` section: the system layer's settings (see syslayer.py)."""
+    if s is None:
+        return None
+    dims: list[tuple[int | None, str]] = []
+    if "per_dimension" in s.data:
+        for i, item in enumerate(s.items("per_dimension", "dimensions",
+                                         "per_dimension: [ring, {size: 16, algorithm: tree}]")):
+            where = s.loc("per_dimension", i)
+            if isinstance(item, str):
+                item = {"algorithm": item}
+            if not isinstance(item, dict) or set(item) - {"size", "algorithm"}:
+                raise NetworkConfigError(where, f"bad dimension {item!r}", "an algorithm name "
+                                         "or {size: N, algorithm: ring|tree|halving_doubling|auto}")
+            algorithm = item.get("algorithm", "auto")
+            if algorithm not in SYS_ALGORITHMS + ("auto",):
+                raise NetworkConfigError(where, f"unknown algorithm '{algorithm}' for a dimension",
+                                         f"use one of {', '.join(SYS_ALGORITHMS + ('auto',))}")
+            size = item.get("size")
+            if size is not None:
+                try:
+                    size = parse_positive_int(size)
+                except ValueError as exc:
+                    raise NetworkConfigError(where, f"bad dimension size: {exc}") from None
+            dims.append((size, algorithm))
+        if any(size is None for size, _ in dims) and any(size for size, _ in dims):
+            raise s.error("per_dimension", "give every dimension a size, or none")
+    s.used.add("per_dimension")
+    config = SystemConfig(
+        splits=s.get("splits", parse_positive_int, 1),
+        active_chunks=s.get("active_chunks", parse_positive_int, 1),
+        reduce_bandwidth=s.get("reduce_bandwidth", positive_quantity(BANDWIDTH), 0.0,
+                               "a local memory bandwidth like '100 GB/s'"),
+        reduce_passes=s.get("reduce_passes", parse_positive_int, 3),
+        endpoint_delay=s.get("endpoint_delay", parse_nonneg_time, 0.0),
+        algorithm=s.get("algorithm", choice_of(SYS_CHOICES), "job",
+                        f"one of {', '.join(SYS_CHOICES)}"),
+        per_dimension=tuple(dims))
+    s.done()
+    return config
+
+
 def _trace(s: ConfigSection, base: Path) -> Path:
     """A Chakra trace: one file, a directory of per-rank files, or a pattern with '{rank}'
-    or a glob (chakra.trace_files resolves those and names what is missing)."""
+    or a glob (chakra_files.trace_files resolves those and names what is missing)."""
     name = s.get("trace", str, hint="a trace file, a directory, or a pattern like "
                                     "'trace.{rank}.et' (relative to this file)")
     path = base / name

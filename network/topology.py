@@ -10,6 +10,14 @@ Routing is deterministic shortest-hop. Among equal-cost next hops, `routing="ecm
 one by hashing (flow id, vertex), so distinct flows spread over the spines but a flow keeps
 one path and packets stay in order; `routing="shortest"` always takes the lowest link id.
 
+`path(src, dst)` is THE path choice of every engine (messages, ops, packet, Mess, the
+collective system layer): its flow id is the (src, dst) pair, as an ECMP switch hashes a
+connection's addresses, so all traffic between two endpoints takes one path whoever
+simulates it. (The engines used to hash their own message or channel numbers, so the same
+job on the same ECMP fabric could take other spines, or the other way round a ring, in
+each engine: ring all-to-all differed by 10-11%.) `route(src, dst, flow_id)` remains for
+callers that want to choose among equal-cost paths themselves.
+
 Hop distances come from a closed form for the regular topologies built here (ring, star,
 leaf-spine, torus, hierarchical), so a route costs O(hops × degree) and no per-destination
 table is kept: that table made routing quadratic in the node count (a 16k-node ring needed
@@ -28,7 +36,7 @@ import numpy as np
 from .errors import NetworkError
 
 __all__ = ["Link", "Topology", "ring", "switch", "leaf_spine", "fat_tree", "torus",
-           "hierarchical", "check_size", "MAX_ENDPOINTS", "MAX_BUILD_BYTES"]
+           "hierarchical", "check_size", "path_flow_id", "MAX_ENDPOINTS", "MAX_BUILD_BYTES"]
 
 ROUTINGS = ("ecmp", "shortest")
 
@@ -95,6 +103,9 @@ class Topology:
         order = np.argsort(self.link_src, kind="stable")        # out-links by id per vertex
         self._out_start = np.searchsorted(self.link_src[order], np.arange(self.n_vertices + 1))
         self._out_order = order
+        # the network's dimensions, fastest-varying first (endpoint id = i0 + d0·(i1 + …)):
+        # the collective system layer's hierarchical algorithms run one phase per dimension
+        self.dims: tuple[int, ...] = (n_nodes,)
 
     @property
     def n_vertices(self) -> int:
@@ -122,6 +133,58 @@ class Topology:
     def path_latency(self, route: Sequence[int]) -> float:
         """Latency of a route with no queueing and no serialization."""
         return float(sum(self.hop_latency[l] for l in route))
+
+    def path(self, src: int, dst: int) -> tuple[int, ...]:
+        """The one path choice shared by every engine: the route whose ECMP flow id is the
+        (src, dst) pair (see the module docstring)."""
+        return self.route(src, dst, path_flow_id(src, dst, self.n_nodes))
+
+    def paths(self, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`path` of many pairs at once, hop by hop with numpy over all of them: (the links
+        of every path, concatenated; each path's length). The same choice as `path`, made
+        without a Python loop per pair: routing 16k pairs one by one took seconds."""
+        src = np.asarray(src, dtype=np.int64)
+        dst = np.asarray(dst, dtype=np.int64)
+        if self.distance is None or len(src) == 0:        # hand-made graphs: one by one
+            routes = [self.path(int(a), int(b)) for a, b in zip(src.tolist(), dst.tolist())]
+            counts = np.array([len(r) for r in routes], dtype=np.int64)
+            return np.fromiter((l for r in routes for l in r), np.int64,
+                               int(counts.sum())), counts
+        if src.min() < 0 or dst.min() < 0 or max(src.max(), dst.max()) >= self.n_nodes:
+            raise NetworkError(f"a path endpoint is not an endpoint of '{self.name}'",
+                               f"endpoints are 0..{self.n_nodes - 1}")
+        flow = src * self.n_nodes + dst
+        here = np.asarray(self.distance(src, dst), dtype=np.int64)
+        if (here < 0).any():
+            raise NetworkError(f"some pairs are unreachable in '{self.name}'")
+        hops = np.zeros((len(src), int(here.max()) if len(here) else 0), dtype=np.int64)
+        cur, active, step = src.copy(), np.flatnonzero(here > 0), 0
+        while len(active):
+            v = cur[active]
+            lo, hi = self._out_start[v], self._out_start[v + 1]
+            deg = hi - lo
+            owner = np.repeat(np.arange(len(active)), deg)
+            offset = np.arange(int(deg.sum())) - np.repeat(np.cumsum(deg) - deg, deg)
+            cand = self._out_order[np.repeat(lo, deg) + offset]
+            ok = np.asarray(self.distance(self.link_dst[cand], dst[active][owner]),
+                            dtype=np.int64) == here[active][owner] - 1
+            n_ok = np.bincount(owner[ok], minlength=len(active))
+            if self.routing == "ecmp":
+                pick = _ecmp_hash_array(flow[active], v) % n_ok
+            else:
+                pick = np.zeros(len(active), dtype=np.int64)
+            rank = np.cumsum(ok) - 1 - np.repeat(np.cumsum(n_ok) - n_ok, deg)
+            chosen = np.empty(len(active), dtype=np.int64)
+            hit = ok & (rank == pick[owner])
+            chosen[owner[hit]] = cand[hit]
+            hops[active, step] = chosen
+            cur[active] = self.link_dst[chosen]
+            here[active] -= 1
+            active = active[here[active] > 0]
+            step += 1
+        counts = np.asarray(self.distance(src, dst), dtype=np.int64)
+        mask = np.arange(hops.shape[1])[None, :] < counts[:, None]
+        return hops[mask], counts
 
     def route(self, src: int, dst: int, flow_id: int = 0) -> tuple[int, ...]:
         """Link ids from endpoint `src` to endpoint `dst` (empty when src == dst)."""
@@ -179,12 +242,27 @@ class Topology:
                 f"links={self.n_links}, routing={self.routing!r})")
 
 
+def path_flow_id(src: int, dst: int, n_nodes: int) -> int:
+    """The ECMP flow id of all traffic from `src` to `dst` (one connection per pair)."""
+    return int(src) * int(n_nodes) + int(dst)
+
+
 def _ecmp_hash(flow_id: int, vertex: int) -> int:
     """A fixed integer mix (Python's hash() of str is salted per process; this is not)."""
     h = (flow_id * 0x9E3779B1 + vertex * 0x85EBCA6B + 0x27D4EB2F) & 0xFFFFFFFF
     h ^= h >> 15
     h = (h * 0x2C1B3C6D) & 0xFFFFFFFF
     return h ^ (h >> 13)
+
+
+def _ecmp_hash_array(flow_id: np.ndarray, vertex: np.ndarray) -> np.ndarray:
+    """`_ecmp_hash` over arrays, bit for bit (uint64 arithmetic masked to 32 bits)."""
+    m = np.uint64(0xFFFFFFFF)
+    h = (flow_id.astype(np.uint64) * np.uint64(0x9E3779B1)
+         + vertex.astype(np.uint64) * np.uint64(0x85EBCA6B) + np.uint64(0x27D4EB2F)) & m
+    h ^= h >> np.uint64(15)
+    h = (h * np.uint64(0x2C1B3C6D)) & m
+    return (h ^ (h >> np.uint64(13))).astype(np.int64)
 
 
 def _cable(links: list[Link], a: int, b: int, bandwidth: float, latency: float) -> None:
@@ -217,6 +295,11 @@ def ring(n: int, bandwidth: float, latency: float, bidirectional: bool = True,
     else:
         distance = (lambda v, dst: (dst - v) % n) if n > 2 else None     # noqa: E731
     return Topology(f"ring{n}", n, 0, links, routing=routing, distance=distance)
+
+
+def _with_dims(topology: Topology, dims: Sequence[int]) -> Topology:
+    topology.dims = tuple(int(d) for d in dims if d > 1) or (topology.n_nodes,)
+    return topology
 
 
 def switch(n: int, bandwidth: float, latency: float, switch_latency: float = 0.0,
@@ -258,7 +341,8 @@ def leaf_spine(leaves: int, hosts_per_leaf: int, spines: int, bandwidth: float,
         host = np.where(v == dst, 0, np.where(v // hosts_per_leaf == leaf, 2, 4))
         switches = np.where(v - n == leaf, 1, np.where(v >= n + leaves, 2, 3))
         return np.where(v < n, host, switches)
-    return Topology(name, n, leaves + spines, links, switch_latency, routing, distance)
+    return _with_dims(Topology(name, n, leaves + spines, links, switch_latency, routing,
+                               distance), (hosts_per_leaf, leaves))
 
 
 fat_tree = leaf_spine
@@ -287,8 +371,8 @@ def torus(dims: Sequence[int], bandwidth: float, latency: float,
     def distance(v: np.ndarray, dst: int) -> np.ndarray:
         here, there = np.unravel_index(v, dims), np.unravel_index(dst, dims)
         return sum(_cyclic(a - b, size) for a, b, size in zip(here, there, dims))
-    return Topology("torus" + "x".join(map(str, dims)), n, 0, links, routing=routing,
-                    distance=distance)
+    return _with_dims(Topology("torus" + "x".join(map(str, dims)), n, 0, links,
+                               routing=routing, distance=distance), dims[::-1])
 
 
 def hierarchical(servers: int, per_server: int, intra_bandwidth: float, intra_latency: float,
@@ -317,8 +401,8 @@ def hierarchical(servers: int, per_server: int, intra_bandwidth: float, intra_la
         rail = _cyclic(np.where(v < n, v // per_server, v - n) - dst // per_server, servers)
         other_rail = np.where(v % per_server == dst % per_server, 0, 2)
         return np.where(v < n, rail + other_rail, 1 + rail)
-    return Topology(f"hier{servers}x{per_server}", n, servers, links, switch_latency, routing,
-                    distance)
+    return _with_dims(Topology(f"hier{servers}x{per_server}", n, servers, links,
+                               switch_latency, routing, distance), (per_server, servers))
 
 
 def _cyclic(delta: np.ndarray, size: int) -> np.ndarray:

@@ -58,8 +58,9 @@ class Workload:
         return out
 
     def routes(self, topology: Topology) -> list[tuple[int, ...]]:
-        """Each message's route; the message id is the ECMP flow id."""
-        return [topology.route(m.src, m.dst, i) for i, m in enumerate(self.messages)]
+        """Each message's route: the topology's one path choice for its (src, dst) pair, so
+        every engine that runs this workload, or the same traffic another way, agrees."""
+        return [topology.path(m.src, m.dst) for m in self.messages]
 
 
 @dataclass

@@ -18,11 +18,14 @@ the pc register still holds the faulting instruction's address, since only a ret
 writes it). The flags are public registers (`halted_q`, `env_q`) so a harness can clear them
 without a port.
 
-Store watch (HTIF `tohost`): while `watch_valid` is high, a store instruction that writes
-byte `watch_index` of the fetch memory sets `watch_q` (output `watch`); the instruction
+Store watch (HTIF `tohost`, an accelerator's doorbell/WAIT registers): while `watch_valid`
+is high, a store instruction that writes a byte of the fetch memory in `watch_lo..watch_hi`
+sets `watch_q` (output `watch`) and latches that byte's index in `watch_at`; the instruction
 completes and retires, and the core stops at the next boundary like after an env_call (the
 host reads the watched word from the state, services it and clears the flag to resume).
-The functional model's `watch_store(index, callback)` calls back at the same instruction.
+The functional model's `watch_store(index, callback)` calls back at the same instruction
+(one byte: lo == hi). A range lets a system (cosim/system_rtl.py) stop at a store to any of
+an accelerator's registers and tell them apart by `watch_at`.
 """
 from __future__ import annotations
 
@@ -59,8 +62,9 @@ class CoreGenerator:
                "    input  wire clk,",
                "    input  wire rst,",
                "    input  wire enable,          // fetch the next instruction at a boundary while high",
-               "    input  wire watch_valid,     // stop after a store that writes byte watch_index of the fetch memory",
-               f"    input  wire {bit_range(self.mem.index_width)} watch_index,",
+               "    input  wire watch_valid,     // stop after a store that writes a byte in watch_lo..watch_hi",
+               f"    input  wire {bit_range(self.mem.index_width)} watch_lo,",
+               f"    input  wire {bit_range(self.mem.index_width)} watch_hi,",
                "    output wire idle,            // at an instruction boundary (the correspondence point)",
                "    output wire busy,",
                "    output wire fault,",
@@ -68,7 +72,8 @@ class CoreGenerator:
                "    output wire env_call,",
                "    output wire [31:0] env_kind,",
                "    output wire [63:0] exit_code,",
-               "    output wire watch,           // a store wrote the watched byte (the host clears watch_q)",
+               "    output wire watch,           // a store wrote a watched byte (the host clears watch_q)",
+               f"    output wire {bit_range(self.mem.index_width)} watch_at,   // which byte (the last one written)",
                "    output wire [63:0] retired,",
                "    output wire [63:0] committed,",
                f"    output wire {bit_range(site_bits(m))} fault_site   // the first fault's site (rtlgen.faults)",
@@ -87,6 +92,7 @@ class CoreGenerator:
                 "    assign env_kind = env_kind_q;",
                 "    assign exit_code = exit_q;",
                 "    assign watch = watch_q;",
+                "    assign watch_at = watch_at_q;",
                 "    assign retired = retired_q;",
                 "    assign committed = retired_q;   // in order, one instruction at a time",
                 "",
@@ -101,6 +107,7 @@ class CoreGenerator:
                 "            env_kind_q <= 32'd0;",
                 "            exit_q <= 64'd0;",
                 "            watch_q <= 1'b0;",
+                f"            watch_at_q <= {literal(0, self.mem.index_width)};",
                 "            retired_q <= 64'd0;",
                 "        end else if (!fault_q) begin",
                 "            if (f_any) fault_site_q <= f_site;   // the first fault's site",
@@ -111,7 +118,7 @@ class CoreGenerator:
                 "        end",
                 "    end"]
         if not self.watched:                 # no store to the fetch memory: nothing compares the watch
-            self.dp.partial.update(("watch_valid", "watch_index"))
+            self.dp.partial.update(("watch_valid", "watch_lo", "watch_hi"))
         names = sorted(self.dp.partial, key=lambda n: (len(n), n))
         if names:
             out += ["", "    // bits no logic needs (e.g. high bits of wide sums); kept for lint",
@@ -135,7 +142,8 @@ class CoreGenerator:
                 "    reg env_q /*verilator public*/;      // an env_call(...) retired; the host clears it",
                 "    reg [31:0] env_kind_q;",
                 "    reg [63:0] exit_q;",
-                "    reg watch_q /*verilator public*/;    // a store wrote the watched byte; the host clears it",
+                "    reg watch_q /*verilator public*/;    // a store wrote a watched byte; the host clears it",
+                f"    reg {bit_range(self.mem.index_width)} watch_at_q;",
                 "    reg [63:0] retired_q;"]
         return out
 
@@ -210,16 +218,18 @@ class CoreGenerator:
             hit = None
             if w.mem == self.mem.name and not (isinstance(w.guard, ir.Const) and not w.guard.value):
                 self.watched += 1
-                hit = f"watch_valid && {dp.ext(w.index, self.mem.index_width)} == watch_index"
+                at = dp.ext(w.index, self.mem.index_width)
+                hit = f"watch_valid && {at} >= watch_lo && {at} <= watch_hi"
             if isinstance(w.guard, ir.Const):
                 if w.guard.value:
                     out.append(f"{ind}{assign}")
                     if hit:
-                        out.append(f"{ind}if ({hit}) watch_q <= 1'b1;   // store watch")
+                        out.append(f"{ind}if ({hit}) begin watch_q <= 1'b1; watch_at_q <= {at}; end   // store watch")
             else:
                 out.append(f"{ind}if ({dp.any(w.guard)}) {assign}")
                 if hit:
-                    out.append(f"{ind}if ({dp.any(w.guard)} && {hit}) watch_q <= 1'b1;   // store watch")
+                    out.append(f"{ind}if ({dp.any(w.guard)} && {hit}) begin watch_q <= 1'b1; watch_at_q <= {at}; end"
+                               "   // store watch")
         out += self.transition(s.next, ind)
         if checks:
             out.append("                end")

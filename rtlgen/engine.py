@@ -213,6 +213,30 @@ class RtlEngine:
             raise ValueError(f"watched byte {index} is outside the fetch memory (0..{size - 1})")
         self._lib.dcsim_watch(self._h, ctypes.c_int64(-1 if index is None else index))
 
+    def watch_range(self, lo: int | None, hi: int | None = None):
+        """Processors: stop at the boundary after a store that writes any byte lo..hi of the
+        fetch memory (an accelerator's registers); `watch_at` says which. None: no watch."""
+        self._need_core("watch_range")
+        size = self._fetch_memory_size()
+        if lo is not None and not 0 <= lo <= hi < size:
+            raise ValueError(f"watched bytes {lo}..{hi} are not a range inside the fetch memory (0..{size - 1})")
+        self._lib.dcsim_watch_range(self._h, ctypes.c_int64(-1 if lo is None else lo), ctypes.c_int64(-1 if lo is None else hi))
+
+    @property
+    def watch_at(self) -> int | None:
+        """The watched byte (index into the fetch memory) written by the store the core stopped at."""
+        return int(self._lib.dcsim_watch_at(self._h)) if self.watch_hit else None
+
+    def read_bytes(self, name: str, offset: int, n: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Bytes offset..offset+n-1 of flat array `name` (one memcpy, no full extract)."""
+        buf = np.empty(n, np.uint8) if out is None else out
+        if buf.nbytes != n or not buf.flags.c_contiguous:
+            raise ValueError(f"read_bytes needs a contiguous buffer of {n} bytes")
+        status = self._lib.dcsim_read_bytes(self._h, self._element(name), offset, n, buf.ctypes.data)
+        if status:
+            raise ValueError(f"cannot read bytes {offset}..{offset + n - 1} of '{name}'")
+        return buf
+
     def _fetch_memory_size(self) -> int:
         name = self.manifest["fetch"]["memory"]
         return next(e["elements"] for e in self.manifest["state"] if e["name"] == name)
@@ -346,6 +370,14 @@ class RtlEngine:
             raise self.fault()
         return self.cycles - start
 
+    def run_busy(self, cycles: int) -> int:
+        """Run at most `cycles` cycles, stopping as soon as every pushed command has retired;
+        returns the cycles run (a system's accelerator keeping pace with its host)."""
+        start = self.cycles
+        if self._lib.dcsim_run_until_quiescent(self._h, ctypes.c_uint64(cycles)) == 2:
+            raise self.fault()
+        return self.cycles - start
+
     @property
     def cycles(self) -> int:
         return self._lib.dcsim_cycles(self._h)
@@ -421,6 +453,17 @@ class RtlEngine:
         if status:
             raise ValueError(f"cannot write pages {index[:4]}... of '{name}' ({'not flat' if status == 1 else 'out of range'})")
 
+    def diff_pages(self, name: str, offset: int, data: np.ndarray, page: int) -> np.ndarray:
+        """Numbers of the `page`-byte pages of bytes offset..offset+len(data)-1 of flat array
+        `name` that differ from `data` (memcmp in C: what a system syncs, without reading it all)."""
+        data = np.ascontiguousarray(data).view(np.uint8).reshape(-1)
+        out = np.empty(-(-data.size // page), np.int64)
+        count = self._lib.dcsim_diff_pages(self._h, self._element(name), offset, data.size, data.ctypes.data, page,
+                                           out.ctypes.data)
+        if count < 0:
+            raise ValueError(f"cannot compare bytes {offset}..{offset + data.size - 1} of '{name}'")
+        return out[:count]
+
     def equal(self, name: str, array: np.ndarray) -> bool:
         """Whether flat array `name` holds exactly `array` (compared in C, without extracting it)."""
         entry = self.manifest["state"][self._element(name)]
@@ -459,6 +502,9 @@ def _load(path: Path) -> ctypes.CDLL:
                   "dcsim_extract": ([vp, vp], None),
                   "dcsim_write_pages": ([vp, i64, i64, vp, i64, vp], ctypes.c_int),
                   "dcsim_equal": ([vp, i64, vp], ctypes.c_int)}
+    if hasattr(lib, "dcsim_read_bytes"):
+        signatures["dcsim_read_bytes"] = ([vp, i64, i64, i64, vp], ctypes.c_int)
+        signatures["dcsim_diff_pages"] = ([vp, i64, i64, i64, vp, i64, vp], i64)
     if hasattr(lib, "dcsim_run_fed"):               # queue machines
         signatures["dcsim_run_fed"] = ([vp, u64, vp, i64, ctypes.POINTER(i64), i64, i64, u64], ctypes.c_int)
         signatures["dcsim_fault_seq"] = ([vp], u64)
@@ -466,6 +512,8 @@ def _load(path: Path) -> ctypes.CDLL:
         signatures.update({"dcsim_halted": ([vp], ctypes.c_int), "dcsim_exit_code": ([vp], i64),
                            "dcsim_env_kind": ([vp], i64), "dcsim_resume": ([vp], None),
                            "dcsim_watch": ([vp, i64], None), "dcsim_watch_hit": ([vp], ctypes.c_int)})
+        if hasattr(lib, "dcsim_watch_range"):
+            signatures.update({"dcsim_watch_range": ([vp, i64, i64], None), "dcsim_watch_at": ([vp], i64)})
     if hasattr(lib, "dcsim_trace_open"):            # traced builds
         signatures.update({"dcsim_trace_open": ([vp, ctypes.c_char_p, u64, u64], ctypes.c_int),
                            "dcsim_trace_close": ([vp], None)})

@@ -78,9 +78,10 @@ def _core_manifest(machine: ir.Machine, m: fsmd.Fsmd, top: str, state: list) -> 
                    "env_call": {"signal": "env_call", "flag": "env_q", "kind": "env_kind",
                                 "condition": "the env_call instruction has retired (pc is past it); "
                                              "the host services it, then clears the flag to resume"},
-                   "watch": {"signal": "watch", "flag": "watch_q", "valid": "watch_valid", "index": "watch_index",
+                   "watch": {"signal": "watch", "flag": "watch_q", "valid": "watch_valid", "lo": "watch_lo", "hi": "watch_hi",
+                             "at": "watch_at",
                              "index_width": m.memory(f.memory).index_width,
-                             "condition": "a store instruction that wrote byte watch_index of the fetch memory "
+                             "condition": "a store instruction that wrote a byte watch_lo..watch_hi of the fetch memory "
                                           "has retired while watch_valid was high (HTIF tohost); the host "
                                           "services it, then clears the flag to resume"}},
         "counters": {"retired": {"signal": "retired", "width": 64}},

@@ -233,6 +233,25 @@ def _page_functions(manifest: dict, top: str) -> list[str]:
             "    }",
             "    return 0;",
             "}",
+            "int dcsim_read_bytes(void* h, int64_t element, int64_t offset, int64_t n, void* out) {",
+            "    int64_t nbytes; const char* base = (const char*)flat_storage(h, element, &nbytes);",
+            "    if (!base) return 1;",
+            "    if (offset < 0 || n < 0 || offset + n > nbytes) return 2;",
+            "    std::memcpy(out, base + offset, (size_t)n);",
+            "    return 0;",
+            "}",
+            "int64_t dcsim_diff_pages(void* h, int64_t element, int64_t offset, int64_t n, const void* data,",
+            "                         int64_t page, int64_t* out) {   // pages of [offset, offset+n) != data",
+            "    int64_t nbytes; const char* base = (const char*)flat_storage(h, element, &nbytes);",
+            "    if (!base || page <= 0) return -1;",
+            "    if (offset < 0 || n < 0 || offset + n > nbytes) return -2;",
+            "    int64_t count = 0;",
+            "    for (int64_t p = 0; p * page < n; ++p) {",
+            "        int64_t len = n - p * page < page ? n - p * page : page;",
+            "        if (std::memcmp(base + offset + p * page, (const char*)data + p * page, (size_t)len)) out[count++] = p;",
+            "    }",
+            "    return count;",
+            "}",
             "int dcsim_equal(void* h, int64_t element, const void* data) {",
             "    int64_t nbytes; const void* base = flat_storage(h, element, &nbytes);",
             "    return base && std::memcmp(base, data, (size_t)nbytes) == 0;",
@@ -283,6 +302,8 @@ def generate_core_shim(manifest: dict, traced: bool | str = False) -> str:
         int      dcsim_halted(void*);     int64_t dcsim_exit_code(void*)
         void     dcsim_watch(void*, int64_t index)   watch byte `index` of the fetch memory (-1: none;
                                           reset clears it)
+        void     dcsim_watch_range(void*, int64_t lo, int64_t hi)   watch bytes lo..hi (lo < 0: none)
+        int64_t  dcsim_watch_at(void*)    the watched byte the stopping store wrote
         int      dcsim_watch_hit(void*)   a store wrote the watched byte (pending until resume)
         void     dcsim_resume(void*)      clear a pending env_call or store watch (after the host serviced it)
     """
@@ -311,7 +332,7 @@ def generate_core_shim(manifest: dict, traced: bool | str = False) -> str:
            *_OPEN_API,
            "void dcsim_reset(void* h) {",
            "    Sim* s = (Sim*)h; Vtop* t = s->top;",
-           "    t->rst = 1; t->enable = 0; t->watch_valid = 0; t->watch_index = 0;",
+           "    t->rst = 1; t->enable = 0; t->watch_valid = 0; t->watch_lo = 0; t->watch_hi = 0;",
            "    for (int i = 0; i < 2; ++i) { t->clk = 0; t->eval(); t->clk = 1; t->eval(); }",
            "    t->rst = 0; t->clk = 0; t->eval();",
            "    s->cycles = 0;",
@@ -369,12 +390,15 @@ def generate_core_shim(manifest: dict, traced: bool | str = False) -> str:
            "int dcsim_halted(void* h) { return ((Sim*)h)->top->halted; }",
            "int64_t dcsim_exit_code(void* h) { return (int64_t)((Sim*)h)->top->exit_code; }",
            "int64_t dcsim_env_kind(void* h) { Vtop* t = ((Sim*)h)->top; return t->env_call ? (int64_t)t->env_kind : -1; }",
-           "void dcsim_watch(void* h, int64_t index) {",
+           "void dcsim_watch_range(void* h, int64_t lo, int64_t hi) {",
            "    Vtop* t = ((Sim*)h)->top;",
-           "    t->watch_valid = index >= 0;",
-           "    t->watch_index = index >= 0 ? index : 0;",
+           "    t->watch_valid = lo >= 0 && hi >= lo;",
+           "    t->watch_lo = t->watch_valid ? lo : 0;",
+           "    t->watch_hi = t->watch_valid ? hi : 0;",
            "    t->eval();",
            "}",
+           "void dcsim_watch(void* h, int64_t index) { dcsim_watch_range(h, index, index); }",
+           "int64_t dcsim_watch_at(void* h) { return (int64_t)((Sim*)h)->top->watch_at; }",
            "int dcsim_watch_hit(void* h) { return ((Sim*)h)->top->watch; }",
            "void dcsim_resume(void* h) { core(h)->env_q = 0; core(h)->watch_q = 0; ((Sim*)h)->top->eval(); }",
            ""]

@@ -1,10 +1,13 @@
-"""Bring your own RTL: PicoRV32 (PyPI pythondata-cpu-picorv32, read from the installed
-package) sampled against hw/rv32i.yaml through hw/rtl/picorv32.yaml.
+"""Bring your own RTL: two third-party cores of different shapes, read from their installed
+PyPI packages and sampled against hw/rv32i.yaml through their correspondence files:
+PicoRV32 (pythondata-cpu-picorv32, hw/rtl/picorv32.yaml: one file, one valid/ready port,
+register file in a Verilog array) and SERV (pythondata-cpu-serv, hw/rtl/serv.yaml: sixteen
+files, two Wishbone ports, bit-serial register file in a RAM of 2-bit words).
 
-One Verilator build of PicoRV32 is shared by the module (the `pico` fixture and the
-command-line runs load the same cached library); the mutated-Verilog test builds a second
-(~20 s: PicoRV32 is small). The malformed corpus (tests/malformed_rtl/) only Verilates
-(0.1 s, cached) to check names and widths."""
+One Verilator build of each design is shared by the module (the `byo` fixture and the
+command-line runs load the same cached library); the mutated-Verilog tests build one more
+each (~20 s: both cores are small). The malformed corpus (tests/malformed_rtl/) only
+Verilates (0.1 s, cached) to check names and widths."""
 from __future__ import annotations
 
 import json
@@ -30,6 +33,9 @@ from spec.errors import MachineFault, SpecError
 ROOT = Path(__file__).resolve().parent.parent
 RV32I = ROOT / "hw" / "rv32i.yaml"
 PICO = ROOT / "hw" / "rtl" / "picorv32.yaml"
+SERV = ROOT / "hw" / "rtl" / "serv.yaml"
+DESIGNS = {"picorv32": PICO, "serv": SERV}
+CPI = {"picorv32": (2, 8), "serv": (30, 50)}          # multi-cycle; bit-serial (32+ cycles an instruction)
 MALFORMED = sorted((ROOT / "tests" / "malformed_rtl").glob("*.yaml"))
 
 pytestmark = [pytest.mark.verilator]
@@ -45,6 +51,12 @@ def pico(rv):
     return ByoEngine(rv, PICO)
 
 
+@pytest.fixture(scope="module", params=sorted(DESIGNS))
+def byo(rv, request):
+    """Each bundled design's engine (the tests using it run once per design)."""
+    return ByoEngine(rv, DESIGNS[request.param])
+
+
 def run_cli(capsys, *argv) -> tuple[int, dict]:
     status = main([*map(str, argv), "--json"])
     return status, json.loads(capsys.readouterr().out)
@@ -52,18 +64,18 @@ def run_cli(capsys, *argv) -> tuple[int, dict]:
 
 # ------------------------------------------------------------------ whole programs
 @pytest.mark.parametrize("workload", ["prog:sort,64,2", "prog:crc,256,2"])
-def test_bundled_programs_exit_as_expected_with_the_models_state(rv, pico, workload):
+def test_bundled_programs_exit_as_expected_with_the_models_state(rv, byo, workload):
     program = build_program(rv, workload)
     start = program_state(rv, program)
-    pico.reset()
-    pico.inject(start, retired=0)
-    core = CoreRun(rv, pico, {k: v.copy() for k, v in start.items()}, (program.tohost, program.fromhost))
+    byo.reset()
+    byo.inject(start, retired=0)
+    core = CoreRun(rv, byo, {k: v.copy() for k, v in start.items()}, (program.tohost, program.fromhost))
     assert core.run_to(10 ** 7) is False                 # ended by the program's exit call
     reference = make_simulator(rv, "c")
     host = program.prepare(reference)
     reference.run()
     assert (core.exit_code, core.host.stdout) == (program.expected_exit, program.expected_stdout)
-    assert pico.retired == reference.retired and core.env_calls > 0
+    assert byo.retired == reference.retired and core.env_calls > 0
     assert states_equal(reference.state, core.state()), [d.describe() for d in diff_states(reference.state, core.state())]
     assert host.stdout == core.host.stdout
 
@@ -84,22 +96,25 @@ loop:
 """
 
 
-def test_cli_runs_an_assembly_program_on_picorv32(capsys, tmp_path):
+@pytest.mark.parametrize("design", sorted(DESIGNS))
+def test_cli_runs_an_assembly_program_on_each_design(capsys, tmp_path, design):
     (tmp_path / "fib.s").write_text(FIB)
-    status, out = run_cli(capsys, "rtl", RV32I, "--rtl", "picorv32", "--program", tmp_path / "fib.s")
+    status, out = run_cli(capsys, "rtl", RV32I, "--rtl", design, "--program", tmp_path / "fib.s")
     assert status == 0, out
-    assert out["state_match"] and out["stdout_match"] and out["rtl"] == "picorv32"
+    assert out["state_match"] and out["stdout_match"] and out["rtl"] == design
     assert out["exit_code"] == out["reference_exit_code"] == 6765 % 256
-    assert out["instructions"] == out["reference_instructions"] and 2 < out["cpi"] < 8
+    lo, hi = CPI[design]
+    assert out["instructions"] == out["reference_instructions"] and lo < out["cpi"] < hi
 
 
 @pytest.mark.riscv_gcc
+@pytest.mark.parametrize("design", sorted(DESIGNS))
 @pytest.mark.parametrize("name", ["fib", "tohost"])      # tohost: the HTIF store watch on the bus model
-def test_c_programs_run_to_the_models_exit_code(capsys, tmp_path, name):
+def test_c_programs_run_to_the_models_exit_code(capsys, tmp_path, name, design):
     from riscv_tools import SRC, kit_flags, run_riscv_gcc
     elf = tmp_path / f"{name}.elf"
     run_riscv_gcc([*kit_flags(), SRC / "runtime.c", SRC / f"{name}.c", "-lgcc", "-o", elf], tmp_path)
-    status, out = run_cli(capsys, "rtl", RV32I, "--rtl", PICO, "--program", elf)
+    status, out = run_cli(capsys, "rtl", RV32I, "--rtl", DESIGNS[design], "--program", elf)
     assert status == 0, out
     assert out["state_match"] and out["stdout_match"] and out["halted"]
     assert out["exit_code"] == out["reference_exit_code"] is not None
@@ -163,7 +178,7 @@ def advance(run, n):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(aligned_line(), min_size=4, max_size=30), seed=st.integers(0, 2**32 - 1),
        split=st.integers(0, 30))
-def test_random_programs_hold_the_models_state_at_any_retirement(rv, pico, lines, seed, split):
+def test_random_programs_hold_the_models_state_at_any_retirement(rv, byo, lines, seed, split):
     """Inject a random state, run `split` instructions, extract, run on, extract: at both
     retirements the design's x, pc and ram are the reference's (or both fault)."""
     words = Assembler(rv).assemble("\n".join(lines)).words
@@ -171,35 +186,36 @@ def test_random_programs_hold_the_models_state_at_any_retirement(rv, pico, lines
     reference = make_simulator(rv, "py")
     for k, v in state.items():
         reference.state[k][...] = v
-    pico.reset()
-    pico.inject(state, retired=0)
-    assert states_equal(pico.extract(), state)                         # injection round trip
+    byo.reset()
+    byo.inject(state, retired=0)
+    assert states_equal(byo.extract(), state)                          # injection round trip
     for n in (split, len(words) + 8):                                  # runs past the program: a zero word faults
-        target = pico.retired + n
+        target = byo.retired + n
         expected = advance(reference.run, n)
-        got = advance(lambda _: pico.run_until_event(target), n)
+        got = advance(lambda _: byo.run_until_event(target), n)
         assert got == expected
         if expected == "fault":                 # the state after a fault is not compared (docs/rtl.md)
             return
-        assert pico.retired == reference.retired
-        assert states_equal(reference.state, pico.extract()), [d.describe() for d in
-                                                             diff_states(reference.state, pico.extract())]
+        assert byo.retired == reference.retired
+        assert states_equal(reference.state, byo.extract()), [d.describe() for d in
+                                                            diff_states(reference.state, byo.extract())]
 
 
-def test_an_excluded_misaligned_load_is_a_fault_naming_the_instruction(rv, pico):
+def test_an_excluded_misaligned_load_is_a_fault_naming_the_instruction(rv, byo):
     words = Assembler(rv).assemble("lui x5, 0x80010\naddi x6, x0, 1\nlw x7, 2(x5)").words
-    pico.reset()
-    pico.inject(random_state(rv, 1, words), retired=0)
-    with pytest.raises(MachineFault, match=r"picorv32 trapped at instruction 2, pc 0x80000008 \(lw x7, 2\(x5\)\); "
-                                           r"declared exclusions: misaligned loads and stores"):
-        pico.run_until_event(10)
+    byo.reset()
+    byo.inject(random_state(rv, 1, words), retired=0)
+    with pytest.raises(MachineFault, match=rf"{byo.corr.design} trapped at instruction 2, pc 0x80000008 "
+                                           r"\(lw x7, 2\(x5\)\); declared exclusions: misaligned loads and stores"):
+        byo.run_until_event(10)
 
 
 # ------------------------------------------------------------------ sampling
-def test_sampling_every_unit_is_exact_and_a_stratified_plan_finds_no_divergence(capsys):
+@pytest.mark.parametrize("design", sorted(DESIGNS))
+def test_sampling_every_unit_is_exact_and_a_stratified_plan_finds_no_divergence(capsys, design):
     """Every unit measured after the 2-instruction warm-up has the full run's cycles (so
     sampling all units gives the truth exactly), and a stratified plan checks every sample."""
-    common = ["sample", RV32I, "--workload", "prog:sort,64,3", "--rtl", "picorv32", "--unit", "500",
+    common = ["sample", RV32I, "--workload", "prog:sort,64,3", "--rtl", design, "--unit", "500",
               "--executor", "inline", "--truth"]
     status, every = run_cli(capsys, *common, "--plan", "systematic", "--interval", "1")
     assert status == 0, every
@@ -212,23 +228,25 @@ def test_sampling_every_unit_is_exact_and_a_stratified_plan_finds_no_divergence(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("design", sorted(DESIGNS))
 @pytest.mark.parametrize("workload", ["prog:sort", "prog:crc"])
-def test_sampled_million_instruction_programs_are_within_one_percent(capsys, workload):
+def test_sampled_million_instruction_programs_are_within_one_percent(capsys, workload, design):
     """The issue's bar on the bundled 10^6-instruction programs, with the default plan."""
-    status, r = run_cli(capsys, "sample", RV32I, "--workload", workload, "--rtl", "picorv32", "--truth",
+    status, r = run_cli(capsys, "sample", RV32I, "--workload", workload, "--rtl", design, "--truth",
                         "--no-truth-cache", "--executor", "inline")
     assert status == 0 and r["divergences"] == 0 and r["instructions"] > 10 ** 6
     assert abs(r["error"]) <= 0.01 and r["within_interval"]
-    assert 3 < r["sampled_cpi"] < 5
+    lo, hi = {"picorv32": (3, 5), "serv": (40, 80)}[design]
+    assert lo < r["sampled_cpi"] < hi
 
 
-def test_run_until_quiescent_reaches_the_files_condition(rv, pico):
+def test_run_until_quiescent_reaches_the_files_condition(rv, byo):
     words = Assembler(rv).assemble(FIB).words
-    pico.reset()
-    pico.inject(random_state(rv, 2, words), retired=0)
-    pico.run_until_event(5)
-    cycles = pico.run_until_quiescent()
-    assert 0 <= cycles < 100 and pico.retired >= 5
+    byo.reset()
+    byo.inject(random_state(rv, 2, words), retired=0)
+    byo.run_until_event(5)
+    cycles = byo.run_until_quiescent()
+    assert 0 <= cycles < 100 and byo.retired >= 5
 
 
 # ------------------------------------------------------------------ a real bug, caught
@@ -247,7 +265,7 @@ PROGRAM = """\
 
 
 def test_a_one_line_verilog_bug_is_caught_at_the_first_wrong_instruction(rv, capsys, tmp_path):
-    source = read_correspondence(PICO, rv).verilog.read_text()
+    source = read_correspondence(PICO, rv).verilog_text()
     assert source.count(GOOD_IMM) == 1
     (tmp_path / "picorv32.v").write_text(source.replace(GOOD_IMM, BAD_IMM))
     text = PICO.read_text()
@@ -267,11 +285,54 @@ def test_a_one_line_verilog_bug_is_caught_at_the_first_wrong_instruction(rv, cap
     assert status == 1 and not whole["state_match"]
 
 
+GOOD_CMP = "assign o_cmp = i_cmp_eq ? result_eq : result_lt;"
+BAD_CMP = "assign o_cmp = i_cmp_eq ? result_lt : result_eq;"     # SERV's ALU: compare results swapped
+
+SLT = """\
+    addi x10, x0, 5
+    addi x11, x0, 7
+    add x12, x10, x11
+    slt x13, x10, x11
+    addi x10, x13, 0
+    addi x17, x0, 93
+    ecall
+"""
+
+
+def test_a_one_line_bug_in_one_of_serv_s_files_is_caught_at_the_first_wrong_instruction(rv, capsys, tmp_path):
+    """SERV is sixteen files: copy them next to a mutant correspondence file (files: relative
+    to it), patch one line of the ALU and lockstep a program with one comparison."""
+    corr = read_correspondence(SERV, rv)
+    root = corr.sources[0].parents[2]                 # the package folder: files are verilog/rtl/*.v
+    for src in corr.sources:
+        dst = tmp_path / src.relative_to(root)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        text = src.read_text()
+        if src.name == "serv_alu.v":
+            assert text.count(GOOD_CMP) == 1
+            text = text.replace(GOOD_CMP, BAD_CMP)
+        dst.write_text(text)
+    text = SERV.read_text()
+    mutant = re.sub(r"(?m)^  package: pythondata_cpu_serv\n", "", text)
+    assert mutant != text
+    (tmp_path / "mutant.yaml").write_text(mutant)
+    (tmp_path / "p.s").write_text(SLT)
+    status, good = run_cli(capsys, "rtl", RV32I, "--rtl", "serv", "--program", tmp_path / "p.s", "--lockstep")
+    assert status == 0 and good["divergence"] is None and good["instructions"] == 7
+    status, out = run_cli(capsys, "rtl", RV32I, "--rtl", tmp_path / "mutant.yaml", "--program", tmp_path / "p.s",
+                          "--lockstep")
+    assert status == 1
+    d = out["divergence"]
+    assert (d["instruction"], d["pc"], d["assembly"]) == (3, 0x8000000C, "slt x13, x10, x11")
+    assert d["differences"] == ["x[13] expected 1 got 0"]            # 5 == 7 answered for 5 < 7
+
+
 # ------------------------------------------------------------------ cocotb
-@pytest.mark.slow                       # a third build of PicoRV32 (cocotb's Verilator flow), ~1 minute
-def test_the_same_file_drives_a_cocotb_testbench(rv, tmp_path):
+@pytest.mark.slow                       # a third build of the design (cocotb's Verilator flow), ~1 minute
+@pytest.mark.parametrize("design", sorted(DESIGNS))
+def test_the_same_file_drives_a_cocotb_testbench(rv, tmp_path, design):
     from rtlgen.byo.cocotb_byo import case, make_plan, run_byo_testbench
-    corr = read_correspondence(PICO, rv)
+    corr = read_correspondence(DESIGNS[design], rv)
     lines = [line for line in FIB.splitlines() if "ecall" not in line]
     words = Assembler(rv).assemble("\n".join(lines)).words
     start = random_state(rv, 3, words)
@@ -311,21 +372,22 @@ def test_a_malformed_correspondence_file_fails_at_its_line(rv, path):
     assert message in err.value.message
 
 
-@pytest.fixture(scope="module")
-def symbols(rv):
+@pytest.fixture(scope="module", params=sorted(DESIGNS))
+def symbols(rv, request):
     from rtlgen.byo.build import verilate
-    corr = read_correspondence(PICO, rv)
-    verilog = corr.verilog.read_text()
-    return verilog, verilate(corr, verilog)[1]
+    corr = read_correspondence(DESIGNS[request.param], rv)
+    verilog = corr.verilog_text()
+    return DESIGNS[request.param], verilog, verilate(corr, verilog)[1]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_a_mutated_file_loads_or_fails_with_a_located_error(rv, symbols, data):
-    """Delete, duplicate or overwrite part of a line of the bundled file: the loader and the
+    """Delete, duplicate or overwrite part of a line of a bundled file: the loader and the
     checks either accept the result or raise a SpecError inside the file, nothing else."""
     from rtlgen.byo.check import check, check_parameters
-    lines = PICO.read_text().splitlines()
+    path, verilog, table = symbols
+    lines = path.read_text().splitlines()
     i = data.draw(st.integers(0, len(lines) - 1))
     how = data.draw(st.sampled_from(["delete", "duplicate", "overwrite"]))
     if how == "delete":
@@ -336,7 +398,6 @@ def test_a_mutated_file_loads_or_fails_with_a_located_error(rv, symbols, data):
         at = data.draw(st.integers(0, len(lines[i])))
         junk = data.draw(st.text(alphabet=st.sampled_from("abx0197:[]{},._- #'\"\t"), max_size=8))
         lines[i] = lines[i][:at] + junk + lines[i][at + len(junk):]
-    verilog, table = symbols
     try:
         corr = parse_correspondence("\n".join(lines) + "\n", "m.yaml", rv)
         check_parameters(corr, verilog)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from fastforward import Program, Simulator
-from fastforward.cbuild import CompileError, build_library
+from spec.cbuild import CompileError, build_library
 from fastforward.csim import CSimulator
 from spec import Assembler, DcsimError, MachineFault, load_machine, load_machine_text
 from spec.encoding import encode

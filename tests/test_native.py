@@ -254,7 +254,6 @@ instructions:
 """
 
 
-@settings(max_examples=15, deadline=None)
 @st.composite
 def acc16_word(draw):
     if draw(st.integers(0, 29)) == 0:
@@ -264,6 +263,7 @@ def acc16_word(draw):
     return op << 12 | k << 10 | (imm & 0x3FF)
 
 
+@settings(max_examples=15, deadline=None)     # each example compiles a translation: no per-example deadline
 @given(words=st.lists(acc16_word(), min_size=4, max_size=60),
        seed=st.integers(0, 2**32 - 1), stops=st.lists(st.integers(0, 90), min_size=1, max_size=4))
 def test_another_fetch_machine_matches(words, seed, stops):

@@ -188,7 +188,7 @@ def test_kind_histograms_without_a_c_compiler_match(monkeypatch, npu):
 
     def no_compiler():
         raise DcsimError("no C compiler found")
-    monkeypatch.setattr("fastforward.cbuild.find_compiler", no_compiler)
+    monkeypatch.setattr("spec.cbuild.find_compiler", no_compiler)
     assert np.array_equal(kind_histograms(npu, commands, 50), compiled)
 
 

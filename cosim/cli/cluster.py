@@ -38,7 +38,10 @@ examples:
   dcsim cluster hw/clusters/jobs/dp_16k_fat_tree.yaml --network flow   16,384 nodes
   dcsim cluster hw/clusters/jobs/colocated_leaf_spine.yaml --network constant
                                          two jobs sharing a loaded spine (compare with mess)
-  dcsim cluster hw/clusters/jobs/tp_hier_4x8.yaml --plot tp.png        timeline + breakdown"""
+  dcsim cluster hw/clusters/jobs/tp_hier_4x8.yaml --plot tp.png        timeline + breakdown
+  dcsim cluster JOB.yaml --compute auto:2% --baseline      kernels priced by the abstraction
+                                         selector (curve, sampled RTL or whole-kernel RTL per kernel
+                                         class) to a ±2% step-time budget at 99.7% (docs/network.md)"""
 
 
 def add_parser(sub):
@@ -54,6 +57,22 @@ def add_parser(sub):
     p.add_argument("--plot", metavar="FILE.png", help="write a figure: per-node timeline and "
                    "the step-time breakdown, with its CI when kernels have one (matplotlib)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    g = p.add_argument_group("abstraction selector (--compute auto)")
+    g.add_argument("--compute", metavar="auto[:BUDGET]",
+                   help="price the job's kernels with the abstraction selector instead of the file's "
+                        "compute model: BUDGET is the step time's relative half-width at 99.7%% "
+                        "(default 2%%, e.g. auto:5%% or auto:0.05); kernel classes whose spot checks "
+                        "miss are moved to RTL, then kernels are refined until the budget is met or "
+                        "reported unmet")
+    g.add_argument("--npu", default="npu", metavar="SPEC", help="NPU machine whose RTL measures kernels "
+                   "(default: npu)")
+    g.add_argument("--curve", metavar="curves.json", help="GEMM curve (dcsim fit -o); default: "
+                   "fitted now from hw/curves/npu_sweep.yaml (RTL measurements cached after the first run)")
+    g.add_argument("--rtl-budget", type=float, default=1e8, metavar="CYCLES", help="cost budget: RTL "
+                   "cycles the selector may simulate (default 1e8, about two minutes of RTL on the bundled "
+                   "NPU); a budget it cannot meet within it is reported as not met")
+    g.add_argument("--baseline", action="store_true", help="also measure what sampling every kernel "
+                   "in RTL costs, and report the selector's cost against it")
     return p
 
 
@@ -64,13 +83,26 @@ def command(args) -> int:
         if path:
             writable_output(path)
     said: list[str] = []     # repaired traces, cleaned curves, an unconverged Mess run
+    decisions = None
     with _network_warnings(said):
-        config = load_cluster(args.config)
+        compute = None
+        if args.compute:
+            from ..selector import parse_auto
+            from ..selector_cli import select_for_job
+            try:
+                budget = parse_auto(args.compute)
+            except ValueError as exc:
+                from spec.errors import DcsimError
+                raise DcsimError(f"--compute: {exc}") from None
+            compute, decisions = select_for_job(args, budget)
+        config = load_cluster(args.config, compute=compute)
         network = with_model(config.network, args.network) if args.network else config.network
         result = with_ci(config.job, network.topology, network.model,
                          args.engine or config.engine)
     out = summary(result, round(time.perf_counter() - start, 3))
     out["warnings"] = said
+    if decisions is not None:
+        out["selector"] = decisions
     if args.trace:
         out["trace"] = args.trace
         try:
@@ -87,6 +119,9 @@ def command(args) -> int:
         emit_json(out)
     else:
         _show(out, network)
+        if decisions is not None:
+            from ..selector_cli import show_decisions
+            show_decisions(decisions, stdout)
     return 0
 
 

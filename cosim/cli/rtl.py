@@ -19,10 +19,14 @@ examples:
   dcsim rtl hw/rv32i.yaml --program fib.elf --json      (a processor: ELF, flat binary or .s)
   dcsim rtl hw/rv32i.yaml --rtl picorv32 --program fib.elf --json   (your own Verilog: docs/rtl.md)
   dcsim rtl tests/catalogue/vadd.yaml --workload my_workload.yaml   (a workload file: docs/workloads.md)
+  dcsim rtl hw/soc.yaml --program gemm.elf --json    (a system: host core + NPU RTL, docs/software.md)
 prints cycles, instructions (commands), seconds (RTL run), cycles_per_second,
 state_match (the RTL's final state equals the functional model's; else the first difference)
 and verified (the RTL's final state holds the workload's expected output; with
 'expect: functional-model', state_match); exit 1 unless both hold
+a system file: cycles split into host_busy/npu_busy/overlapped/npu_only (host stalled at
+WAIT), host instructions, NPU commands by kind, races, exit code, stdout and state_match
+over the core's and the NPU's state; exit 1 unless all agree with the functional model
 """
 
 
@@ -60,10 +64,20 @@ def add_parser(sub):
     p.add_argument("--trace", metavar="FILE.fst", help="write an FST waveform of --trace-window (a separate, "
                    "traced Verilator build; VCD when Verilator's FST writer cannot be built: no lz4.h)")
     p.add_argument("--trace-window", type=_window, metavar="A:B", help="cycles A..B to trace (default 0:10000)")
+    p.add_argument("--sync", choices=("every", "burst"), default="every",
+                   help="systems: copy the host's memory changes to the accelerator at every doorbell (default) or "
+                        "only at the first doorbell after a WAIT (faster; exact if a program writes a burst's "
+                        "inputs before its first doorbell)")
     return p
 
 
 def command(args) -> int:
+    from spec.system import is_system_file
+
+    from ..paths import machine_path
+    if is_system_file(machine_path(args.spec)):
+        from .rtl_system import system_command
+        return system_command(args, machine_path(args.spec))
     if args.trace:                 # before the Verilator build and the run, not after them
         writable_output(args.trace)
     return rtl_command(load_machine_arg(args), args)

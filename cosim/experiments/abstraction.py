@@ -24,6 +24,10 @@ by `dcsim measure gemm`; form chosen by cross-validation, `cosim.fit.select`). I
 reference is not the NPU's RTL but the same CPU timed directly on each kernel's GEMMs
 during the run (two passes of 9 repeats of ≥1 ms each, one BLAS thread), so the curve's error on real
 hardware is measured the way the RTL curve's is.
+
+Selector arm (`cosim.selector`, issue 21): the same two jobs, and the probe kernels run back
+to back, priced by the abstraction selector at a ±2% step-time budget (99.7%), its accuracy
+against full RTL and its RTL cost against sampling every kernel (`cosim.selector_study`).
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ from ..paths import hw_dir
 from .report import Report, pct
 
 FLAG = 0.10                     # a kernel class is "off" when the curve misses truth by more
+SELECTOR_BUDGET, SELECTOR_REPEATS = 0.02, {False: 5, True: 2}   # step-time budget (99.7%); repeats
 NETWORK = """
 network:
   topology: {kind: switch, nodes: 8, link: {bandwidth: 50 GB/s, latency: 500 ns}, switch_latency: 300 ns}
@@ -87,7 +92,14 @@ def run(out: Path, quick: bool, machine, log) -> Report:
     for name, build in (("data-parallel training", _dp), ("pipeline inference", _pipeline)):
         log(f"{name}: five compute sources on the Mess network")
         jobs[name] = {src: _step(build, quick, m, network) for src, m in models.items()}
-    return _report(quick, curve, rows, jobs, cpu_curve, models[CPU_DIRECT].info)
+    from ..selector_study import study
+    selected = study(machine, curve, clock, {k: v for k, v in plan.items() if k != "truth_max_commands"},
+                     {"data-parallel training": lambda m: _dp(quick, m),
+                      "pipeline inference": lambda m: _pipeline(quick, m)}, network,
+                     {n: v["full RTL"]["step_s"] for n, v in jobs.items()}, truth,
+                     [k for _, k in kernels[:len(PROBES[quick])]], budget=SELECTOR_BUDGET,
+                     repeats=SELECTOR_REPEATS[quick], draws=24 if quick else 48, log=log)
+    return _report(quick, curve, rows, jobs, cpu_curve, models[CPU_DIRECT].info, selected)
 
 
 CPU_CURVE, CPU_DIRECT = "measured CPU curve", "measured CPU direct"
@@ -237,7 +249,7 @@ WHY = {
 }
 
 
-def _report(quick, curve, rows, jobs, cpu_curve=None, cpu_info=None) -> Report:
+def _report(quick, curve, rows, jobs, cpu_curve=None, cpu_info=None, selected=None) -> Report:
     cmd = "dcsim experiment abstraction --out DIR" + (" --quick" if quick else "")
     r = Report("Abstraction: curve-fitted compute vs sampled-RTL compute (Mess network)", cmd)
     flagged = [x for x in rows if x["flagged"]]
@@ -261,6 +273,15 @@ def _report(quick, curve, rows, jobs, cpu_curve=None, cpu_info=None) -> Report:
                                                 f"({cpu_curve.form} form)",
         })
     r.results = {"curve": curve.to_json(), "kernels": rows, "jobs": jobs, "flag_threshold": FLAG}
+    if selected is not None:
+        from ..selector_study import moved_classes
+        for name, s in selected.items():
+            m = s["summary"]
+            r.headline[f"selector ±{100 * SELECTOR_BUDGET:g}%, {name}: |error|, RTL cycles / wall vs all sampled"] = (
+                f"{pct(m['abs_error']['median'], 2)}, {m['cost_cycles_ratio']['median']:.2f}× / "
+                f"{m['cost_wall_ratio']['median']:.2f}× (budget met {m['met']}/{m['repeats']})")
+        r.headline["classes the selector moved off the curve"] = "; ".join(moved_classes(selected)) or "none"
+        r.results["selector"] = {"budget": SELECTOR_BUDGET, "jobs": selected}
     if cpu_curve is not None:
         r.results["measured_curve"] = cpu_curve.to_json()
         r.results["measured_cpu"] = cpu_info
@@ -286,6 +307,9 @@ def _report(quick, curve, rows, jobs, cpu_curve=None, cpu_info=None) -> Report:
     r.text(_layout_note(rows))
     if cpu_curve is not None:
         _real_hardware_section(r, rows, jobs, cpu_curve, cpu_info)
+    if selected is not None:
+        from ..selector_study import section
+        section(r, selected, jobs, SELECTOR_BUDGET)
     for plot in figures(rows):
         r.plot(*plot)
     return r

@@ -8,7 +8,7 @@
     commands = kern.run(sim, "gemm", A, B, D, C)          # every command ran on `sim`; C is filled in
 
 One shared library holds the Exo output and the runtime (runtime.py); it is built with
-fastforward.cbuild (cached by content). It reaches the simulator at run time: `run` hands
+spec.cbuild (cached by content). It reaches the simulator at run time: `run` hands
 the runtime the simulator's context and the address of its exported `dc_run`, so the
 kernel's commands execute on the very state arrays `sim.state` exposes. `record` runs a
 kernel without a simulator (a buffer stands in for external memory) and returns the
@@ -27,7 +27,7 @@ import numpy as np
 from spec import ir
 from spec.errors import DcsimError
 
-from fastforward.cbuild import build_library
+from spec.cbuild import build_library
 from fastforward.cgen import generate
 
 from . import capi

@@ -35,7 +35,7 @@ class Symbol:
 
 
 def verilog_text(corr: Correspondence) -> str:
-    return corr.verilog.read_text(errors="replace")
+    return corr.verilog_text()
 
 
 def _verilate_args(corr: Correspondence) -> list[str]:

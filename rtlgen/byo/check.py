@@ -17,9 +17,12 @@ from .correspondence import Correspondence, Signal
 
 def check_parameters(corr: Correspondence, verilog: str):
     """Every parameter the file sets is declared by the top module (before Verilator, which
-    would only warn)."""
+    would only warn). Of a design of several files, only the top module's text is searched:
+    another module's parameter of the same name is not the top's."""
+    top = re.search(rf"\bmodule\s+{re.escape(corr.top)}\b.*?\bendmodule\b", verilog, re.S)
+    text = top.group(0) if top else verilog
     for name, _, loc in corr.parameters:
-        if not re.search(rf"\bparameter\b[^;,)]*?\b{re.escape(name)}\b", verilog):
+        if not re.search(rf"\bparameter\b[^;,)]*?\b{re.escape(name)}\b", text):
             raise SpecError(loc, f"the Verilog declares no parameter '{name}'",
                             f"parameters are those of module {corr.top} in {corr.verilog.name}")
 
@@ -52,16 +55,20 @@ def check(corr: Correspondence, machine: ir.Machine, table: dict[str, Symbol]) -
             raise SpecError(sig.loc, f"'{sig.name}' is {sym.width} bits wide; the harness handles signals of "
                             "at most 64 bits")
         syms[sig.name] = sym
-    one_bit = [(corr.clock, "the clock"), (corr.reset, "the reset"), (corr.bus.valid, "bus valid"),
-               (corr.bus.ready, "bus ready")]
-    one_bit += [(corr.bus.instr, "bus instr")] if corr.bus.instr else []
+    one_bit = [(corr.clock, "the clock"), (corr.reset, "the reset")]
+    for b in corr.buses:
+        one_bit += [(b.valid, "bus valid"), (b.ready, "bus ready")]
+        one_bit += [(b.instr, "bus instr")] if b.instr else []
+        one_bit += [(b.write, "bus write")] if b.write else []
     one_bit += [(corr.trap.signal, "the trap signal")] if corr.trap else []
     for sig, what in one_bit:
         _scalar(sig, syms[sig.name], what)
         if width(sig, syms[sig.name]) != 1:
             raise SpecError(sig.loc, f"{what} '{sig.text}' must be 1 bit, it is {width(sig, syms[sig.name])}")
-    for sig, what in [(corr.clock, "the clock"), (corr.reset, "the reset"), (corr.bus.ready, "bus ready"),
-                      (corr.bus.rdata, "bus rdata"), *((s, "a tied input") for s, _ in corr.tie)]:
+    driven = [(corr.clock, "the clock"), (corr.reset, "the reset"), *((s, "a tied input") for s, _ in corr.tie)]
+    for b in corr.buses:
+        driven += [(b.ready, "bus ready"), (b.rdata, "bus rdata")]
+    for sig, what in driven:
         if syms[sig.name].port != "in" or sig.bits is not None:
             raise SpecError(sig.loc, f"{what} '{sig.name}' is driven by the harness: it must be a whole input "
                             f"port of {corr.top}")
@@ -69,7 +76,8 @@ def check(corr: Correspondence, machine: ir.Machine, table: dict[str, Symbol]) -
         _scalar(sig, syms[sig.name], f"'{sig.name}'")
         if value >> width(sig, syms[sig.name]):
             raise SpecError(sig.loc, f"{value:#x} does not fit '{sig.text}' ({width(sig, syms[sig.name])} bits)")
-    _check_bus(corr, machine, syms)
+    for b in corr.buses:
+        _check_bus(b, machine, syms)
     for m in corr.state:
         _check_mapping(m, machine, syms)
     return syms
@@ -80,16 +88,18 @@ def _scalar(sig: Signal, sym: Symbol, what: str):
         raise SpecError(sig.loc, f"{what} '{sig.name}' is an array of {sym.depth}; name one signal")
 
 
-def _check_bus(corr: Correspondence, machine: ir.Machine, syms: dict):
-    b = corr.bus
+def _check_bus(b, machine: ir.Machine, syms: dict):
     for sig in (b.addr, b.wdata, b.wstrb, b.rdata):
-        _scalar(sig, syms[sig.name], "a bus signal")
+        if sig is not None:
+            _scalar(sig, syms[sig.name], "a bus signal")
     data = width(b.rdata, syms[b.rdata.name])
     if data % 8 or data not in (8, 16, 32, 64):
         raise SpecError(b.rdata.loc, f"bus rdata is {data} bits: the bus model serves 8, 16, 32 or 64-bit words")
-    if width(b.wdata, syms[b.wdata.name]) != data:
+    if b.wdata is None:
+        pass
+    elif width(b.wdata, syms[b.wdata.name]) != data:
         raise SpecError(b.wdata.loc, f"bus wdata is {width(b.wdata, syms[b.wdata.name])} bits, rdata {data}")
-    if width(b.wstrb, syms[b.wstrb.name]) != data // 8:
+    elif width(b.wstrb, syms[b.wstrb.name]) != data // 8:
         raise SpecError(b.wstrb.loc, f"bus wstrb must have one bit per byte of the {data}-bit word "
                         f"({data // 8}), it has {width(b.wstrb, syms[b.wstrb.name])}")
     mem = next(s for s in machine.state if s.name == b.memory)
@@ -110,11 +120,15 @@ def _check_mapping(m, machine: ir.Machine, syms: dict):
         elif sym.depth is None:
             raise SpecError(sig.loc, f"'{sig.name}' is not a Verilog array; '{s.name}' needs one "
                             f"(or map a register with signal:)")
-        if width(sig, sym) < s.type.width:
-            raise SpecError(sig.loc, f"'{sig.text}' is {width(sig, sym)} bits wide: it cannot hold '{s.name}' "
-                            f"({s.type.width} bits)", "map it to a signal at least as wide as the spec's type")
+        held = width(sig, sym) * m.parts
+        if held < s.type.width:
+            parts = f" x {m.parts} parts" if m.parts > 1 else ""
+            raise SpecError(sig.loc, f"'{sig.text}' is {width(sig, sym)} bits wide{parts}: it cannot hold "
+                            f"'{s.name}' ({s.type.width} bits)",
+                            f"give parts: {-(-s.type.width // width(sig, sym))} (entries per element)"
+                            if m.form == "array" else "map it to a signal at least as wide as the spec's type")
         if m.form == "array":
-            lo, hi = m.first + m.offset, m.last + m.offset
+            lo, hi = (m.first + m.offset) * m.parts, (m.last + m.offset + 1) * m.parts - 1
             if lo < 0 or hi >= sym.depth:
                 raise SpecError(sig.loc, f"{s.name}[{m.first}..{m.last}] maps to elements {lo}..{hi} of "
-                                f"'{sig.name}', which has {sym.depth}", "check indices and offset")
+                                f"'{sig.name}', which has {sym.depth}", "check indices, offset and parts")

@@ -78,10 +78,11 @@ def _config(corr: Correspondence, machine: ir.Machine) -> dict:
         m = corr.mapping(s.name)
         if m.form in ("register", "array"):
             state.append({"name": s.name, "form": m.form, "signals": [sig(x) for x in (m.signal, *m.also)],
-                          "first": m.first, "last": m.last, "offset": m.offset})
+                          "first": m.first, "last": m.last, "offset": m.offset, "parts": m.parts})
     return {"clock": _path(corr, corr.clock), "reset": [_path(corr, corr.reset), corr.reset_active],
             "reset_cycles": corr.reset_cycles, "tie": [[_path(corr, s), v] for s, v in corr.tie],
-            "bus": {k: sig(getattr(b, k)) for k in ("valid", "ready", "addr", "wdata", "wstrb", "rdata")},
+            "buses": [{k: sig(getattr(p, k)) if getattr(p, k) is not None else None
+                       for k in ("valid", "ready", "addr", "wdata", "wstrb", "rdata", "write")} for p in corr.buses],
             "base": machine.fetch.base, "mem_bytes": mem.size, "memory": b.memory,
             "retire": [[*sig(s), v] for s, v in corr.retire],
             "trap": sig(corr.trap.signal) if corr.trap else None, "state": state}
@@ -130,15 +131,33 @@ def memory(pages):
     return mem
 
 
+def part_width(dut, s, sig):
+    return len(handle(dut, sig[0])[s["offset"] * s["parts"]]) if sig[1] is None else sig[1][0] - sig[1][1] + 1
+
+
 def deposit(dut, start):
     for s in C["state"]:
         values = start[s["name"]]
         for sig in s["signals"]:
             if s["form"] == "register":
                 put(dut, sig, values[0])
+            elif s["parts"] > 1:             # element i: entries (i + offset) * parts + p, low part first
+                w = part_width(dut, s, sig)
+                for i in range(s["first"], s["last"] + 1):
+                    for p in range(s["parts"]):
+                        put(dut, sig, values[i] >> (w * p) & ((1 << w) - 1), (i + s["offset"]) * s["parts"] + p)
             else:
                 for i in range(s["first"], s["last"] + 1):
                     put(dut, sig, values[i], i + s["offset"])
+
+
+def element(dut, s, sig, i):
+    if s["parts"] == 1:
+        return get(dut, sig, i + s["offset"])
+    w, v = part_width(dut, s, sig), 0
+    for p in reversed(range(s["parts"])):
+        v = v << w | get(dut, sig, (i + s["offset"]) * s["parts"] + p)
+    return v & ((1 << 64) - 1)
 
 
 def differences(dut, mem, expect):
@@ -151,7 +170,7 @@ def differences(dut, mem, expect):
             idx = [0]
         else:
             idx = list(range(s["first"], s["last"] + 1))
-            got = [get(dut, sig, i + s["offset"]) for i in idx]
+            got = [element(dut, s, sig, i) for i in idx]
             want = [want[i] for i in idx]
         for i, g, w in zip(idx, got, want):
             if g != w:
@@ -164,39 +183,48 @@ def differences(dut, mem, expect):
     return out
 
 
+def serve(dut, bus, mem):
+    """Answer the port's request in this cycle: no wait states."""
+    rdata = bus["rdata"]
+    nbytes = ((rdata[1][0] - rdata[1][1] + 1) if rdata[1] else len(handle(dut, rdata[0]))) // 8
+    if not get(dut, bus["valid"]):
+        put(dut, bus["ready"], 0)
+        return
+    addr = get(dut, bus["addr"]) & ~(nbytes - 1)
+    off = addr - C["base"]
+    strobe = get(dut, bus["wstrb"]) if bus["wstrb"] else 0
+    if bus["write"] and not get(dut, bus["write"]):
+        strobe = 0                           # Wishbone: byte selects are high for reads too
+    assert 0 <= off <= len(mem) - nbytes, "bus access at 0x%x is outside memory" % addr
+    if strobe:
+        data = get(dut, bus["wdata"])
+        for k in range(nbytes):
+            if strobe >> k & 1:
+                mem[off + k] = data >> (8 * k) & 0xFF
+    put(dut, rdata, int.from_bytes(mem[off:off + nbytes], "little"))
+    put(dut, bus["ready"], 1)
+
+
 async def run_case(dut, c):
     clk = handle(dut, C["clock"])
     Clock(clk, 10, unit="ns").start()
     reset, active = C["reset"]
-    bus = C["bus"]
     handle(dut, reset).value = active
     for path, value in C["tie"]:
         handle(dut, path).value = value
-    put(dut, bus["ready"], 0)
+    for bus in C["buses"]:
+        put(dut, bus["ready"], 0)
     for _ in range(C["reset_cycles"]):
         await RisingEdge(clk)
     await FallingEdge(clk)
     deposit(dut, c["start"])                     # while reset is held: the next edge runs from this state
     handle(dut, reset).value = 1 - active
     mem = memory(c["start"][C["memory"]])
-    width = (bus["rdata"][1][0] - bus["rdata"][1][1] + 1) if bus["rdata"][1] else len(handle(dut, bus["rdata"][0]))
-    nbytes = width // 8
     retired, quiet = 0, 0
     while retired < c["instructions"]:
         await FallingEdge(clk)
-        if get(dut, bus["valid"]):               # answer in this cycle: no wait states
-            addr = get(dut, bus["addr"]) & ~(nbytes - 1)
-            off, strobe = addr - C["base"], get(dut, bus["wstrb"])
-            assert 0 <= off <= len(mem) - nbytes, "bus access at 0x%x is outside memory" % addr
-            if strobe:
-                data = get(dut, bus["wdata"])
-                for k in range(nbytes):
-                    if strobe >> k & 1:
-                        mem[off + k] = data >> (8 * k) & 0xFF
-            put(dut, bus["rdata"], int.from_bytes(mem[off:off + nbytes], "little"))
-            put(dut, bus["ready"], 1)
-        else:
-            put(dut, bus["ready"], 0)
+        for bus in C["buses"]:
+            serve(dut, bus, mem)
         await RisingEdge(clk)
         await ReadOnly()
         if all(get(dut, [path, bits]) == value for path, bits, value in C["retire"]):
@@ -264,7 +292,7 @@ def build(corr: Correspondence, verilog: str) -> Path:
 def run_byo_testbench(corr: Correspondence, machine: ir.Machine, plan: dict, workdir: Path) -> TestbenchResult:
     names = [c["name"] for c in plan["cases"]]
     tb = generate_testbench(corr, machine, names)
-    built = build(corr, corr.verilog.read_text(errors="replace"))
+    built = build(corr, corr.verilog_text())
     workdir.mkdir(parents=True, exist_ok=True)
     module = f"tb_byo_{corr.top}"
     (workdir / f"{module}.py").write_text(tb)

@@ -39,7 +39,10 @@ class Mapping:
     bit slice, plus `also` signals written with the same value on injection), 'array' (spec
     index i is element i + offset of a Verilog array, for i in first..last), 'outside' (a
     memory the harness serves on the bus) or 'derived' (not stored: the spec's hardwired
-    zero register, say; `reason` says why)."""
+    zero register, say; `reason` says why). An array with `parts` > 1 stores each spec
+    element in `parts` consecutive entries, least significant first: spec index i is entries
+    (i + offset) * parts .. (i + offset + 1) * parts - 1 (SERV's register file, a RAM of
+    2-bit words that the core reads and writes bit-serially)."""
     state: str
     form: str
     loc: Loc
@@ -49,22 +52,35 @@ class Mapping:
     last: int = 0
     offset: int = 0
     reason: str = ""
+    parts: int = 1
 
 
 @dataclass(frozen=True)
 class Bus:
     """A valid/ready memory port the harness answers from the spec memory `memory`, with no
     wait states: a request seen while `valid` is high completes at the next clock edge
-    (`ready` high, `rdata` the addressed word; `wstrb` bytes written)."""
+    (`ready` high, `rdata` the addressed word; `wstrb` bytes written). A design may have
+    several ports (`bus: [PORT, ...]`: SERV's Wishbone ibus and dbus). A port without
+    wdata/wstrb only reads and only fetches instructions; `write`, when given, says which
+    accesses write (Wishbone's WE: its byte selects are high for reads too)."""
     memory: str
     valid: Signal
     ready: Signal
     addr: Signal
-    wdata: Signal
-    wstrb: Signal
+    wdata: Signal | None
+    wstrb: Signal | None
     rdata: Signal
     loc: Loc
     instr: Signal | None = None       # high for instruction fetches: a data access outside memory faults
+    write: Signal | None = None       # high for a write (else a non-zero wstrb is one)
+
+    @property
+    def fetch_only(self) -> bool:
+        return self.wdata is None
+
+    def signals(self) -> list:
+        return [s for s in (self.valid, self.ready, self.addr, self.wdata, self.wstrb, self.rdata, self.instr,
+                            self.write) if s is not None]
 
 
 @dataclass(frozen=True)
@@ -81,7 +97,7 @@ class Correspondence:
     path: str
     design: str
     machine: str
-    verilog: Path
+    verilog: Path                     # the first (or only) Verilog file
     verilog_loc: Loc
     top: str
     parameters: tuple                 # ((name, value, Loc), ...)
@@ -91,13 +107,23 @@ class Correspondence:
     reset_active: int
     reset_cycles: int
     tie: tuple                        # ((Signal, value), ...): inputs held constant
-    bus: Bus
+    buses: tuple                      # Bus, ...: the memory ports the harness serves
     retire: tuple                     # ((Signal, value), ...): all equal in the cycle after a retirement
     trap: Trap | None
     quiescent: tuple                  # ((Signal, value), ...): all equal at a correspondence point
     state: tuple                      # Mapping, in the machine's state order
     exclusions: tuple                 # ((what, why), ...): documented differences from the spec
     text: str                         # the file itself (part of the build's key)
+    sources: tuple = ()               # every Verilog file, in order (the design is their concatenation)
+
+    @property
+    def bus(self) -> Bus:
+        """The first port (all ports serve the same memory)."""
+        return self.buses[0]
+
+    def verilog_text(self) -> str:
+        """The design's Verilog: its files concatenated in the order the file lists them."""
+        return "\n".join(p.read_text(errors="replace") for p in self.sources or (self.verilog,))
 
     def mapping(self, name: str) -> Mapping:
         return next(m for m in self.state if m.state == name)
@@ -105,8 +131,8 @@ class Correspondence:
     def signals(self) -> list[Signal]:
         """Every signal the file names, in file order (for the checks)."""
         out = [self.clock, self.reset, *(s for s, _ in self.tie)]
-        b = self.bus
-        out += [b.valid, b.ready, b.addr, b.wdata, b.wstrb, b.rdata, *([b.instr] if b.instr else [])]
+        for b in self.buses:
+            out += b.signals()
         out += [s for s, _ in self.retire]
         out += [self.trap.signal] if self.trap else []
         out += [s for s, _ in self.quiescent]
@@ -146,53 +172,98 @@ def parse_correspondence(text: str, path: str, machine: ir.Machine) -> Correspon
     if machine.fetch is None:
         raise SpecError(top["machine"].loc, f"{machine.name} is a queue machine; correspondence files "
                         "describe processors (fetch machines) for now")
-    verilog, vloc = _verilog(top["verilog"], Path(path).parent)
+    sources, vloc = _verilog(top["verilog"], Path(path).parent)
     reset = mapping_of(top["reset"], "reset", {"signal", "active", "cycles"}, ("signal", "active"))
-    bus = _bus(top["bus"], machine)
-    state = _state(top["state"], machine, bus)
+    buses = _buses(top["bus"], machine)
+    state = _state(top["state"], machine, buses[0])
     return Correspondence(
-        path=path, design=_str(top["design"]), machine=name, verilog=verilog, verilog_loc=vloc,
+        path=path, design=_str(top["design"]), machine=name, verilog=sources[0], verilog_loc=vloc, sources=sources,
         top=_ident(top["top"]), parameters=_parameters(top.get("parameters")), defines=_defines(top.get("defines")),
         clock=_signal(top["clock"]), reset=_signal(reset["signal"]), reset_active=_bit(reset["active"]),
         reset_cycles=_int(reset["cycles"], 1, 1000) if "cycles" in reset else 2,
-        tie=_levels(top.get("tie"), "tie"), bus=bus, retire=_condition(top["retire"], "retire"),
+        tie=_levels(top.get("tie"), "tie"), buses=buses, retire=_condition(top["retire"], "retire"),
         trap=_trap(top["trap"], machine) if "trap" in top else None,
         quiescent=_levels(top["quiescent"], "quiescent"), state=state,
         exclusions=_exclusions(top.get("exclusions")), text=text)
 
 
 # ------------------------------------------------------------------ pieces
-def _verilog(node: Node, here: Path) -> tuple[Path, Loc]:
-    """`verilog: FILE` (relative to the correspondence file) or `{package: P, file: F}`: a file
-    inside an installed Python package (the design is read from it, never copied)."""
+def _verilog(node: Node, here: Path) -> tuple[tuple, Loc]:
+    """`verilog: FILE` (relative to the correspondence file), `{package: P, file: F}`: a file
+    inside an installed Python package (the design is read from it, never copied), or
+    `{package: P, files: [F, ...]}` / `{files: [F, ...]}` for a design of several files."""
     if node.is_scalar:
         p = Path(node.value)
         p = p if p.is_absolute() else here / p
         if not p.is_file():
             raise SpecError(node.loc, f"Verilog file '{node.value}' not found (looked at {p})",
                             "a path relative to the correspondence file, or {package: NAME, file: PATH}")
-        return p, node.loc
-    spec = mapping_of(node, "verilog", {"package", "file"}, ("package", "file"))
-    package = _ident(spec["package"])
-    found = importlib.util.find_spec(package)
-    if found is None or not found.submodule_search_locations:
-        raise SpecError(spec["package"].loc, f"Python package '{package}' is not installed",
-                        f"pip install {package.replace('_', '-')}")
-    p = Path(list(found.submodule_search_locations)[0]) / _str(spec["file"])
-    if not p.is_file():
-        raise SpecError(spec["file"].loc, f"'{spec['file'].value}' is not in package {package} ({p})")
-    return p, node.loc
+        return (p,), node.loc
+    spec = mapping_of(node, "verilog", {"package", "file", "files"}, ())
+    if ("file" in spec) == ("files" in spec):
+        raise SpecError(node.loc, "verilog needs exactly one of file: PATH or files: [PATH, ...]")
+    if "package" in spec:
+        package = _ident(spec["package"])
+        found = importlib.util.find_spec(package)
+        if found is None or not found.submodule_search_locations:
+            raise SpecError(spec["package"].loc, f"Python package '{package}' is not installed",
+                            f"pip install {package.replace('_', '-')}")
+        root, where = Path(list(found.submodule_search_locations)[0]), f"package {package}"
+    elif "file" in spec:
+        raise SpecError(node.loc, "verilog: {file: F} is read from a package: add package: NAME, "
+                        "or write verilog: F")
+    else:
+        root, where = here, "the correspondence file's folder"
+    names = [spec["file"]] if "file" in spec else _list(spec["files"], "files")
+    if not names:
+        raise SpecError(spec["files"].loc, "files lists no Verilog file")
+    out = []
+    for n in names:
+        p = root / _str(n)
+        if not p.is_file():
+            raise SpecError(n.loc, f"'{n.value}' is not in {where} ({p})")
+        if p in out:
+            raise SpecError(n.loc, f"'{n.value}' is listed twice")
+        out.append(p)
+    return tuple(out), node.loc
+
+
+def _buses(node: Node, machine: ir.Machine) -> tuple:
+    """`bus: PORT` or `bus: [PORT, ...]` (separate instruction and data ports)."""
+    if not node.is_list:
+        return (_bus(node, machine),)
+    ports = tuple(_bus(n, machine) for n in _list(node, "bus"))
+    if not ports:
+        raise SpecError(node.loc, "bus lists no port")
+    if all(p.fetch_only for p in ports):
+        raise SpecError(node.loc, "no bus port can write (give one wdata and wstrb)")
+    seen = {}
+    for p in ports:                   # the harness drives ready and rdata of each port: one port each
+        for sig in (p.valid, p.ready, p.rdata):
+            if sig.name in seen:
+                raise SpecError(sig.loc, f"'{sig.name}' is already the valid, ready or rdata of another bus port "
+                                f"(line {seen[sig.name].line})")
+            seen[sig.name] = sig.loc
+    return ports
 
 
 def _bus(node: Node, machine: ir.Machine) -> Bus:
-    keys = ("memory", "valid", "ready", "addr", "wdata", "wstrb", "rdata")
-    b = mapping_of(node, "bus", set(keys) | {"instr"}, keys)
+    keys = ("memory", "valid", "ready", "addr", "rdata")
+    b = mapping_of(node, "bus", set(keys) | {"wdata", "wstrb", "instr", "write"},
+                   keys)
     memory = _str(b["memory"])
     if memory != machine.fetch.memory:
         raise SpecError(b["memory"].loc, f"the bus serves '{memory}', but {machine.name} fetches from "
                         f"'{machine.fetch.memory}'", "the harness serves instruction fetch from the bus memory")
-    return Bus(memory, *(_signal(b[k]) for k in keys[1:]), loc=node.loc,
-               instr=_signal(b["instr"]) if "instr" in b else None)
+    if ("wdata" in b) != ("wstrb" in b):
+        have, missing = ("wdata", "wstrb") if "wdata" in b else ("wstrb", "wdata")
+        raise SpecError(b[have].loc, f"a bus port with {have} needs {missing} too (a port with neither only "
+                        "fetches instructions)")
+    if "write" in b and "wdata" not in b:
+        raise SpecError(b["write"].loc, "'write' goes with a port that writes (wdata and wstrb)")
+    opt = lambda k: _signal(b[k]) if k in b else None
+    return Bus(memory, _signal(b["valid"]), _signal(b["ready"]), _signal(b["addr"]), opt("wdata"), opt("wstrb"),
+               _signal(b["rdata"]), loc=node.loc, instr=opt("instr"), write=opt("write"))
 
 
 def _trap(node: Node, machine: ir.Machine) -> Trap:
@@ -226,13 +297,13 @@ def _state(node: Node, machine: ir.Machine, bus: Bus) -> tuple:
 
 def _mapping(s: ir.StateElement, node: Node, bus: Bus) -> Mapping:
     forms = {"signal", "array", "outside", "derived"}
-    m = mapping_of(node, f"state '{s.name}'", forms | {"also", "indices", "offset", "derived_indices"}, ())
+    m = mapping_of(node, f"state '{s.name}'", forms | {"also", "indices", "offset", "derived_indices", "parts"}, ())
     given = [f for f in forms if f in m]
     if len(given) != 1:
         raise SpecError(node.loc, f"state '{s.name}' needs exactly one of signal, array, outside, derived "
                         f"(got {', '.join(sorted(given)) or 'none'})")
     form = given[0]
-    extra = set(m) - {form} - {"signal": {"also"}, "array": {"indices", "offset", "derived_indices"},
+    extra = set(m) - {form} - {"signal": {"also"}, "array": {"indices", "offset", "derived_indices", "parts"},
                                "outside": set(), "derived": set()}[form]
     if extra:
         key = sorted(extra)[0]
@@ -277,7 +348,9 @@ def _array(s: ir.StateElement, m: dict, node: Node) -> Mapping:
         if i not in derived and i != s.zero_index:
             raise SpecError(m["indices"].loc, f"{s.name}[{i}] is not mapped (indices cover {first}..{last})",
                             "widen indices, or list it in derived_indices if the design does not store it")
-    return Mapping(s.name, "array", node.loc, signal=_signal(m["array"]), first=first, last=last, offset=offset)
+    parts = _int(m["parts"], 1, 1 << 16) if "parts" in m else 1
+    return Mapping(s.name, "array", node.loc, signal=_signal(m["array"]), first=first, last=last, offset=offset,
+                   parts=parts)
 
 
 def _parameters(node: Node | None) -> tuple:

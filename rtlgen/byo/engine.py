@@ -37,7 +37,7 @@ _STATUS = {0: "retired", 6: "watch"}
 
 def prepare(corr: Correspondence, machine: ir.Machine) -> tuple[str, str]:
     """Check the file against the Verilated design; (Verilog text, harness C++)."""
-    verilog = corr.verilog.read_text(errors="replace")
+    verilog = corr.verilog_text()
     check_parameters(corr, verilog)
     _, table = verilate(corr, verilog)
     syms = check(corr, machine, table)
@@ -165,7 +165,7 @@ class ByoEngine:
             raise MachineFault(f"{self.corr.design}: no instruction retired in {watchdog} cycles (watchdog), "
                                f"{self.retired} retired")
         if status == 2:
-            kind = {1: "a store", 2: "a load"}.get(self._lib.byo_fault_kind(self._h), "an access")
+            kind = {1: "a store", 2: "a load", 3: "a fetch"}.get(self._lib.byo_fault_kind(self._h), "an access")
             raise MachineFault(f"{self.corr.design}, instruction {self.retired}: {kind} at "
                                f"{self._lib.byo_fault_addr(self._h):#x} is outside {self.corr.bus.memory}")
         return self._trapped()

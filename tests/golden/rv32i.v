@@ -5,8 +5,9 @@ module dcsim_rv32i (
     input  wire clk,
     input  wire rst,
     input  wire enable,          // fetch the next instruction at a boundary while high
-    input  wire watch_valid,     // stop after a store that writes byte watch_index of the fetch memory
-    input  wire [21:0] watch_index,
+    input  wire watch_valid,     // stop after a store that writes a byte in watch_lo..watch_hi
+    input  wire [21:0] watch_lo,
+    input  wire [21:0] watch_hi,
     output wire idle,            // at an instruction boundary (the correspondence point)
     output wire busy,
     output wire fault,
@@ -14,7 +15,8 @@ module dcsim_rv32i (
     output wire env_call,
     output wire [31:0] env_kind,
     output wire [63:0] exit_code,
-    output wire watch,           // a store wrote the watched byte (the host clears watch_q)
+    output wire watch,           // a store wrote a watched byte (the host clears watch_q)
+    output wire [21:0] watch_at,   // which byte (the last one written)
     output wire [63:0] retired,
     output wire [63:0] committed,
     output wire [4:0] fault_site   // the first fault's site (rtlgen.faults)
@@ -214,7 +216,8 @@ module dcsim_rv32i (
     reg env_q /*verilator public*/;      // an env_call(...) retired; the host clears it
     reg [31:0] env_kind_q;
     reg [63:0] exit_q;
-    reg watch_q /*verilator public*/;    // a store wrote the watched byte; the host clears it
+    reg watch_q /*verilator public*/;    // a store wrote a watched byte; the host clears it
+    reg [21:0] watch_at_q;
     reg [63:0] retired_q;
 
     // ---- fetch: 4 bytes of s_ram at pc - 0x80000000 (one word-wide port)
@@ -617,6 +620,7 @@ module dcsim_rv32i (
     assign env_kind = env_kind_q;
     assign exit_code = exit_q;
     assign watch = watch_q;
+    assign watch_at = watch_at_q;
     assign retired = retired_q;
     assign committed = retired_q;   // in order, one instruction at a time
 
@@ -631,6 +635,7 @@ module dcsim_rv32i (
             env_kind_q <= 32'd0;
             exit_q <= 64'd0;
             watch_q <= 1'b0;
+            watch_at_q <= 22'h0;
             retired_q <= 64'd0;
         end else if (!fault_q) begin
             if (f_any) fault_site_q <= f_site;   // the first fault's site
@@ -1064,7 +1069,7 @@ module dcsim_rv32i (
                     fetch_npc <= n1;
                     s_pc <= n1;
                     s_ram[n185] <= n188;
-                    if (watch_valid && n185 == watch_index) watch_q <= 1'b1;   // store watch
+                    if (watch_valid && n185 >= watch_lo && n185 <= watch_hi) begin watch_q <= 1'b1; watch_at_q <= n185; end   // store watch
                     fsm <= S_IDLE;   // retire
                     retired_q <= retired_q + 64'd1;
                 end
@@ -1078,14 +1083,14 @@ module dcsim_rv32i (
                     sh_t0 <= n192;
                     sh_t1 <= n197;
                     s_ram[n198] <= n199;
-                    if (watch_valid && n198 == watch_index) watch_q <= 1'b1;   // store watch
+                    if (watch_valid && n198 >= watch_lo && n198 <= watch_hi) begin watch_q <= 1'b1; watch_at_q <= n198; end   // store watch
                     fsm <= S24;
                 end
             end
             S24: begin   // SH, rv32i.yaml:220:7
                 s_pc <= fetch_npc;
                 s_ram[n201] <= n202;
-                if (watch_valid && n201 == watch_index) watch_q <= 1'b1;   // store watch
+                if (watch_valid && n201 >= watch_lo && n201 <= watch_hi) begin watch_q <= 1'b1; watch_at_q <= n201; end   // store watch
                 fsm <= S_IDLE;   // retire
                 retired_q <= retired_q + 64'd1;
             end
@@ -1098,24 +1103,24 @@ module dcsim_rv32i (
                     sw_t0 <= n206;
                     sw_t1 <= n210;
                     s_ram[n211] <= n212;
-                    if (watch_valid && n211 == watch_index) watch_q <= 1'b1;   // store watch
+                    if (watch_valid && n211 >= watch_lo && n211 <= watch_hi) begin watch_q <= 1'b1; watch_at_q <= n211; end   // store watch
                     fsm <= S26;
                 end
             end
             S26: begin   // SW, rv32i.yaml:226:7
                 s_ram[n214] <= n215;
-                if (watch_valid && n214 == watch_index) watch_q <= 1'b1;   // store watch
+                if (watch_valid && n214 >= watch_lo && n214 <= watch_hi) begin watch_q <= 1'b1; watch_at_q <= n214; end   // store watch
                 fsm <= S27;
             end
             S27: begin   // SW, rv32i.yaml:226:7
                 s_ram[n217] <= n218;
-                if (watch_valid && n217 == watch_index) watch_q <= 1'b1;   // store watch
+                if (watch_valid && n217 >= watch_lo && n217 <= watch_hi) begin watch_q <= 1'b1; watch_at_q <= n217; end   // store watch
                 fsm <= S28;
             end
             S28: begin   // SW, rv32i.yaml:226:7
                 s_pc <= fetch_npc;
                 s_ram[n220] <= n221;
-                if (watch_valid && n220 == watch_index) watch_q <= 1'b1;   // store watch
+                if (watch_valid && n220 >= watch_lo && n220 <= watch_hi) begin watch_q <= 1'b1; watch_at_q <= n220; end   // store watch
                 fsm <= S_IDLE;   // retire
                 retired_q <= retired_q + 64'd1;
             end

@@ -16,8 +16,8 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from spec.cache import cache_dir
-from spec.errors import DcsimError
+from .cache import cache_dir
+from .errors import DcsimError
 
 CFLAGS = ("-shared", "-fPIC", "-std=gnu11")
 OPT_LEVELS = ("-O2", "-O3")
