@@ -264,6 +264,18 @@ PROGRAM = """\
 """
 
 
+def _lockstep_divergence(capsys, tmp_path, design: str, program: str) -> dict:
+    """`program` (7 instructions) runs clean in lockstep on the bundled `design` and diverges
+    on tmp_path/mutant.yaml; the divergence it reports."""
+    (tmp_path / "p.s").write_text(program)
+    status, good = run_cli(capsys, "rtl", RV32I, "--rtl", design, "--program", tmp_path / "p.s", "--lockstep")
+    assert status == 0 and good["divergence"] is None and good["instructions"] == 7
+    status, out = run_cli(capsys, "rtl", RV32I, "--rtl", tmp_path / "mutant.yaml", "--program", tmp_path / "p.s",
+                          "--lockstep")
+    assert status == 1
+    return out["divergence"]
+
+
 def test_a_one_line_verilog_bug_is_caught_at_the_first_wrong_instruction(rv, capsys, tmp_path):
     source = read_correspondence(PICO, rv).verilog_text()
     assert source.count(GOOD_IMM) == 1
@@ -272,13 +284,7 @@ def test_a_one_line_verilog_bug_is_caught_at_the_first_wrong_instruction(rv, cap
     mutant = re.sub(r"(?m)^verilog: .*$", "verilog: picorv32.v", text)
     assert mutant != text
     (tmp_path / "mutant.yaml").write_text(mutant)
-    (tmp_path / "p.s").write_text(PROGRAM)
-    status, good = run_cli(capsys, "rtl", RV32I, "--rtl", "picorv32", "--program", tmp_path / "p.s", "--lockstep")
-    assert status == 0 and good["divergence"] is None and good["instructions"] == 7
-    status, out = run_cli(capsys, "rtl", RV32I, "--rtl", tmp_path / "mutant.yaml", "--program", tmp_path / "p.s",
-                          "--lockstep")
-    assert status == 1
-    d = out["divergence"]
+    d = _lockstep_divergence(capsys, tmp_path, "picorv32", PROGRAM)
     assert (d["instruction"], d["pc"], d["assembly"]) == (3, 0x8000000C, "addi x12, x12, -3")
     assert d["differences"] == ["x[12] expected 9 got 4105"]         # 12 + 0xffd: -3 not sign-extended
     status, whole = run_cli(capsys, "rtl", RV32I, "--rtl", tmp_path / "mutant.yaml", "--program", tmp_path / "p.s")
@@ -316,13 +322,7 @@ def test_a_one_line_bug_in_one_of_serv_s_files_is_caught_at_the_first_wrong_inst
     mutant = re.sub(r"(?m)^  package: pythondata_cpu_serv\n", "", text)
     assert mutant != text
     (tmp_path / "mutant.yaml").write_text(mutant)
-    (tmp_path / "p.s").write_text(SLT)
-    status, good = run_cli(capsys, "rtl", RV32I, "--rtl", "serv", "--program", tmp_path / "p.s", "--lockstep")
-    assert status == 0 and good["divergence"] is None and good["instructions"] == 7
-    status, out = run_cli(capsys, "rtl", RV32I, "--rtl", tmp_path / "mutant.yaml", "--program", tmp_path / "p.s",
-                          "--lockstep")
-    assert status == 1
-    d = out["divergence"]
+    d = _lockstep_divergence(capsys, tmp_path, "serv", SLT)
     assert (d["instruction"], d["pc"], d["assembly"]) == (3, 0x8000000C, "slt x13, x10, x11")
     assert d["differences"] == ["x[13] expected 1 got 0"]            # 5 == 7 answered for 5 < 7
 

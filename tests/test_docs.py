@@ -34,7 +34,7 @@ from spec.errors import SpecError
 from spec.loader import load_machine_text
 
 REPO = Path(__file__).resolve().parent.parent
-PAGES = ("design.md", "language.md", "workloads.md", "software.md")
+PAGES = ("design.md", "language.md", "workloads.md", "software.md", "rtl.md", "hardware.md")
 BLOCK = re.compile(r"(?:<!--\s*test:\s*(?P<marker>.*?)\s*-->\s*\n)?^```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^```\s*$",
                    re.S | re.M)
 
