@@ -154,15 +154,22 @@ def _c_source(machine: ir.Machine) -> str:
 
 def _c_level(machine: ir.Machine, instr: ir.Instruction) -> tuple:
     """`exec_<NAME>` and its doc comment, cut out of the machine's C source (cgen_instr.py
-    writes one function per instruction, its closing brace alone at column 0)."""
+    writes one function per instruction, its closing brace alone at column 0), then the
+    loop nests it calls, outlined so that the compiler vectorises them (their portable
+    build; the AVX2 twin differs only in its target attribute and copy widths)."""
     lines = _c_source(machine).splitlines()
     head = f"static int exec_{instr.name}("
     start = next(k for k, line in enumerate(lines) if line.startswith(head))
     while start > 0 and not lines[start].startswith(f"/* {instr.name} ("):
         start -= 1
-    end = next(k for k in range(start, len(lines)) if lines[k] == "}")
+    starts = [start] + [k for k, line in enumerate(lines)
+                        if line.startswith(f"static __attribute__((noinline)) int exec_{instr.name}_nest")]
     name = f"{machine.name}_sim.c"              # what fastforward/csim.py builds it as
-    return f"{name}, from fastforward/cgen.py", [(f"{name}:{k + 1}", lines[k]) for k in range(start, end + 1)]
+    rows = []
+    for first in starts:
+        end = next(k for k in range(first, len(lines)) if lines[k] == "}")
+        rows += [(f"{name}:{k + 1}", lines[k]) for k in range(first, end + 1)]
+    return f"{name}, from fastforward/cgen.py", rows
 
 
 def _fsmd_level(machine: ir.Machine, instr: ir.Instruction) -> tuple:

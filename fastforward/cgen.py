@@ -30,7 +30,7 @@ from . import dirty
 from .cgen_instr import InstrGen
 from .cgen_ir import FaultSite, c_int, ctype, element_ctype
 
-CGEN_VERSION = "5"
+CGEN_VERSION = "6"
 DC_OK, DC_HALTED, DC_EMPTY, DC_FAULT, DC_HOST_ERROR = range(5)
 MAX_WATCHES = 4                   # watched bytes of the fetch memory (HTIF tohost, a system's doorbells)
 SITE_FETCH, SITE_ILLEGAL = 0, 1
@@ -91,6 +91,16 @@ static inline uint64_t dc_umax(uint64_t a, uint64_t b) { return a > b ? a : b; }
 static inline uint64_t dc_bbv_bucket(uint64_t pc, int64_t bits) {
     return (pc * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - bits);
 }
+/* outlined loop nests (cgen_instr.outline) are also built for AVX2 on x86-64, chosen at run
+   time; dc_no_avx2 = 1 runs the baseline build (tests run both) */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DC_AVX2 1
+int dc_no_avx2 = 0;
+#define DC_NEST(f) ((__builtin_cpu_supports("avx2") && !dc_no_avx2) ? f##_avx2 : f)
+#else
+#define DC_AVX2 0
+#define DC_NEST(f) f
+#endif
 /* little-endian byte memories (the host is little-endian: checked by csim) */
 static inline uint64_t dc_load(const uint8_t *p, int n) { uint64_t v = 0; memcpy(&v, p, n); return v; }
 static inline void dc_store(uint8_t *p, uint64_t v, int n) { memcpy(p, &v, n); }

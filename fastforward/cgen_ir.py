@@ -79,3 +79,27 @@ def c_division(op: str, a: str, at: IntType, b: str, bt: IntType, t: IntType, te
     result = f"{x} / {y}" if op == "div" else f"{x} % {y}"
     return (f"({{ {work} {x} = ({work})({a}); {work} {y} = ({work})({b}); "
             f"({ctype(t)})({y} == 0 ? ({work}){zero} : {result}); }})")
+
+
+def state_used(machine: ir.Machine, stmts) -> list[str]:
+    """Names of the state elements `stmts` read or write, in the machine's order."""
+    names = set()
+    for stmt in stmts:
+        for n in walk(stmt):
+            if isinstance(n, ir.StateRead):
+                names.add(n.state)
+            elif isinstance(n, ir.StateTarget):
+                names.add(n.state)
+            elif isinstance(n, (ir.Load, ir.Store)):
+                names.add(n.mem)
+            elif isinstance(n, ir.PcRead):
+                names.add(machine.fetch.pc)
+    return [s.name for s in machine.state if s.name in names]
+
+
+def calls_host(machine: ir.Machine, stmts) -> bool:
+    """True if `stmts` may call back into Python (env_call, or a store the watch sees), which
+    may read or write any state: such code keeps plain (not `restrict`) state pointers."""
+    fetch_mem = machine.fetch.memory if machine.fetch else None
+    return any(isinstance(n, ir.EnvCall) or (isinstance(n, ir.Store) and n.mem == fetch_mem)
+               for stmt in stmts for n in walk(stmt))

@@ -83,6 +83,11 @@ class CSimulator(SimulatorBase):
         self.machine = machine
         self.program, self.lib, ctx_type = compile_machine(machine)
         self.state = new_state(machine, shared)
+        arrays = list(self.state.items())
+        for k, (name, array) in enumerate(arrays):   # the C code holds them as `restrict` pointers
+            for other, second in arrays[k + 1:]:
+                if np.may_share_memory(array, second):
+                    raise ValueError(f"{machine.name}: state arrays {name} and {other} overlap")
         self.counts = np.zeros(len(machine.instructions), dtype=np.int64)
         self._ctx = ctx_type()
         self._ctx_ptr = ctypes.addressof(self._ctx)

@@ -89,7 +89,9 @@ def _bounds(gen, e, assigned: set, ranged: dict) -> tuple[str, str]:
         name = f"((__int128){gen.slots[e.slot][0]})"
         return name, name
     if isinstance(e, ir.StateRead) and not e.indices and e.state not in assigned:
-        value = f"((__int128)ctx->m_{e.state}[0])"          # a register the nest does not write
+        # a register the nest does not write, read through the instruction's own (restrict)
+        # pointer: an access through ctx->m_ beside it would break the restrict contract
+        value = f"((__int128)m_{e.state}[0])"
         return value, value
     if isinstance(e, ir.Cast) and fits(e.a.type, e.type):
         return _bounds(gen, e.a, assigned, ranged)
