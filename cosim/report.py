@@ -106,7 +106,7 @@ def _markdown(r: dict, png: Path | None) -> str:
         lines += ["", f"## First divergence: unit {d['unit']}", ""] + [f"- {e}" for e in d["elements"]]
     if png is not None:
         lines += ["", f"![cycles per unit]({png.name})"]
-    lines += ["", CORE_WARMUP_NOTE if core else WARMUP_NOTE, ""]
+    lines += ["", r.get("warmup_note") or (CORE_WARMUP_NOTE if core else WARMUP_NOTE), ""]   # a target's own
     return "\n".join(lines)
 
 

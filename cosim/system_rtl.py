@@ -159,11 +159,13 @@ class SystemRtl:
     def _advance(self, cycles: int):
         """Run the accelerator `cycles` cycles, or until it is idle (its busy cycles counted)."""
         if cycles <= 0 or self.npu.idle:
+            self.idle_seen = self.idle_seen or self.npu.idle
             return
         try:
             self.npu_busy += self.npu.run_busy(cycles)
         except MachineFault as exc:
             raise self._npu_fault(exc) from None
+        self.idle_seen = self.idle_seen or self.npu.idle
 
     def _drain(self, watchdog: int) -> int:
         if self.npu.idle:
@@ -173,6 +175,7 @@ class SystemRtl:
         except MachineFault as exc:
             raise self._npu_fault(exc) from None
         self.npu_busy += ran
+        self.idle_seen = True
         return ran
 
     def _npu_fault(self, exc: MachineFault | None = None) -> MachineFault:
@@ -209,15 +212,46 @@ class SystemRtl:
     def begin(self, program, start: tuple[dict, dict] | None = None, retired: int = 0):
         """Load both parts: the program's image, or `start` (a correspondence point: the
         accelerator idle, its shared memory the host's) at host instruction `retired`."""
+        from .rtl_program import loaded_state
+        if start is not None:
+            return self.begin_state(start[0], start[1], retired)
+        state, _ = loaded_state(self.system.host, program)
+        self._begin(state, None, retired)
+
+    def begin_state(self, host_state: dict, npu_state: dict, retired: int = 0, history=None):
+        """Load both parts from states (the accelerator's without its shared memory, which is
+        taken from the host's ram) at host instruction `retired`: a sample's start.
+        `history` = (commands, registers before the first): the accelerator's last commands
+        before this state, run first (then the state is injected again) so that what its
+        memory system keeps between commands (open DRAM rows, a port's last burst; cleared
+        by a reset) is as the full run left it (cosim/system_sample.py)."""
+        self._begin({k: self._copy(("host", k), v) for k, v in host_state.items()}, npu_state, retired, history)
+
+    def _extract_buffers(self, key: str, engine) -> dict:
+        buffers = self.__dict__.setdefault("_buffers", {})
+        if ("extract", key) not in buffers:
+            buffers["extract", key] = {e["name"]: np.empty(e["shape"], e["dtype"]) for e in engine.manifest["state"]}
+        return buffers["extract", key]
+
+    def _copy(self, key, array: np.ndarray) -> np.ndarray:
+        """`array` copied into this engine's buffer for `key`, allocated once: a sample's
+        begin copies 16 MiB memories several times, and fresh arrays cost their page faults
+        every time."""
+        buffers = self.__dict__.setdefault("_buffers", {})
+        buf = buffers.get(key)
+        if buf is None or buf.shape != array.shape or buf.dtype != array.dtype:
+            buf = buffers[key] = np.empty_like(array)
+        np.copyto(buf, array)
+        return buf
+
+    def _begin(self, state: dict, npu_state: dict | None, retired: int, history=None):
         from fastforward.riscv import Host
 
-        from .rtl_program import CoreView, loaded_state
+        from .rtl_program import CoreView
         host, npu, a = self.host, self.npu, self.acc
+        start = None if npu_state is None else (state, npu_state)
         host.reset()
         npu.reset()
-        state, _ = loaded_state(self.system.host, program)
-        if start is not None:
-            state = {k: v.copy() for k, v in start[0].items()}
         status = a.status - self.base
         if status % 8:
             raise DcsimError("the accelerator's STATUS word must be 8-byte aligned")
@@ -225,12 +259,26 @@ class SystemRtl:
         if start is None:
             view.state[self.ram_name].reshape(-1).view(np.uint8)[status:status + 8] = 0   # as SystemSimulator
         ram = view.state[self.ram_name].reshape(-1).view(np.uint8)
-        self.shadow = ram[self.window:self.window + self.size].copy()
-        nstate = {e["name"]: np.zeros(e["shape"], e["dtype"]) for e in npu.manifest["state"]}
-        if start is not None:
-            nstate.update({k: v.copy() for k, v in start[1].items() if k != a.memory})
-        nstate[a.memory] = self.shadow.view(nstate[a.memory].dtype).reshape(nstate[a.memory].shape).copy()
+        self.shadow = self._copy("shadow", ram[self.window:self.window + self.size])
+        given = start[1] if start is not None else {}
+        nstate = {}
+        for e in npu.manifest["state"]:
+            name = e["name"]
+            if name == a.memory:
+                memory = self.shadow.view(np.dtype(e["dtype"])).reshape(e["shape"])
+                nstate[name] = self._copy(("npu", name), memory)
+            elif name in given:
+                nstate[name] = self._copy(("npu", name), given[name])
+            else:
+                nstate[name] = np.zeros(e["shape"], e["dtype"])
         host.inject(view.state, retired=retired)
+        if history is not None and len(history[0]):
+            npu.inject({**nstate, **history[1]}, retired=0)
+            npu.push(np.ascontiguousarray(history[0], dtype=np.uint64))
+            try:
+                npu.run_until_quiescent(1 << 34)
+            except MachineFault as exc:
+                raise self._npu_fault(exc) from None
         npu.inject(nstate, retired=0)
         self.env = Host(view, None, None)              # ECALL only (see the module docstring)
         host.watch_range(self.lo, self.hi)
@@ -239,6 +287,15 @@ class SystemRtl:
         self.doorbell_at, self.wait_at = [], []        # host instruction counts, as SystemSimulator's
         self._regs_only = {e["name"] for e in host.manifest["state"]} - {"x"}
         self._c0, self.seconds, self.done = host.cycles, 0.0, False
+        self.idle_seen = False      # the accelerator was seen idle at an event since `replay` (system_sample.py)
+
+    def replay(self, limbs: np.ndarray):
+        """Push commands into the accelerator's queue now, as if the host had just rung them
+        (a sample's backlog: commands pushed before its start whose execution the injected
+        accelerator state does not hold yet; cosim/system_sample.py)."""
+        if len(limbs):
+            self.npu.push(np.ascontiguousarray(limbs, dtype=np.uint64))
+        self.idle_seen = self.npu.idle
 
     def counters(self) -> dict:
         """The run so far: system cycles, host cycles, WAIT stalls, NPU busy cycles."""
@@ -283,18 +340,24 @@ class SystemRtl:
         self.seconds += time.perf_counter() - t0
         return self.done
 
-    def end(self, watchdog: int = 1 << 40) -> SystemRtlResult:
+    def end(self, watchdog: int = 1 << 40, reuse: bool = False) -> SystemRtlResult:
         """Drain the accelerator (a program that exits with it busy; its cycles count as a
-        stall), make the memories agree and extract both parts' final state."""
+        stall), make the memories agree and extract both parts' final state (into arrays this
+        engine keeps and the next `end(reuse=True)` overwrites, with `reuse`: a sample)."""
         host, npu, a, view = self.host, self.npu, self.acc, self.view
         host_cycles = host.cycles - self._c0
         self.stall += self._drain(watchdog)
         self._merge()
         halted = view.halted or host.halted
         code = host.exit_code if host.halted else view.exit_code
-        hstate = host.extract()
-        nfinal = npu.extract()
-        nfinal.pop(a.memory)
+        if reuse:
+            hstate = host.extract(out=self._extract_buffers("host", host))
+            nfinal = npu.extract(out=self._extract_buffers("npu", npu), skip=(a.memory,))
+            nfinal = {k: v for k, v in nfinal.items() if k != a.memory}
+        else:
+            hstate = host.extract()
+            nfinal = npu.extract()
+            nfinal.pop(a.memory)
         return SystemRtlResult(code if halted else None, halted, self.env.stdout, self.env.stderr, host.retired,
                                host_cycles, self.stall, self.npu_busy, dict(sorted(self.commands.items())),
                                self.doorbells, self.waits, self.calls, self.races, self.first_race, self.seconds,

@@ -5,16 +5,19 @@ campaign loop (`campaign.run_campaign`: fast-forward, ship states, collect sampl
 planner (`plan.from_args` over the target's strata labels), the estimator and its coverage
 fix (`estimate.estimate_total`), the second pass (`passes.second_pass`), the executors
 (`executor.make_executor`), the resumable store, the truth cache (`truth.cached_truth`)
-and the report (`report.build_report`). Two targets implement the interface today:
+and the report (`report.build_report`). Four targets implement the interface today:
 
 - `queue_target.QueueTarget`: an accelerator (a queue machine) running a command stream;
   a unit is U commands; samples run on the generated decoupled RTL (`queue_sample`).
 - `core_target.CoreTarget`: a processor (a fetch machine) running a program; a unit is U
   instructions; samples run on the generated core and service the program's environment
   calls (`core_sample`).
+- `byo_target.ByoCoreTarget`: the same on hand-written RTL behind a correspondence file.
+- `system_target.SystemTarget`: a host core driving an accelerator (a system file); a unit
+  is U host instructions; samples run on both parts' RTL stepped together (`system_rtl`).
 
-Adding a target (a host core driving accelerators, hand-written RTL behind a
-correspondence file, ...) means writing one class with the members of `SamplingTarget`
+Adding a target (another kind of machine, or several accelerators behind one host)
+means writing one class with the members of `SamplingTarget`
 and one module-level measure function; nothing in the campaign, planner, estimator,
 store, truth cache or report changes:
 

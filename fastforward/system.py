@@ -41,6 +41,9 @@ class SystemSnapshot:
         return self.digest == other.digest and all(p.equals(other.parts[k]) for k, p in self.parts.items())
 
 
+REG_BYTES = 64                    # state elements this small are an accelerator's registers (record())
+
+
 class SystemSimulator:
     """A system's host and accelerators, functionally; `retired` counts host instructions."""
 
@@ -114,9 +117,11 @@ class SystemSimulator:
         """From now on keep, per accelerator, every command it executes (`recording[name]`:
         (1, limbs) uint64 arrays) and its state when the first one arrived
         (`recorded_start[name]`): the stream the host produced, to replay on the accelerator
-        alone (`cosim/experiments/software.py`)."""
+        alone (`cosim/experiments/software.py`); and the registers before each command
+        (`recorded_regs[name]`)."""
         self.recording = {name: [] for name in self.accelerators}
         self.recorded_start = {}
+        self.recorded_regs = {name: [] for name in self.accelerators}
 
     # ------------------------------------------------------------ attachment
     def _clear_status(self, a: Accelerator):
@@ -139,6 +144,9 @@ class SystemSimulator:
             if a.name not in self.recorded_start:
                 self.recorded_start[a.name] = {k: v.copy() for k, v in sim.state.items()}
             self.recording[a.name].append(limbs.copy())
+            # its registers (the small elements) before it: what a replay of a window of the
+            # stream needs to issue the same memory accesses (cosim/system_sample.py)
+            self.recorded_regs[a.name].append({k: v.copy() for k, v in sim.state.items() if v.nbytes <= REG_BYTES})
         sim.push_limbs(limbs)
         try:
             sim.run()

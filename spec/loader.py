@@ -124,8 +124,8 @@ class _Builder:
         top = self.expect_map(root, "a machine file")
         if "system" in top:
             raise SpecError(root.key_locs["system"], "this is a system file (a host and its accelerators), not a "
-                            "machine file", "dcsim check, run, rtl, sdk, header and exo --kernel take system files; "
-                            "sampling of a whole system is not built yet (docs/software.md)")
+                            "machine file", "dcsim check, run, rtl, sample, sdk, header and exo --kernel take "
+                            "system files (docs/software.md)")
         self.check_keys(root, TOP_KEYS, "a machine file", required=("machine", "state", "instructions"))
         name = self.scalar(top["machine"], "machine")
         if not name.isidentifier():

@@ -95,9 +95,10 @@ def test_one_sampling_stack():
         assert not (ROOT / "cosim" / f"{gone}.py").exists(), gone
     from cosim.core_target import CoreTarget
     from cosim.queue_target import QueueTarget
+    from cosim.system_target import SystemTarget
     from cosim.target import SamplingTarget
     members = [n for n in vars(SamplingTarget) if not n.startswith("_")] + list(SamplingTarget.__annotations__)
-    for target in (QueueTarget, CoreTarget):
+    for target in (QueueTarget, CoreTarget, SystemTarget):
         missing = [n for n in members if not hasattr(target, n) and n not in _instance_attributes(target)]
         assert not missing, (target.__name__, missing)
 

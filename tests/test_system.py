@@ -213,6 +213,6 @@ def test_check_describes_a_system_and_machine_commands_name_it_a_system_file(cap
     info = json.loads(capsys.readouterr().out)
     npu = info["accelerators"][0]
     assert info["host"]["machine"] == "rv32im" and npu["name"] == "npu" and npu["wait"] == npu["status"] + 4
-    assert dcsim(["sample", str(SOC), "--program", "x.elf"]) == 2   # (dcsim rtl runs systems: test_system_rtl.py)
+    assert dcsim(["hls", str(SOC), "-o", "out"]) == 2    # (rtl and sample take systems: test_system_rtl.py, _target.py)
     err = capsys.readouterr().err
-    assert "this is a system file" in err and "soc.yaml:8:1" in err
+    assert "this is a system file" in err and "soc.yaml:8:1" in err and "sample" in err

@@ -1,7 +1,8 @@
 """`dcsim sample`: sampled RTL co-simulation of a workload, with a confidence interval.
 
 The sampled run itself is `cosim.sampling.sample` on a target (`queue_target.QueueTarget`
-for an accelerator's command stream, `core_target.CoreTarget` for a processor's program);
+for an accelerator's command stream, `core_target.CoreTarget` for a processor's program,
+`system_target.SystemTarget` for a system file's host program);
 the defaults and why they were chosen are there. This module is the command line's face:
 arguments, progress bars, the printed table.
 """
@@ -40,6 +41,7 @@ examples:
   dcsim sample rv32i --program my_prog.elf --truth             (your program: ELF, flat binary or .s)
   dcsim sample rv32i --workload prog:crc,8192 --plan systematic --samples 40 --truth
   dcsim sample rv32i --workload prog:sort --rtl picorv32 --truth   (your own Verilog: docs/rtl.md)
+  dcsim sample hw/soc.yaml --program gemm.elf --truth   (a host core + NPU system: units of host instructions)
 executors: local (default: one worker process per core), local:N, inline, dask://HOST:PORT
 """
 
@@ -100,11 +102,36 @@ def add_parser(sub):
 
 
 def command(args) -> int:
+    from spec.system import is_system_file
+
+    from ..paths import machine_path
+    if is_system_file(machine_path(args.spec)):
+        return system_command(args, machine_path(args.spec))
     machine = load_machine_arg(args)
     log, start = phase_log("sample"), time.perf_counter()
     target = target_for(machine, args)
     log(f"{target.name}: built in {time.perf_counter() - start:.1f} s")
     report = sample(target, args, display=None if args.json else progress_display, log=log)
+    return finish(report, args)
+
+
+def system_command(args, path: Path) -> int:
+    """A system file: the host's program sampled in host instructions (cosim/system_target.py)."""
+    from spec.system import load_system
+
+    from ..system_target import SystemTarget, truth_split
+    if not getattr(args, "program", None):
+        raise DcsimError(f"a system runs a host program: dcsim sample {args.spec} --program FILE (see dcsim sdk "
+                         f"{args.spec})")
+    for flag in ("rtl", "lookahead"):
+        if getattr(args, flag, None):
+            raise DcsimError(f"--{flag} is not supported for a system file")
+    system = load_system(path, dict(args.defines))
+    target = SystemTarget(system, args.program, args.backend, overrides=dict(args.defines),
+                          limit=getattr(args, "max_instructions", None) or 10 ** 9)
+    report = sample(target, args, display=None if args.json else progress_display, log=phase_log("sample"))
+    if target.last_truth is not None:
+        report["truth_split"] = truth_split(target.last_truth)
     return finish(report, args)
 
 
@@ -192,6 +219,10 @@ def print_report(r: dict):
         table.add_row("[bold yellow]target missed[/]",
                       f"interval ±{100 * r['relative_error']:.2f}%, target ±{100 * r['target_error']:.2f}% after "
                       f"{len(r['passes'])} passes: add units with --samples N (N > {r['samples']})")
+    for name, part in (r.get("split") or {}).items():
+        truth = (r.get("truth_split") or {}).get(name)
+        table.add_row(name.replace("_", " "), f"{part['estimate']:,.0f} ({part['low']:,.0f} .. {part['high']:,.0f})"
+                      + (f"; full RTL {truth:,}" if truth is not None else ""))
     table.add_row("samples checked against the functional model", f"{r['samples']} ({r['divergences']} diverged)")
     table.add_row("sampled run", f"{r['seconds']:.2f} s (fast-forward {r['functional_seconds']:.2f} s, "
                                  f"RTL samples {r['detailed_seconds']:.2f} s of worker time)")
