@@ -2,17 +2,16 @@
 
 The job file's kernels (GEMMs given by shape, or NPU workload names) are priced by
 `cosim.selector.Selector` on an NPU machine (--npu, default the bundled npu) with a GEMM
-curve (--curve; by default fitted
-from hw/curves/npu_sweep.yaml, whose RTL measurements are cached after the first run); the file's own compute section is
-still checked but not used. The decisions (per kernel class: model, evidence, cost) go to
+curve (--curve; by default fitted from hw/curves/npu_sweep.yaml, whose RTL measurements
+are cached after the first run); the file's own compute section is still checked but not
+used. The decisions (per kernel class: model, evidence, cost) go to
 the JSON output under `selector` and to a table.
 """
 from __future__ import annotations
 
-
 from spec.errors import DcsimError
 
-__all__ = ["select_for_job", "show_decisions"]
+__all__ = ["select_for_job", "show_decisions", "parse_auto"]
 
 
 def select_for_job(args, budget: float) -> tuple[object, dict]:
@@ -36,13 +35,13 @@ def select_for_job(args, budget: float) -> tuple[object, dict]:
                          f"DIM={machine_dim(machine)}: give a matching --curve (dcsim fit)")
     first = load_cluster(args.config, compute=CurveModel(curve))
     network = with_model(first.network, args.network) if args.network else first.network
-    plan = {"unit": 20, "warmup": 40, "samples": 30}
-    sel = Selector(machine, curve, budget=budget, cost_budget=args.rtl_budget, plan=plan)
+    sel = Selector(machine, curve, budget=budget, cost_budget=args.rtl_budget)     # dcsim sample's default plan
     decisions = sel.run(lambda model: load_cluster(args.config, compute=model).job, network.topology,
                         network.model, engine=args.engine or first.engine)
     if args.baseline:
-        from .selector import baseline_cost
-        base = baseline_cost(machine, [c.kernel for c in sel.choices.values()], plan)
+        from .selector_cost import default_plan_baseline
+        base = default_plan_baseline(machine, [c.kernel for c in sel.choices.values()])
+        base.pop("per_kernel")
         decisions["baseline_all_sampled"] = base
         decisions["cost_vs_all_sampled"] = {k: decisions["cost"][k] / base[k] if base[k] else None
                                             for k in ("rtl_cycles", "wall_s")}
@@ -51,8 +50,13 @@ def select_for_job(args, budget: float) -> tuple[object, dict]:
 
 def short_why(c: dict, met: bool = True) -> str:
     """One phrase per class; the full reasons are in the JSON (`classes[].reasons`)."""
+    if c.get("counts_failed_spot_checks"):
+        return "spot check: the count model missed beyond its own interval"
     if c.get("moved_by_spot_checks"):
-        return "spot check missed by more than the budget"
+        return "spot check: the curve missed by more than the budget" + (
+            "; the count model passed" if "counts" in c["models"] else "")
+    if c["models"] == ["counts"]:
+        return "count model: its interval is narrower than the curve's, and met the budget"
     if not c["moved_off_curve"] and c["models"] == ["curve"]:
         return ("kept on the curve: the budget was met without it" if met else
                 "left on the curve: no RTL measurement fitted the cost budget or the machine")
@@ -77,3 +81,16 @@ def show_decisions(d: dict, stdout) -> None:
         spots = ", ".join(f"{x['kernel']} {100 * x['error']:+.1f}%" for x in c["spot_checks"]) or "–"
         t.add_row(c["class"], ", ".join(c["models"]), spots, f"{c['rtl_cycles']:,.0f}", short_why(c, b["met"]))
     stdout.print(t)
+
+
+def parse_auto(text: str) -> float:
+    """'auto' -> 0.02, 'auto:1%' or 'auto:0.01' -> 0.01 (relative half-width of the step)."""
+    kind, _, rest = text.partition(":")
+    if kind != "auto":
+        raise ValueError(f"--compute takes 'auto' or 'auto:BUDGET', got '{text}'")
+    if not rest:
+        return 0.02
+    value = float(rest[:-1]) / 100 if rest.endswith("%") else float(rest)
+    if not 0 < value < 1:
+        raise ValueError(f"the budget must be a fraction in (0, 1) or a percentage, got '{rest}'")
+    return value

@@ -77,3 +77,45 @@ def classify(kernel, dim: int, rng: tuple[int, int] | None) -> KernelClass:
     # stream:M[,LDA]: rows LDA bytes apart (default 1024); int8 rows of one tile are DIM bytes
     strided = bool(kind == "stream" and (args[1] if len(args) > 1 else 1024) > dim)
     return KernelClass(kind, len(shapes) > 1, edge, strided, widening(shapes, rng) == 1.0)
+
+
+# the size arguments of each workload family (the others are layout: stream's row pitch, conv's filter)
+SIZE_ARGS = {"gemm": (0, 1, 2), "bankconflict": (0, 1, 2), "stream": (0,), "transformer": (0, 1, 2),
+             "conv": (0, 1, 2, 3)}
+
+
+def proxy(text: str, dim: int) -> str | None:
+    """The workload with its sizes halved, keeping its class features: a dimension that was a
+    whole number of tiles stays one, a partial one stays partial, layout arguments are kept.
+    None when it cannot shrink (sizes at one tile) or the features would change."""
+    kind, _, rest = text.partition(":")
+    args = [int(a) for a in rest.split(",") if a.strip()]
+    sizes = SIZE_ARGS.get(kind, tuple(range(len(args))))
+    new = list(args)
+    for i in sizes:
+        if i >= len(args):
+            continue
+        a = args[i]
+        b = max(dim, a // 2)
+        if a % dim == 0:
+            b = max(dim, (b // dim) * dim)
+        elif b % dim == 0:
+            b += 1
+        if kind == "conv" and i < 2:
+            b = max(b, (args[4] if len(args) > 4 else 3) + 1)
+        new[i] = min(a, b)
+    if new == args:
+        return None
+    out = f"{kind}:" + ",".join(map(str, new))
+    k0, k1 = _features(text, dim), _features(out, dim)
+    return out if k0 == k1 else None
+
+
+def _features(text: str, dim: int):
+    c = classify(_Named(text), dim, None)
+    return (c.kind, c.chain, c.edge, c.strided)
+
+
+class _Named:
+    def __init__(self, name):
+        self.name, self.shape, self.key = name, (), name

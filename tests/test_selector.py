@@ -10,7 +10,9 @@ import pytest
 
 from cosim.fit import Point, fit
 from cosim.nodemodel import Measurement, gemms_of, npu_kernel
-from cosim.selector import CURVE, SAMPLED, TRUTH, Selector, baseline_cost, parse_auto, rtl_cost
+from cosim.selector import CURVE, SAMPLED, TRUTH, Selector
+from cosim.selector_cli import parse_auto
+from cosim.selector_cost import baseline_cost, rtl_cost
 from cosim.selector_features import classify, sweep_range, widening
 
 DIM = 4
@@ -136,7 +138,8 @@ def test_budget_loop_refines_until_met_and_json_has_evidence():
         assert {"class", "features", "models", "rtl_cycles", "wall_s", "reasons", "spot_checks"} <= c.keys()
         for s in c["spot_checks"]:
             assert {"kernel", "error", "measured_rel_halfwidth", "method"} <= s.keys()
-    assert out["cost"]["rtl_cycles"] == pytest.approx(sum(k["rtl_cycles"] for k in out["kernels"]))
+    assert out["cost"]["rtl_cycles"] == pytest.approx(sum(k["rtl_cycles"] for k in out["kernels"])
+                                                      + out["cost"]["proxy_rtl_cycles"])
 
 
 def test_cost_accounting_and_baseline():
@@ -204,3 +207,130 @@ def test_refit_adds_spot_checks_to_the_curve():
     k = next(k for k in out["kernels"] if k["kernel"] == "gemm:32,16,32")
     assert k["model"] == CURVE                           # still priced by the (refitted) curve
     assert k["curve_seconds"] > before        # 2 points among 64: a small but real pull
+
+
+# ------------------------------------------------------------------ the command-count model (middle rung)
+def _fake_counts(text):
+    """Per-'kind' counts of a workload: tile steps, output/A/B tiles and one per GEMM, so that
+    `_law` is exactly linear in them (a machine whose commands have fixed costs)."""
+    out = np.zeros(5)
+    for s in gemms_of(text, DIM):
+        m, k, n = np.ceil(np.array(s) / DIM)
+        out += [m * k * n, m * n, m * k, k * n, 1]
+    return tuple(int(x) for x in out)
+
+
+def test_t_quantile_matches_known_values():
+    from cosim.selector_counts import t_quantile
+    assert t_quantile(0.975, 10) == pytest.approx(2.228, abs=2e-3)
+    assert t_quantile(0.995, 3) == pytest.approx(5.841, abs=5e-3)
+    assert t_quantile(0.9985, 1) == pytest.approx(np.tan(np.pi * 0.4985), rel=1e-3)
+    assert t_quantile(0.9985, 400) == pytest.approx(2.97, abs=0.02)          # -> the normal's
+
+
+def test_count_fit_recovers_a_linear_law_and_says_how_sure_it_is():
+    from cosim.selector_counts import CountPoint, fit_counts
+    rng = np.random.default_rng(3)
+    shapes = [(m, k, n) for m in (4, 8, 16, 32) for k in (4, 8, 16) for n in (8, 16, 32)]
+    pts = [CountPoint(f"gemm:{m},{k},{n}", _fake_counts(f"gemm:{m},{k},{n}"),
+                      _law((m, k, n)) * (1 + 0.005 * rng.standard_normal())) for m, k, n in shapes]
+    f = fit_counts(_fake_counts("gemm:24,12,20"), pts)
+    truth = _law((24, 12, 20))
+    assert abs(f.cycles / truth - 1) < f.half < 0.05          # inside its interval, and the interval is tight
+    thin = fit_counts(_fake_counts("gemm:24,12,20"), pts[:7])  # few points: few degrees of freedom, wider
+    assert thin.dof < f.dof and thin.half > f.half
+    assert fit_counts(_fake_counts("gemm:24,12,20"), pts[:3]) is None       # too few to say anything
+
+
+def test_planted_error_on_the_count_model_is_detected_and_moved():
+    """A class whose cycles the count law misses by 30% (say, a layout effect) is caught by a
+    spot check predicted before it ran, beyond the model's own interval, and goes to RTL; the
+    classes the law fits stay on a free model (here the curve fits the law as well) without RTL."""
+    calls = []
+    kernels = ["gemm:8,8,8", "gemm:16,16,16", "gemm:32,16,32", "bankconflict:16,16,16", "bankconflict:32,16,32"]
+    sel = Selector(None, _curve(), 1e9, budget=0.02, spot_checks=1, counts=_fake_counts,
+                   measure=_fake_rtl({"bankconflict": 0.3}, calls))
+    net = _network()
+    out = sel.run(_pipeline(kernels), net.topology, net.model, draws=16)
+    by = {c["class"]: c for c in out["classes"]}
+    bank = next(c for k, c in by.items() if k.startswith("bankconflict"))
+    assert bank["counts_failed_spot_checks"] and "counts" not in bank["models"]
+    assert bank["spot_checks"][0]["counts_error"] == pytest.approx(1 / 1.3 - 1, abs=0.03)
+    assert all(k["model"] in (SAMPLED, TRUTH) for k in out["kernels"] if k["kernel"].startswith("bankconflict"))
+    gemm = [k for k in out["kernels"] if k["kernel"].startswith("gemm") and k["kernel"] != "gemm:8,8,8"]
+    assert all(k["model"] in (CURVE, "counts") and k["counts_seconds"] for k in gemm)   # no RTL for them
+    assert not any(c["counts_failed_spot_checks"] for k, c in by.items() if k.startswith("gemm"))
+    assert out["budget"]["met"] and out["relative_halfwidth"] <= 0.02
+
+
+def test_a_fitted_models_error_is_shared_by_its_class_in_the_step_interval():
+    """Four kernels of one class on the count model share one draw: their errors add up in a
+    serial step (interval ≈ each one's), where independent errors would give about half."""
+    from cosim.selector import COUNTS
+    kernels = ["gemm:8,8,8", "gemm:12,8,8", "gemm:8,12,8", "gemm:8,8,12"]
+    sel = Selector(None, _curve(), 1e9, budget=0.9, spot_checks=0, counts=_fake_counts,
+                   measure=_fake_rtl({}, []))
+    net = _network()
+    from network import Job
+
+    def serial(model):
+        job, prev = Job("s", 8), None
+        for t in kernels:
+            e = model.estimate(npu_kernel(t))
+            prev = job.compute([0], e.seconds, t, deps=(prev,) if prev is not None else (), ci=e.ci)
+        return job
+    sel.run(serial, net.topology, net.model, draws=8)
+    assert len({c.cls for c in sel.choices.values()}) == 1
+    for c in sel.choices.values():        # on the count model, the same relative interval on every kernel
+        c.model, s = COUNTS, c.counts.seconds
+        c.estimate = replace(c.counts, ci=(0.9 * s, 1.1 * s))
+    shared = sel._interval(serial, net.topology, net.model, draws=400, engine="auto", seed=1)["relative_halfwidth"]
+    for c in sel.choices.values():
+        c.model = SAMPLED                 # now independent draws, same intervals
+    apart = sel._interval(serial, net.topology, net.model, draws=400, engine="auto", seed=1)["relative_halfwidth"]
+    assert shared == pytest.approx(0.1, rel=0.15)
+    assert apart < 0.7 * shared
+
+
+def test_the_reference_plan_is_never_charged_above_the_kernel(small_npu):
+    """`default_plan_baseline` runs dcsim sample's default plan; on a kernel smaller than the plan
+    it is charged as the whole kernel, not the (larger) commands the campaign simulated."""
+    from cosim.selector_cost import default_plan_baseline
+    b = default_plan_baseline(small_npu, [npu_kernel("gemm:8,8,8")])
+    k = b["per_kernel"][0]
+    assert k["capped"] and k["rtl_cycles"] == pytest.approx(k["estimate_cycles"])
+    assert b["rtl_cycles"] == pytest.approx(k["rtl_cycles"]) and b["wall_s"] > 0
+
+
+def test_proxy_keeps_a_kernels_class_features():
+    from cosim.selector_features import proxy
+    assert proxy("bankconflict:128,128,128", 8) == "bankconflict:64,64,64"
+    assert proxy("stream:1024,1024", 8) == "stream:512,1024"            # the row pitch is layout: kept
+    assert proxy("gemm:36,100,20", 8) == "gemm:18,50,10"                # partial tiles stay partial
+    assert proxy("gemm:8,8,8", 8) is None                               # one tile: nothing to shrink
+    for text in ("transformer:32,64", "conv:16,16,16,32", "mlp:32,64,128,64", "gemm:100,36,70"):
+        p = proxy(text, 8)
+        a, b = classify(npu_kernel(text), 8, None), classify(npu_kernel(p), 8, None)
+        assert (a.kind, a.chain, a.edge, a.strided) == (b.kind, b.chain, b.edge, b.strided)
+
+
+def test_a_lone_costly_kernel_is_checked_through_a_cheaper_proxy():
+    """A class with one kernel too costly to spot-check is checked on a stand-in with its sizes
+    halved; a planted count-model error there moves the class, and the stand-in is paid for."""
+    calls = []
+    kernels = ["gemm:8,8,8", "gemm:16,16,16", "gemm:32,32,32", "bankconflict:32,32,32"]
+    sel = Selector(None, _curve(), 1e9, budget=0.02, spot_checks=1, counts=_fake_counts, spot_share=0.2,
+                   measure=_fake_rtl({"bankconflict": 0.3}, calls))
+    net = _network()
+    out = sel.run(_pipeline(kernels), net.topology, net.model, draws=16)
+    bank = next(c for c in out["classes"] if c["class"].startswith("bankconflict"))
+    assert not bank["spot_checked"] and bank["proxies"] == ["bankconflict:16,16,16"]
+    check = bank["spot_checks"][0]
+    assert check["kernel"] == "bankconflict:16,16,16" and check["proxy_for"] == "bankconflict:32,32,32"
+    assert bank["counts_failed_spot_checks"]
+    k = next(k for k in out["kernels"] if k["kernel"] == "bankconflict:32,32,32")
+    assert k["model"] in (SAMPLED, TRUTH)
+    assert out["cost"]["proxy_rtl_cycles"] > 0
+    assert out["cost"]["rtl_cycles"] == pytest.approx(sum(k["rtl_cycles"] for k in out["kernels"])
+                                                      + out["cost"]["proxy_rtl_cycles"])
+    assert bank["rtl_cycles"] == pytest.approx(k["rtl_cycles"] + out["cost"]["proxy_rtl_cycles"])

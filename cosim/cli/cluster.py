@@ -40,8 +40,9 @@ examples:
                                          two jobs sharing a loaded spine (compare with mess)
   dcsim cluster hw/clusters/jobs/tp_hier_4x8.yaml --plot tp.png        timeline + breakdown
   dcsim cluster JOB.yaml --compute auto:2% --baseline      kernels priced by the abstraction
-                                         selector (curve, sampled RTL or whole-kernel RTL per kernel
-                                         class) to a ±2% step-time budget at 99.7% (docs/network.md)"""
+                                         selector (curve, command-count model, sampled or whole-kernel
+                                         RTL per kernel class) to a ±2% step-time budget at 99.7%
+                                         (docs/network.md)"""
 
 
 def add_parser(sub):
@@ -61,9 +62,9 @@ def add_parser(sub):
     g.add_argument("--compute", metavar="auto[:BUDGET]",
                    help="price the job's kernels with the abstraction selector instead of the file's "
                         "compute model: BUDGET is the step time's relative half-width at 99.7%% "
-                        "(default 2%%, e.g. auto:5%% or auto:0.05); kernel classes whose spot checks "
-                        "miss are moved to RTL, then kernels are refined until the budget is met or "
-                        "reported unmet")
+                        "(default 2%%, e.g. auto:5%% or auto:0.05); kernels start on the curve or the "
+                        "command-count model, classes whose spot checks miss move off them, then kernels "
+                        "are refined until the budget is met or reported unmet")
     g.add_argument("--npu", default="npu", metavar="SPEC", help="NPU machine whose RTL measures kernels "
                    "(default: npu)")
     g.add_argument("--curve", metavar="curves.json", help="GEMM curve (dcsim fit -o); default: "
@@ -71,8 +72,9 @@ def add_parser(sub):
     g.add_argument("--rtl-budget", type=float, default=1e8, metavar="CYCLES", help="cost budget: RTL "
                    "cycles the selector may simulate (default 1e8, about two minutes of RTL on the bundled "
                    "NPU); a budget it cannot meet within it is reported as not met")
-    g.add_argument("--baseline", action="store_true", help="also measure what sampling every kernel "
-                   "in RTL costs, and report the selector's cost against it")
+    g.add_argument("--baseline", action="store_true", help="also measure what sampling every distinct "
+                   "kernel in RTL with dcsim sample's default plan costs, and report the selector's cost "
+                   "against it")
     return p
 
 
@@ -87,7 +89,7 @@ def command(args) -> int:
     with _network_warnings(said):
         compute = None
         if args.compute:
-            from ..selector import parse_auto
+            from ..selector_cli import parse_auto
             from ..selector_cli import select_for_job
             try:
                 budget = parse_auto(args.compute)

@@ -1,0 +1,145 @@
+"""The selector's middle rung: cycles as a linear function of a kernel's command counts.
+
+The functional model knows every kernel's command stream before any RTL runs (building
+it takes milliseconds at these sizes), so each kernel's count of every command kind
+(MVIN, PRELOAD, COMPUTE, ...) is free. Where the machine's cost per command of a kind is
+steady, cycles ≈ Σ_kind c_kind · count_kind + c_0. That is not true across regimes: a
+kernel with a thin GEMM dimension is bound by other units (stores, bias loads) than one
+whose every dimension spans many tiles, and partial (edge) tiles move fewer bytes per
+MVIN. So each kernel is priced by a fit on the points of *its* regime only (`pool`):
+
+* whole-kernel RTL measurements (exact) of the curve's sweep, the characterisation the
+  curve was fitted from (its cost is the curve's, paid once per machine, not per job),
+  with the same edge-tile feature and whose thinnest GEMM dimension is at least half
+  the kernel's (`REGIME`); measured on the NPU's sweep: the aligned shapes with every
+  dimension ≥ 64 predict the data-parallel job's GEMMs (dimensions 64-256) within 0.4%,
+  all aligned shapes alike within 1.5%, and all 125 shapes together only within 5%;
+* every whole-kernel measurement of the kernel's own class the selector has made
+  (spot checks, refinements) in the same regime.
+
+The fit minimises relative residuals (rows divided by measured cycles, as `cosim.fit`)
+and its interval is the textbook prediction interval of a linear regression on those
+relative residuals: t(ν) · s · √(1 + h), s the residual spread with ν = n − rank degrees
+of freedom and h the kernel's leverage (which grows when it lies outside the points).
+With few points ν is small and t large (ν = 2: t ≈ 18 at 99.7%, ν = 3: 8.9), so a thin
+pool says so in its interval. Kinds under MINOR_SHARE of the pool's commands (on the NPU
+the configuration commands, ~1-2%) are folded into the intercept: with eight points a
+coefficient each for them cost a degree of freedom and widened the data-parallel GEMMs'
+intervals from ±2.2-3.5% to ±5.5-8.5%, their predictions moving by under 0.05%. A kernel
+with fewer than MIN_POINTS pool points, or ν < 1, gets no count estimate (the curve or
+the RTL prices it).
+
+A linear law can still be wrong for a whole class (bank conflicts, strided DRAM rows
+change cycles at the same counts): the selector's spot checks test this rung like the
+curve, with a prediction made before the measurement, and move classes it misses.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .nodemodel import gemms_of
+
+__all__ = ["CountPoint", "CountFit", "fit_counts", "t_quantile", "pool", "machine_counts", "REGIME", "MIN_POINTS"]
+
+REGIME = 2.0          # pool points: thinnest GEMM dimension >= the kernel's / REGIME
+MIN_POINTS = 4
+MINOR_SHARE = 0.03    # kinds under this share of the pool's commands join the intercept
+
+
+@dataclass(frozen=True)
+class CountPoint:
+    """A whole-kernel RTL measurement with the kernel's command counts by kind."""
+    text: str
+    counts: tuple           # per command kind, in the machine's instruction order
+    cycles: float
+    source: str = "sweep"   # 'sweep' (the curve's characterisation) | 'spot check'
+
+
+@dataclass(frozen=True)
+class CountFit:
+    cycles: float
+    half: float             # relative half-width of the prediction interval
+    points: int
+    dof: int
+    rel_sigma: float
+
+
+@lru_cache(maxsize=64)
+def t_quantile(p: float, dof: int) -> float:
+    """Student's t quantile (numpy only). With t = √ν·tan u the density becomes ∝ cos^(ν−1) u
+    on (−π/2, π/2), smooth and bounded, so the CDF is a trapezoid sum on a fine u grid."""
+    u = np.linspace(0.0, math.pi / 2, 200_001)[:-1]
+    f = np.cos(u) ** (dof - 1)
+    cdf = np.concatenate([[0.0], np.cumsum((f[1:] + f[:-1]) / 2)]) * (u[1] - u[0])
+    total = cdf[-1] + f[-1] * (math.pi / 2 - u[-1]) / 2
+    target = (p - 0.5) * 2 * total                  # the mass in (0, t) of the half-line
+    i = int(np.searchsorted(cdf, target))
+    return float(math.sqrt(dof) * math.tan(u[min(i, len(u) - 1)]))
+
+
+def regime_dim(text: str, dim: int) -> int:
+    return min(min(s) for s in gemms_of(text, dim))
+
+
+def _edge(text: str, dim: int) -> bool:
+    return any(d % dim for s in gemms_of(text, dim) for d in s)
+
+
+def pool(text: str, sweep: list[CountPoint], own: list[CountPoint], dim: int) -> list[CountPoint]:
+    """The points a kernel is priced from (module doc): its regime of the sweep, and its class's own."""
+    lo = regime_dim(text, dim) / REGIME
+    edge = _edge(text, dim)
+    chosen = [p for p in sweep if p.text != text and _edge(p.text, dim) == edge and regime_dim(p.text, dim) >= lo]
+    return chosen + [p for p in own if p.text != text and regime_dim(p.text, dim) >= lo]
+
+
+def fit_counts(counts, points: list[CountPoint], confidence: float = 0.997) -> CountFit | None:
+    """Cycles of a kernel with `counts` from a linear fit on `points`, with its prediction interval."""
+    if len(points) < MIN_POINTS:
+        return None
+    a = np.array([list(p.counts) for p in points], dtype=float)
+    share = a.sum(axis=0) / max(1.0, a.sum())
+    # constant kinds, and kinds too rare to tell from the intercept, fold into the intercept
+    live = [j for j in range(a.shape[1]) if np.ptp(a[:, j]) > 0 and share[j] >= MINOR_SHARE]
+    a = np.c_[a[:, live], np.ones(len(points))]
+    y = np.array([p.cycles for p in points], dtype=float)
+    w = a / y[:, None]
+    coef, _, rank, _ = np.linalg.lstsq(w, np.ones(len(y)), rcond=None)
+    dof = len(y) - int(rank)
+    if dof < 1:
+        return None
+    x0 = np.append(np.asarray(counts, dtype=float)[live], 1.0)
+    pred = float(x0 @ coef)
+    if not pred > 0:
+        return None
+    r = w @ coef - 1.0
+    s = float(math.sqrt(r @ r / dof))
+    g = np.linalg.pinv(w.T @ w)
+    h = float((x0 / pred) @ g @ (x0 / pred))
+    half = t_quantile(0.5 + confidence / 2, dof) * s * math.sqrt(1.0 + max(h, 0.0))
+    return CountFit(pred, half, len(points), dof, s)
+
+
+_COUNTS: dict[tuple[str, str], tuple] = {}
+
+
+def machine_counts(machine):
+    """text -> per-kind command counts on `machine` (the functional model builds the stream;
+    nothing runs). Cached per (machine digest, text) for the life of the process."""
+    def counts(text: str) -> tuple:
+        key = (machine.digest, text)
+        if key not in _COUNTS:
+            from fastforward.workloads import build_workload
+
+            from .queue_target import QueueTarget
+            from .strata import kind_counts
+            target = QueueTarget(machine, build_workload(machine, text))
+            target.load()
+            _COUNTS[key] = tuple(int(x) for x in kind_counts(machine, None, max(1, target.total),
+                                                             target.binary).sum(axis=0))
+        return _COUNTS[key]
+    return counts
