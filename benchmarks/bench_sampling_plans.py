@@ -1,7 +1,7 @@
 """Offline plan study: how unit size, strata and the coverage fix set the units a campaign needs.
 
     python benchmarks/bench_sampling_plans.py [--units 100,200,400] [--strata 12] [--seeds 200]
-                                              [--fixes shrink,none] [--workloads 'long;prog:crc']
+                                              [--fixes shrink,none] [--samples 36,24] [--workloads 'long;prog:crc']
 
 Uses the full RTL run's per-unit cycles (the ground truth, cached like `dcsim sample
 --truth`; a missing one is computed first: ~90 s for `long`) of each sampling-suite
@@ -48,18 +48,19 @@ def neyman_units(cycles: np.ndarray, labels: np.ndarray, target: float, bias: fl
 
 
 def default_plan(cycles: np.ndarray, labels: np.ndarray, total: int, unit: int, seed: int, warmup: int = 0,
-                 bias: float = MEASUREMENT_BIAS, fix: str = "shrink"):
+                 bias: float = MEASUREMENT_BIAS, fix: str = "shrink", first_units: int = DEFAULT_SAMPLES):
     """(estimate, units measured, second pass ran) of dcsim sample's default plan, given
     every unit's cycles (the full run's, or every unit measured as a sample with `warmup`);
     the interval carries the measurement-bias allowance `bias`, as `dcsim sample`'s does,
-    and the coverage fix `fix` ('shrink': dcsim sample's; 'none')."""
+    and the coverage fix `fix` ('shrink': dcsim sample's; 'none'); `first_units`: the first
+    pass's size (dcsim sample's DEFAULT_SAMPLES)."""
     def est_of(plan):
         measured = {u.index: cycles[u.index] for u in plan.samples}
         if fix == "shrink":
             return estimate_total(plan, measured, CONFIDENCE, bias)
         injected = any(u.warmup < u.start for u in plan.samples)
         return estimate(plan, measured, CONFIDENCE, bias if injected else 0.0)
-    first = plans.stratified(labels, total, unit, warmup, max(DEFAULT_SAMPLES, 2 * (labels.max() + 1)), seed=seed)
+    first = plans.stratified(labels, total, unit, warmup, max(first_units, 2 * (labels.max() + 1)), seed=seed)
     est = est_of(first)
     result = CampaignResult(first, [{"index": u.index, "cycles": cycles[u.index]} for u in first.samples], est,
                             0, 0, 0, None)
@@ -74,11 +75,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--units", help="unit sizes, e.g. 100,200,400 (default: each target's default unit)")
     ap.add_argument("--strata", type=int, default=12)
+    ap.add_argument("--samples", default=str(DEFAULT_SAMPLES), help="first-pass sizes to compare, e.g. 36,24")
     ap.add_argument("--seeds", type=int, default=200)
     ap.add_argument("--fixes", default="shrink,none", help="coverage fixes to compare: shrink, none")
     ap.add_argument("--workloads", default=";".join(SUITE + PROGRAMS), help="';'-separated list")
     args = ap.parse_args()
-    print(f"{'workload':>26} {'U':>5} {'units':>6} {'CV':>6} {'Neyman':>7} {'fix':>6} | default plan over {args.seeds} "
+    print(f"{'workload':>26} {'U':>5} {'units':>6} {'CV':>6} {'Neyman':>7} {'fix':>6} {'n1':>3} | "
+          f"default plan over {args.seeds} "
           f"seeds: {'mean|err|':>9} {'max|err|':>8} {'inside':>8} {'2nd pass':>8} {'units':>5}")
     for name in args.workloads.split(";"):
         target = suite_target(name)
@@ -91,13 +94,13 @@ def main():
             target.prepare(unit)
             cycles = np.add.reduceat(truth, np.arange(0, len(truth), unit // finest))
             labels = target.labels(unit, args.strata, 0)
-            for fix in args.fixes.split(","):
-                runs = [default_plan(cycles, labels, target.total, unit, seed, bias=bias, fix=fix)
+            for fix, first in ((f, int(n)) for f in args.fixes.split(",") for n in args.samples.split(",")):
+                runs = [default_plan(cycles, labels, target.total, unit, seed, bias=bias, fix=fix, first_units=first)
                         for seed in range(args.seeds)]
                 err = np.array([abs(e.cycles - cycles.sum()) / cycles.sum() for e, _, _ in runs])
                 inside = np.mean([e.low <= cycles.sum() <= e.high for e, _, _ in runs])
                 print(f"{target.name:>26} {unit:>5} {len(cycles):>6} {cycles.std() / cycles.mean():>6.3f} "
-                      f"{neyman_units(cycles, labels, DEFAULT_TARGET_ERROR, bias):>7.1f} {fix:>6} | "
+                      f"{neyman_units(cycles, labels, DEFAULT_TARGET_ERROR, bias):>7.1f} {fix:>6} {first:>3} | "
                       f"{100 * err.mean():>8.3f}% {100 * err.max():>7.2f}% {inside:>8.1%} "
                       f"{np.mean([s for _, _, s in runs]):>8.0%} {np.median([n for _, n, _ in runs]):>5.0f}", flush=True)
 

@@ -62,8 +62,13 @@ def suite_target(name: str, seed: int = 0):
 
 def cpu_seconds() -> float:
     """CPU time of this process and its reaped children (the sample workers)."""
+    return sum(cpu_split())
+
+
+def cpu_split() -> tuple[float, float]:
+    """(CPU time of this process, of its reaped children)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def timed_sample(target, ns) -> dict:
@@ -71,9 +76,10 @@ def timed_sample(target, ns) -> dict:
     the sampled run's CPU seconds (this process and its workers, the truth's run left out)
     and the speedup per CPU-second (the full RTL run is one thread: its CPU time is its wall time)."""
     target.load()                                     # the workload's binary is not part of the timed run
-    c0 = cpu_seconds()
+    c0 = cpu_split()
     r = sample(target, argparse.Namespace(**{**vars(ns), "truth": False}))
-    r["cpu_seconds"] = cpu_seconds() - c0
+    r["cpu_main"], r["cpu_workers"] = (b - a for a, b in zip(c0, cpu_split()))
+    r["cpu_seconds"] = r["cpu_main"] + r["cpu_workers"]
     truth = target.truth(r["unit"], use_cache=not ns.no_truth_cache)
     cycles = truth["cycles"]
     r.update(truth_cycles=cycles, error=(r["estimate_cycles"] - cycles) / cycles,

@@ -96,12 +96,12 @@ def run_campaign(target: SamplingTarget, plan: SamplePlan, *, executor, store: S
         tracker.position = sim.retired
         while len(pending) >= in_flight:
             pending = tracker.collect(pending, FIRST_COMPLETED)
-    tracker.collect(pending, None)
-    if not target.end_checked:                  # the functional run to the end, checked once per target
-        t0 = time.perf_counter()
+    if not target.end_checked:                  # the functional run to the end, checked once per target,
+        t0 = time.perf_counter()                # while the workers measure the last samples
         sim.run()
         functional += time.perf_counter() - t0
         target.verified, target.end_checked = target.check_end(sim), True
+    tracker.collect(pending, None)
     samples = [_with_final_drain(store.done[u.index], plan.total) for u in plan.samples]
     est = estimate_total(plan, {s["index"]: s["cycles"] for s in samples}, confidence,
                          target.defaults.measurement_bias)

@@ -121,8 +121,7 @@ def stratified(labels: np.ndarray, total: int, unit: int, warmup: int, count: in
     n = units_in(total, unit)
     if labels.shape != (n,):
         raise PlanError(f"need one stratum label per unit ({n}), got {labels.shape}")
-    strata = np.unique(labels)
-    sizes = np.array([(labels == s).sum() for s in strata])
+    strata, sizes = np.unique(labels, return_counts=True)    # (with counts numpy does not load numpy.ma)
     if count < len(strata):
         raise PlanError(f"{count} samples cannot cover {len(strata)} strata")
     w = sizes.astype(np.float64) if weights is None else np.asarray(weights, dtype=np.float64)

@@ -76,7 +76,7 @@ from spec.errors import MachineFault
 from spec.memo import MachineMemo
 
 from .compare import diff_states, states_equal
-from .delta import Resident, installed_base, is_paged
+from .delta import Resident, installed_base, is_paged, make_delta
 from .target import SampleTaskBase
 from .worker import state_buffer, worker_engine, worker_models
 
@@ -215,6 +215,18 @@ def measure_sample(task: SampleTask, base: dict | None = None) -> dict:
 
 
 _RESIDENT: dict[int, Resident] = {}      # per RTL engine of this process: what it and its reference hold
+
+
+def prime_worker(path: str, overrides: tuple, backend: str, base_key: str):
+    """Put the installed base state into this worker's RTL and reference now, before any
+    sample: the first sample then restores only its own pages. Done while the campaign
+    plans (`executor.warm_up_workers`), when the workers are otherwise idle."""
+    rtl, reference = worker_models(path, overrides, backend)
+    base = installed_base(base_key)
+    resident = _RESIDENT.setdefault(id(rtl), Resident())
+    nothing = make_delta(base, base, base_key, lambda name: np.zeros(0, dtype=np.int64))
+    resident.restore(reference, rtl, base, nothing, retired=0)
+    resident.settle(reference, nothing, True)
 
 
 def _divergences(rtl, reference) -> list:

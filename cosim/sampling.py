@@ -139,9 +139,13 @@ def sample(target: SamplingTarget, args, display=None, log=None) -> dict:
         log(f"workload and models ready in {time.perf_counter() - t:.1f} s (builds {build_seconds:.1f} s)")
         t0 = time.perf_counter()                    # the sampled run: profile, plan, fast-forward, samples
         target.prepare(args.unit)
-        with make_executor(executor_spec(args), target.base) as executor:
+        machine = target.machine
+        with make_executor(executor_spec(args), target.base,
+                           (str(machine.path), tuple(sorted(machine.params)), args.backend), machine) as executor:
             warm_up_workers(executor, target.machine, args.backend)     # workers load their models while we plan
+            t_plan = time.perf_counter()
             plan = build_plan(target, args)
+            phases = {"executor_start": t_plan - t0, "plan": time.perf_counter() - t_plan}
             passes: list = []
             while plan is not None:
                 label = f"pass {len(passes) + 1}" if args.target_error else "sampling"
@@ -155,10 +159,13 @@ def sample(target: SamplingTarget, args, display=None, log=None) -> dict:
                     plan, passes[-1]["needed_samples"] = second_pass(
                         result, args.target_error, lambda **kw: build_plan(target, args, **kw),
                         target.defaults.measurement_bias)
+            phases["passes"] = time.perf_counter() - t_plan - phases["plan"]
         seconds = time.perf_counter() - t0
+        phases["shutdown"] = seconds - sum(phases.values())        # the workers' exit
         executor_info = {"kind": executor.kind, "workers": executor.workers}
     report = build_report(target, args, result, seconds, passes, executor_info)
     report["build_seconds"] = round(build_seconds, 3)
+    report["phase_seconds"] = {k: round(v, 4) for k, v in phases.items()}
     if args.target_error:
         report["target_met"] = result.estimate.relative_error <= args.target_error
     if args.truth:

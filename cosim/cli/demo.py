@@ -20,7 +20,6 @@ import time
 from spec import load_machine
 
 from ..paths import machine_path
-from ..sampling import options, sample
 from .args import formatted
 from .output import emit_json, stdout
 
@@ -30,6 +29,7 @@ DEMO_PARAMS = {"DRAM_BYTES": 1 << 20}
 
 def demo_args(args) -> argparse.Namespace:
     """The `dcsim sample` arguments of the demo's sampled run."""
+    from ..sampling import options                  # why here: every dcsim command imports this module
     return options(workload=args.workload or DEMO_WORKLOAD, truth=True, backend="c" if args.backend != "py" else "py",
                    seed=args.seed, json=args.json)
 
@@ -49,6 +49,7 @@ def command(args) -> int:
     from fastforward.workloads import build_workload
 
     from ..queue_target import QueueTarget
+    from ..sampling import sample
     from .sample import phase_log, print_report, progress_display
     start = time.perf_counter()
     machine = load_machine(machine_path("npu"), DEMO_PARAMS)
