@@ -9,6 +9,8 @@ beside):
 * the selector at ±2% (99.7%): step error against the full-RTL step, its step interval,
   whether the budget was met, its RTL cycles, the wall and CPU time of its RTL
   measurements and of its whole run (command streams, fits, resampling included);
+* what the machine's characterisation cost (the curve's sweep and the family points of
+  `cosim.characterise`: once per machine, charged to no job, so printed beside);
 * the reference: every distinct kernel sampled by `dcsim sample`'s default plan
   (`cosim.selector_cost.default_plan_baseline`; RTL cycles capped at the kernel's own), its
   campaigns timed here, inline on one core, then its step interval (the same 48-draw
@@ -66,6 +68,7 @@ def main(argv=None) -> int:
     from network.cluster import simulate
     from spec import load_machine
     from cosim.experiments import abstraction as A
+    from cosim.characterise import characterise
     from cosim.fit import fit, load_sweep_config, machine_dim, sweep
     from cosim.nodemodel import step_time_interval, workload_text
     from cosim.paths import hw_dir, machine_path
@@ -77,6 +80,7 @@ def main(argv=None) -> int:
     cfg = load_sweep_config(hw_dir() / "curves" / "npu_sweep.yaml")
     clock = float(cfg.get("clock_hz", 1e9))
     curve = fit(sweep(machine, cfg), machine_dim(machine), "cycles", clock)
+    characterised = characterise(machine, cfg)          # once per machine, charged to no job (printed below)
     net = A._network()
     truth_model = A._TruthModel(machine, clock)
     probes = [k for _, k in A._kernels(False)[:len(A.PROBES[False])]]
@@ -102,7 +106,7 @@ def main(argv=None) -> int:
             ms = [fresh_measure(machine, workload_text(k), truth_max_commands=10 ** 12) for k in kernels]
             full.append({"rtl_cycles": sum(m.cycles for m in ms), "wall_s": time.perf_counter() - t0,
                          "cpu_s": cpu() - c0})
-            sel = Selector(machine, curve, clock, budget=a.budget, measure=fresh_measure)
+            sel = Selector(machine, curve, clock, budget=a.budget, measure=fresh_measure, characterised=characterised)
             c0, t0 = cpu(), time.perf_counter()
             d = sel.run(build, net.topology, net.model, draws=48, seed=r)
             run_wall, run_cpu = time.perf_counter() - t0, cpu() - c0
@@ -153,6 +157,12 @@ def main(argv=None) -> int:
               f"{r['rtl_cycles'][0]:,.0f} cycles, RTL {r['sel_measure_wall_s'][0]:.2f} s, whole run "
               f"{r['sel_run_wall_s'][0]:.1f} s (worst {r['sel_run_wall_s'][1]:.1f}); last repeat's models: "
               + ", ".join(f"{k} {v}" for k, v in r["models_last"].items()))
+    mc = Selector(machine, curve, clock, characterised=characterised).characterisation_cost()
+    print(f"  machine characterisation (once per machine, charged to no job): the curve's sweep "
+          f"{mc['curve_sweep_points']} GEMMs, {mc['curve_sweep_rtl_cycles']:,.0f} RTL cycles; the family points "
+          f"{mc['family_points']} kernels ({', '.join(mc['families'])}), {mc['family_rtl_cycles']:,.0f} RTL cycles"
+          + "".join(f"; {mc['family_rtl_cycles'] / r['ref_rtl_cycles']:.1f}x the {n} reference" for n, r in out.items()))
+    out["machine_characterisation"] = mc
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=1, default=float)

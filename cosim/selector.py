@@ -19,7 +19,10 @@ abstraction prices it, using each model's own uncertainty:
    and its class features kept (`selector_features.proxy`), the largest such that costs
    at most `spot_share` of the job by the free model's estimate (a layout effect such as
    bank conflicts grows with size: bankconflict:32,32,32 shows a third of what
-   bankconflict:64,64,64 does); it is charged to its class. Both free models predict
+   bankconflict:64,64,64 does); it is charged to its class. A lone kernel whose own family
+   the machine was characterised on (`cosim.characterise`: at least MIN_POINTS points of
+   its family in its regime) needs no proxy: the count model is fitted on those points and
+   their residuals are the evidence a proxy would add one point to. Both free models predict
    the kernel *before* it is measured. The curve fails a class when its spot-check error
    exceeds the error budget *beyond the measurement's own interval* (|curve/measured − 1|
    − measured half-width > budget), whatever its stated interval says (its intervals,
@@ -64,7 +67,7 @@ from network.compute import Estimate, Kernel
 from .nodemodel import (DEFAULT_CLOCK_HZ, TRUTH_MAX_COMMANDS, CurveModel, Measurement, gemms_of, measure_kernel,
                         workload_text)
 from .selector_cost import rtl_cost
-from .selector_counts import CountPoint, fit_counts, machine_counts, pool
+from .selector_counts import MIN_POINTS, CountPoint, fit_counts, machine_counts, own_family, pool
 from .selector_features import KernelClass, classify, proxy, sweep_range, widening
 
 __all__ = ["Selector", "Choice", "CURVE", "COUNTS", "SAMPLED", "TRUTH"]
@@ -151,7 +154,8 @@ class Selector:
     def __init__(self, machine, curve, clock_hz: float | None = None, *, budget: float = 0.02,
                  confidence: float = 0.997, cost_budget: float | None = None, spot_checks: int = 1,
                  plan: dict | None = None, truth_max_commands: int = TRUTH_MAX_COMMANDS, refit: bool = False,
-                 measure=measure_kernel, dim: int | None = None, counts=None, spot_share: float = 0.05):
+                 measure=measure_kernel, dim: int | None = None, counts=None, spot_share: float = 0.05,
+                 characterised=()):
         self.machine, self.curve = machine, curve
         self.clock = clock_hz or curve.clock_hz or DEFAULT_CLOCK_HZ
         self.budget, self.confidence = budget, confidence
@@ -182,6 +186,8 @@ class Selector:
         self.no_curve: set[KernelClass] = set()       # ... and the curve missed (beyond the budget)
         self.own_points: dict[KernelClass, list[CountPoint]] = {}
         self._sweep_points: list[CountPoint] | None = None
+        self.characterised = tuple(characterised)     # (text, RTL cycles): cosim.characterise, once per machine
+        self.base_family = (curve.report.get("source") or {}).get("workload", "gemm")
         self.proxies: dict[KernelClass, list[Choice]] = {}    # stand-ins measured for lone kernels' classes
 
     # ------------------------------------------------------------------ pricing
@@ -194,15 +200,17 @@ class Selector:
         return Estimate(s, (max(0.0, s - half), s + float(half)), "curve")
 
     def sweep_points(self) -> list[CountPoint]:
-        """The curve's whole-kernel RTL points with their command counts (cosim.selector_counts)."""
+        """The machine's whole-kernel RTL points with their command counts (cosim.selector_counts):
+        the curve's sweep and the family characterisation (cosim.characterise)."""
         if self._sweep_points is None:
-            family = (self.curve.report.get("source") or {}).get("workload", "gemm")
             pts = []
             if self.counts_of is not None and self.curve.unit == "cycles":
                 for p in self.curve.report.get("points", []):
                     if p.get("method") == "truth":
-                        text = f"{family}:" + ",".join(str(int(d)) for d in p["shape"])
+                        text = f"{self.base_family}:" + ",".join(str(int(d)) for d in p["shape"])
                         pts.append(CountPoint(text, tuple(self.counts_of(text)), float(p["measured"])))
+                pts += [CountPoint(text, tuple(self.counts_of(text)), float(cycles), "characterisation")
+                        for text, cycles in self.characterised]
             self._sweep_points = pts
         return self._sweep_points
 
@@ -214,8 +222,8 @@ class Selector:
         text = workload_text(kernel)
         if self._commands_guess(kernel) > BUILD_MAX_COMMANDS:
             return None
-        f = fit_counts(self.counts_of(text), pool(text, self.sweep_points(), self.own_points.get(cls, []), self.dim),
-                       self.confidence)
+        points = pool(text, self.sweep_points(), self.own_points.get(cls, []), self.dim, self.base_family)
+        f = fit_counts(self.counts_of(text), points, self.confidence)
         if f is None:
             return None
         s, half = f.cycles / self.clock, f.half * f.cycles / self.clock
@@ -238,8 +246,10 @@ class Selector:
         width = (lambda e: (e.ci[1] - e.ci[0]) / e.seconds if e.ci and e.seconds else math.inf)
         if c.counts is not None and (c.cls in self.no_curve or width(c.counts) < width(c.curve)):
             c.model, c.estimate = COUNTS, c.counts
+            fam = len(self._family_points(c))
             c.reason = reason or (f"count model: ±{50 * width(c.counts):.1f}% against the curve's "
-                                  f"±{50 * width(c.curve):.0f}%")
+                                  f"±{50 * width(c.curve):.0f}%"
+                                  + (f" (fitted on {fam} points of its own family)" if fam >= MIN_POINTS else ""))
         else:
             c.model, c.estimate = CURVE, None
             c.reason = reason or ("curve: no count model" if c.counts is None else
@@ -401,6 +411,12 @@ class Selector:
         return {"step_time_s": t, "ci_s": (t - self.z * spread, t + self.z * spread),
                 "relative_halfwidth": self.z * spread / t if t else math.inf, "groups": len(groups)}
 
+    def _family_points(self, c: Choice) -> list[CountPoint]:
+        """The machine's points of `c`'s own family in its regime (selector_counts.own_family)."""
+        if self.counts_of is None or c.cls in self.no_counts:
+            return []
+        return own_family(workload_text(c.kernel), self.sweep_points(), self.dim)
+
     def _eligible(self, members: list[Choice], total: float) -> bool:
         """Spot-check a class with several kernels, or one whose cheapest kernel is a small share of
         the job's RTL cycles (checking a lone kernel costs as much as measuring it)."""
@@ -441,7 +457,12 @@ class Selector:
             checks = []
             eligible = self._eligible(members, total)
             order = sorted(members, key=lambda c: (c.estimate or c.curve).seconds)
-            for c in order[:self.spot_checks] if eligible else self._proxy_for(order[0], total):
+            # a lone costly kernel whose own family the machine was characterised on needs no proxy:
+            # the fit's residuals on that family's points are the check a proxy would add one point to
+            family = [] if eligible else self._family_points(order[0])
+            targets = order[:self.spot_checks] if eligible else \
+                [] if len(family) >= MIN_POINTS else self._proxy_for(order[0], total)
+            for c in targets:
                 rung = self._rung_for(c) or TRUTH
                 if self.spent_cycles + self._predicted_cost(c, rung) > self.cost_budget:
                     self.refused.append(f"spot check {c.kernel.key}")
@@ -480,6 +501,7 @@ class Selector:
                              "curve_rel_halfwidth": rel,
                              "widening": widening(gemms_of(workload_text(members[0].kernel), self.dim), self.range),
                              "spot_checked": eligible,
+                             "checked_by_family_points": len(family) if len(family) >= MIN_POINTS else 0,
                              "spot_checks": checks, "moved_by_spot_checks": flagged,
                              "counts_failed_spot_checks": counts_flagged}
             if counts_flagged:
@@ -584,6 +606,15 @@ class Selector:
                                                             base.engine).step_time - base.step_time)
         return out
 
+    def characterisation_cost(self) -> dict:
+        """What the machine's points cost, once per machine and charged to no job (the curve's
+        sweep, whole kernels only, and the family characterisation), for the JSON beside the job's."""
+        sweep = [p for p in self.curve.report.get("points", []) if p.get("method") == "truth"]
+        return {"curve_sweep_points": len(sweep), "curve_sweep_rtl_cycles": float(sum(p["measured"] for p in sweep)),
+                "family_points": len(self.characterised),
+                "family_rtl_cycles": float(sum(c for _, c in self.characterised)),
+                "families": sorted({t.partition(":")[0] for t, _ in self.characterised})}
+
     def _decisions(self, r, met, why, classes, rounds) -> dict:
         by = {}
         for c in self.choices.values():
@@ -608,6 +639,7 @@ class Selector:
                          + sum(len(p.measurements) for ps in self.proxies.values() for p in ps),
                          "proxy_rtl_cycles": sum(p.cost_cycles for ps in self.proxies.values() for p in ps)},
                 "plan": dict(self.plan),
+                "machine_characterisation": self.characterisation_cost(),
                 "curve": self.curve_note or "as given", "classes": out_classes,
                 "kernels": [c.as_dict(self.clock) for c in self.choices.values()], "rounds": rounds,
                 "refused": self.refused}

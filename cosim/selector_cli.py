@@ -3,8 +3,9 @@
 The job file's kernels (GEMMs given by shape, or NPU workload names) are priced by
 `cosim.selector.Selector` on an NPU machine (--npu, default the bundled npu) with a GEMM
 curve (--curve; by default fitted from hw/curves/npu_sweep.yaml, whose RTL measurements
-are cached after the first run); the file's own compute section is still checked but not
-used. The decisions (per kernel class: model, evidence, cost) go to
+are cached after the first run) and the machine's family characterisation (the same file's
+`families`, run whole in RTL once per machine and cached: cosim.characterise); the file's
+own compute section is still checked but not used. The decisions (per kernel class: model, evidence, cost) go to
 the JSON output under `selector` and to a table.
 """
 from __future__ import annotations
@@ -24,18 +25,21 @@ def select_for_job(args, budget: float) -> tuple[object, dict]:
     from .paths import hw_dir, machine_path
     from .selector import Selector
     machine = load_machine(machine_path(args.npu))
+    from .characterise import characterise
     from .fit import fit, load_sweep_config, machine_dim, sweep
+    cfg = load_sweep_config(hw_dir() / "curves" / "npu_sweep.yaml")
     if args.curve:
         curve = load_curve(args.curve)
     else:       # fitted now from the bundled sweep (cached RTL measurements), so never stale
-        cfg = load_sweep_config(hw_dir() / "curves" / "npu_sweep.yaml")
         curve = fit(sweep(machine, cfg), machine_dim(machine), "cycles", float(cfg.get("clock_hz", 1e9)))
     if curve.dim != machine_dim(machine):
         raise DcsimError(f"the curve was fitted for DIM={curve.dim} but machine '{args.npu}' has "
                          f"DIM={machine_dim(machine)}: give a matching --curve (dcsim fit)")
     first = load_cluster(args.config, compute=CurveModel(curve))
     network = with_model(first.network, args.network) if args.network else first.network
-    sel = Selector(machine, curve, budget=budget, cost_budget=args.rtl_budget)     # dcsim sample's default plan
+    # the machine's family points (whole-kernel RTL, cached, once per machine): cosim.characterise
+    sel = Selector(machine, curve, budget=budget, cost_budget=args.rtl_budget,     # dcsim sample's default plan
+                   characterised=characterise(machine, cfg))
     decisions = sel.run(lambda model: load_cluster(args.config, compute=model).job, network.topology,
                         network.model, engine=args.engine or first.engine)
     if args.baseline:

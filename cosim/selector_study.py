@@ -93,9 +93,10 @@ def full_rtl_cost(machine, kernels) -> dict:
 
 
 def study(machine, curve, clock, plan, builds: dict, network, truth_step: dict, truth_model,
-          probe_kernels, *, budget=0.02, repeats=5, draws=48, log=lambda m: None) -> dict:
+          probe_kernels, *, budget=0.02, repeats=5, draws=48, log=lambda m: None, characterised=()) -> dict:
     """Run the selector on each job `builds[name](model)`; see the module doc. `plan` is the
-    study's sampling plan (the older, looser reference)."""
+    study's sampling plan (the older, looser reference). `characterised`: the machine's family
+    points (cosim.characterise), which every selector run may price kernels from."""
     from network.cluster import simulate
     builds = dict(builds)
     builds["probe kernels (serial)"] = serial_job(probe_kernels)
@@ -115,7 +116,8 @@ def study(machine, curve, clock, plan, builds: dict, network, truth_step: dict, 
             runs = []
             for seed in range(repeats):
                 sel = Selector(machine, curve, clock, budget=b, confidence=confidence, measure=fresh_measure,
-                               cost_budget=None if frac is None else frac * base["rtl_cycles"])
+                               cost_budget=None if frac is None else frac * base["rtl_cycles"],
+                               characterised=characterised)
                 t0 = time.perf_counter()
                 d = sel.run(build, network.topology, network.model, draws=draws, seed=seed)
                 d["run_wall_s"] = time.perf_counter() - t0
@@ -227,12 +229,25 @@ def section(r, sel_results: dict, jobs: dict, budget: float) -> None:
             spots = ", ".join(f"{x['kernel']}: curve {_pct(x['error'])}"
                               + (f", counts {_pct(x['counts_error'])} (its ±{100 * x['counts_rel_halfwidth']:.1f}%)"
                                  if "counts_error" in x else "") for x in c["spot_checks"]) or \
-                ("–" if c.get("spot_checked", True) else "none (one kernel, too costly to check)")
+                ("–" if c.get("spot_checked", True) else
+                 f"none: its family's {c['checked_by_family_points']} characterisation points stand in"
+                 if c.get("checked_by_family_points") else "none (one kernel, too costly to check)")
             crow.append([name, c["class"], ", ".join(c["models"]), "moved" if c["moved_off_curve"] else "kept",
                          f"±{100 * c.get('curve_rel_halfwidth', 0):.0f}% (×{c.get('widening', 1):.2f})", spots,
                          f"{c['rtl_cycles']:,.0f}", short_why(c, s["last"]["budget"]["met"])])
     r.table(["job", "class (from features)", "model(s)", "off curve", "curve interval (widening)",
              "spot checks: error before measuring", "RTL cycles", "why"], crow)
+    mc = next(iter(sel_results.values()))["last"].get("machine_characterisation")
+    if mc:
+        r.text(f"Paid once per machine and charged to no job (as the curve is): the curve's sweep, "
+               f"{mc['curve_sweep_points']} GEMMs run whole in RTL ({mc['curve_sweep_rtl_cycles']:,.0f} cycles), and the "
+               f"family characterisation of `cosim/characterise.py`, {mc['family_points']} kernels of "
+               f"{', '.join(mc['families']) or 'no family'} at sizes no job here uses "
+               f"({mc['family_rtl_cycles']:,.0f} cycles; "
+               + "; ".join(f"{mc['family_rtl_cycles'] / s['baseline']['rtl_cycles']:.1f}× the {n} reference"
+                           for n, s in sel_results.items())
+               + "). A lone kernel of a characterised family is priced by the count model fitted on its "
+                 "family's points, whose residuals are the evidence a proxy spot check would add one point to.")
     r.text(_discussion(sel_results, budget))
     r.text("The full reason of every kernel (which spot check, which refinement round) is in results.json under "
            "`selector.jobs.<job>.last.kernels[].reason`.")

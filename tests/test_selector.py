@@ -334,3 +334,94 @@ def test_a_lone_costly_kernel_is_checked_through_a_cheaper_proxy():
     assert out["cost"]["rtl_cycles"] == pytest.approx(sum(k["rtl_cycles"] for k in out["kernels"])
                                                       + out["cost"]["proxy_rtl_cycles"])
     assert bank["rtl_cycles"] == pytest.approx(k["rtl_cycles"] + out["cost"]["proxy_rtl_cycles"])
+
+
+# ------------------------------------------------------------------ the machine's family characterisation
+def _bank_points(shapes, effect=0.3, noise=0.005, seed=5):
+    """Whole-kernel 'RTL' points of a bank-conflict family: the law's cycles × (1 + effect)."""
+    rng = np.random.default_rng(seed)
+    return [(f"bankconflict:{m},{k},{n}", float(_law((m, k, n)) * (1 + effect) * (1 + noise * rng.standard_normal())))
+            for m, k, n in shapes]
+
+
+BANK_SHAPES = [(16, 16, 16), (16, 32, 16), (32, 16, 16), (16, 16, 32), (32, 32, 16), (16, 32, 32), (32, 16, 32),
+               (48, 32, 16), (16, 48, 32), (32, 48, 48), (48, 16, 48)]
+
+
+def test_family_points_price_a_layout_effect_without_any_rtl():
+    """The lone bank-conflict kernel that needed a proxy and then RTL (test above) is priced by
+    the count model fitted on its own family's points, inside its interval, with no RTL at all;
+    the JSON says what evidence stood in for the spot check and what the points cost."""
+    calls = []
+    kernels = ["gemm:8,8,8", "gemm:16,16,16", "gemm:32,32,32", "bankconflict:32,32,32"]
+    chars = _bank_points(BANK_SHAPES)
+    sel = Selector(None, _curve(), 1e9, budget=0.02, spot_checks=1, counts=_fake_counts, spot_share=0.2,
+                   measure=_fake_rtl({"bankconflict": 0.3}, calls), characterised=chars)
+    net = _network()
+    out = sel.run(_pipeline(kernels), net.topology, net.model, draws=16)
+    bank = next(c for c in out["classes"] if c["class"].startswith("bankconflict"))
+    assert not bank["spot_checked"] and "proxies" not in bank and bank["checked_by_family_points"] == len(chars)
+    k = next(k for k in out["kernels"] if k["kernel"] == "bankconflict:32,32,32")
+    truth = _law((32, 32, 32)) * 1.3 / 1e9
+    assert k["model"] == "counts" and k["rtl_cycles"] == 0 and "points of its own family" in k["reason"]
+    assert k["counts_ci_s"][0] <= truth <= k["counts_ci_s"][1]
+    assert abs(k["seconds"] / truth - 1) < 0.02
+    assert not any(t.startswith("bankconflict") for t, _ in calls)
+    mc = out["machine_characterisation"]
+    assert mc["family_points"] == len(chars) and mc["family_rtl_cycles"] == pytest.approx(sum(c for _, c in chars))
+    assert mc["families"] == ["bankconflict"] and mc["curve_sweep_points"] == 64
+
+
+def test_too_few_family_points_fall_back_to_the_gemm_sweep():
+    """Three points of a family (under MIN_POINTS) do not make a fit of their own: the kernel is
+    priced from the curve's GEMM points, blind to the layout effect (and so spot-checked)."""
+    from cosim.selector_counts import CountPoint, family, own_family, pool
+    sweep = [CountPoint(f"gemm:{m},{k},{n}", _fake_counts(f"gemm:{m},{k},{n}"), _law((m, k, n)))
+             for m in (16, 32) for k in (16, 32) for n in (16, 32)]
+    bank = [CountPoint(t, _fake_counts(t), c, "characterisation") for t, c in _bank_points(BANK_SHAPES)]
+    text = "bankconflict:32,32,32"
+    assert pool(text, sweep + bank, [], DIM) == own_family(text, sweep + bank, DIM)
+    assert all(p.text.startswith("bankconflict") for p in pool(text, sweep + bank, [], DIM))
+    assert all(p.text.startswith("gemm") for p in pool(text, sweep + bank[:3], [], DIM))
+    # gemm kernels never borrow a layout family's points; a kernel is never priced from its own text
+    assert all(p.text.startswith("gemm") for p in pool("gemm:32,32,32", sweep + bank, [], DIM))
+    assert not any(p.text == "gemm:32,32,32" for p in pool("gemm:32,32,32", sweep + bank, [], DIM))
+    assert family("stream:64") == family("stream:128,1024") != family("stream:64,8")
+    assert family("conv:8,8,4,4") == ("conv", 3) and family("mlp:4,8,8,8") == ("mlp", 3)
+
+
+def test_family_config_is_checked():
+    from cosim.characterise import family_texts
+    from cosim.fit import FitError
+    assert family_texts({"families": {"transformer": [[16, 48]], "stream": [[64, 8], [64]]}}) == \
+        ["transformer:16,48", "stream:64,8", "stream:64"]
+    assert family_texts({}) == []
+    for bad, why in (({"families": {"resnet": [[1]]}}, "unknown workload family 'resnet'"),
+                     ({"families": {"stream": [[64, 8, 3]]}}, "1 to 2 positive integers"),
+                     ({"families": {"gemm": [[8, 8, 0]]}}, "3 positive integers"),
+                     ({"families": {"gemm": [[8, 8, True]]}}, "3 positive integers"),
+                     ({"families": {"gemm": [[8, 8, 8], [8, 8, 8]]}}, "listed twice"),
+                     ({"families": {"gemm": "8,8,8"}}, "must be a list"),
+                     ({"families": [["gemm", [8, 8, 8]]]}, "maps a workload family")):
+        with pytest.raises(FitError, match=why):
+            family_texts(bad, "hw/x.yaml")
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_bundled_characterisations_hold_out_every_kernel_of_the_studys_jobs(quick):
+    """The figures are reported on the abstraction study's jobs: none of their kernels may be a
+    characterisation point (they are priced from other sizes of their family)."""
+    from cosim.characterise import family_texts
+    from cosim.experiments import abstraction as A
+    from cosim.fit import load_sweep_config
+    from cosim.paths import hw_dir
+    from cosim.selector_study import job_kernels
+    from cosim.nodemodel import workload_text
+    cfg = load_sweep_config(hw_dir() / "curves" / ("npu_sweep_quick.yaml" if quick else "npu_sweep.yaml"))
+    chars = set(family_texts(cfg))
+    assert {"transformer", "bankconflict", "stream", "conv"} <= {t.partition(":")[0] for t in chars}
+    jobs = set()
+    for build in (lambda m: A._dp(quick, m), lambda m: A._pipeline(quick, m)):
+        jobs |= {workload_text(k) for k in job_kernels(build)}
+    jobs |= {t for _, t in A.PROBES[quick]} | set(A.STAGES[quick])
+    assert len(jobs) > 10 and not jobs & chars

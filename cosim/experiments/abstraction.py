@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..characterise import characterise
 from ..fit import fit, load_sweep_config, machine_dim, read_csv, select, sweep
 from ..nodemodel import CurveModel, gemms_of, measure_kernel, npu_kernel, sampled_rtl, step_time_interval
 from ..paths import hw_dir
@@ -74,6 +75,8 @@ def run(out: Path, quick: bool, machine, log) -> Report:
     clock = float(cfg.get("clock_hz", 1e9))
     log("fitting the GEMM curve from the RTL sweep (cached measurements)")
     curve = fit(sweep(machine, cfg), machine_dim(machine), "cycles", clock)
+    log("the machine's family characterisation for the selector (cached whole-kernel RTL)")
+    characterised = characterise(machine, cfg)
     plan = {"unit": 10 if quick else 20, "warmup": 20 if quick else 40, "samples": 12 if quick else 30,
             "truth_max_commands": 0}
     models = {"curve": CurveModel(curve, clock), "sampled RTL": sampled_rtl(machine, clock, **plan)}
@@ -99,7 +102,8 @@ def run(out: Path, quick: bool, machine, log) -> Report:
                       "pipeline inference": lambda m: _pipeline(quick, m)}, network,
                      {n: v["full RTL"]["step_s"] for n, v in jobs.items()}, truth,
                      [k for _, k in kernels[:len(PROBES[quick])]], budget=SELECTOR_BUDGET,
-                     repeats=SELECTOR_REPEATS[quick], draws=24 if quick else 48, log=log)
+                     repeats=SELECTOR_REPEATS[quick], draws=24 if quick else 48, log=log,
+                     characterised=characterised)
     return _report(quick, curve, rows, jobs, cpu_curve, models[CPU_DIRECT].info, selected)
 
 
