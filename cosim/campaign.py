@@ -103,8 +103,9 @@ def run_campaign(target: SamplingTarget, plan: SamplePlan, *, executor, store: S
         target.verified, target.end_checked = target.check_end(sim), True
     tracker.collect(pending, None)
     samples = [_with_final_drain(store.done[u.index], plan.total) for u in plan.samples]
+    covariates = target.covariates(plan.unit) if hasattr(target, "covariates") else None
     est = estimate_total(plan, {s["index"]: s["cycles"] for s in samples}, confidence,
-                         target.defaults.measurement_bias)
+                         target.defaults.measurement_bias, covariates)
     detailed = sum(s["seconds"] for s in samples)
     return CampaignResult(plan, samples, est, functional, detailed, time.perf_counter() - start, target.verified,
                           reused)

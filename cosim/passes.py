@@ -62,6 +62,11 @@ def second_pass(result, target_error: float, replan, measurement_bias: float) ->
     first = result.plan
     if result.estimate.relative_error <= target_error:
         return None, len(first.samples)
+    if result.estimate.method == "regression":
+        needed = regression_size(result, target_error, measurement_bias)
+        floor = np.bincount([u.stratum for u in first.samples], minlength=len(first.strata))
+        second = replan(count=needed, weights=None, floor=floor)
+        return (second if len(second.samples) > len(first.samples) else None), len(second.samples)
     if first.kind != "stratified":
         needed = result.estimate.needed_samples(target_error)
         if needed <= len(first.samples):
@@ -78,3 +83,16 @@ def second_pass(result, target_error: float, replan, measurement_bias: float) ->
 
 
 GROWTH = 1.1                      # a pass that does not meet the target grows by this factor
+
+
+def regression_size(result, target_error: float, measurement_bias: float) -> int:
+    """Units for ±`target_error` with the regression estimate: its sampling half-width (the
+    interval less the bias allowance) scales as 1/√n, so n' = n·(h/h')², h' the target less
+    the allowance, grown by GROWTH for the units' own spread. Neyman on the cycles' spread
+    (the stratified rule) would size it for the variance the regression already removed: on
+    `long` it asked for ~190 units where 18 left ±1.1%."""
+    est, n = result.estimate, len(result.plan.samples)
+    allowance = measurement_bias if any(u.warmup < u.start for u in result.plan.samples) else 0.0
+    have = max(est.relative_error - allowance, 1e-12)
+    want = max(target_error - allowance, target_error / 4)
+    return min(est.population, max(n + 1, math.ceil(n * (have / want) ** 2 * GROWTH)))

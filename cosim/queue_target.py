@@ -21,11 +21,12 @@ from .estimate import MEASUREMENT_BIAS
 from .plan import SampleUnit
 from .queue_sample import (LOOKAHEAD_BUDGET, LOOKAHEAD_STEP, SampleTask, default_warmup, ground_truth,
                            in_flight_window, measure_sample)
-from .strata import kind_histograms, kmeans
+from .strata import kind_counts, kmeans
 from .target import TargetDefaults
 from .truth import cached_truth
 
 DEFAULT_UNIT = 200                # commands; why: cosim/sampling.py
+REGRESSION_SAMPLES, REGRESSION_STRATA = 18, 6
 
 
 class QueueTarget:
@@ -41,13 +42,16 @@ class QueueTarget:
         self.name = workload.name
         self.adaptive = adaptive
         self.lookahead = in_flight_window(machine) if lookahead is None else lookahead
+        # the regression estimate (estimate.regression_estimate) on the command counts needs half the
+        # stratified plan's units: 18 in 6 strata, three per stratum (why: cosim/estimate.py)
         self.defaults = TargetDefaults(DEFAULT_UNIT, default_warmup(machine), in_flight_window(machine),
-                                       MEASUREMENT_BIAS)
+                                       MEASUREMENT_BIAS, samples=REGRESSION_SAMPLES, strata=REGRESSION_STRATA)
         self.verified: bool | None = None
         self.end_checked = False
         self.base = self.binary = self.words = None
         self.prepared_unit: int | None = None
         self._labels: dict = {}
+        self._counts: dict = {}
 
     # ------------------------------------------------------------ before planning
     def load(self):
@@ -72,12 +76,19 @@ class QueueTarget:
         self.load()
         self.prepared_unit = unit
 
-    def labels(self, unit: int, strata: int, seed: int) -> np.ndarray:
+    def covariates(self, unit: int) -> np.ndarray:
+        """Per unit, its commands of each kind (the functional model's decoder, one C pass): the
+        strata come from their mix, the regression estimate from the counts themselves."""
         self.load()
+        if unit not in self._counts:
+            self._counts[unit] = kind_counts(self.machine, self.words, unit, self.binary)
+        return self._counts[unit]
+
+    def labels(self, unit: int, strata: int, seed: int) -> np.ndarray:
         key = (unit, strata, seed)
         if key not in self._labels:                 # both passes of a campaign stratify alike
-            hist = kind_histograms(self.machine, self.words, unit, self.binary)
-            self._labels[key] = kmeans(hist, strata, seed=seed)
+            counts = self.covariates(unit).astype(np.float64)
+            self._labels[key] = kmeans(counts / counts.sum(axis=1, keepdims=True), strata, seed=seed)
         return self._labels[key]
 
     # ------------------------------------------------------------ the campaign

@@ -13,7 +13,7 @@ def build_report(target, args, result, seconds: float, passes: list, executor: d
     first = result.diverged[0] if result.diverged else None
     out = {"estimate_cycles": est.cycles, "ci_low": est.low, "ci_high": est.high, "confidence": est.confidence,
            "samples": len(plan.samples), "divergences": len(result.diverged), "seconds": round(seconds, 3),
-           "relative_error": est.relative_error, "cv": est.cv, "population": est.population,
+           "relative_error": est.relative_error, "cv": est.cv, "population": est.population, "estimator": est.method,
            "machine": target.machine.name, "kind": target.kind, "workload": target.name, "items": target.items,
            "commands": plan.total, "unit": plan.unit, "warmup": args.warmup, "lookahead": args.lookahead,
            "plan": plan.describe(), "plan_kind": plan.kind, "passes": passes, "executor": executor,
@@ -77,6 +77,10 @@ def write_report(directory: Path, report: dict) -> Path:
     return directory
 
 
+ESTIMATOR_NAMES = {"regression": "regression on the units' command counts (cosim/estimate.py)",
+                   "expansion": "stratified mean"}
+
+
 def _markdown(r: dict, png: Path | None) -> str:
     core = r.get("kind") == "core"              # a program on a processor core
     items = r.get("items", "commands")
@@ -84,6 +88,7 @@ def _markdown(r: dict, png: Path | None) -> str:
             (f"{100 * r['confidence']:.1f}% interval", f"{r['ci_low']:,.0f} .. {r['ci_high']:,.0f} "
                                                         f"(±{100 * r['relative_error']:.2f}%)"),
             ("coefficient of variation", f"{r['cv']:.3f}"),
+            ("estimator", ESTIMATOR_NAMES.get(r.get("estimator"), r.get("estimator", ""))),
             ("plan", r["plan"]), ("warm-up", f"{r['warmup']} {items}"),
             ("samples checked / diverged", f"{r['samples']} / {r['divergences']}"),
             ("sampled run", f"{r['seconds']:.2f} s ({r['executor']['kind']}, {r['executor']['workers']} workers)"),

@@ -25,6 +25,13 @@ study in benchmarks/bench_sampling_plans.py, and the coverage benchmark):
   strata's sizes. Two units per stratum (16 strata, 32 units) estimate the big strata's
   spread too poorly: on `long` two strata hold 98% of the units, with rare outliers.
   The interval is widened by the shrunk per-stratum variances (`estimate.estimate_total`).
+- a target that knows every unit's covariates before any RTL runs (an accelerator: its
+  command counts by kind, `QueueTarget.covariates`) is estimated by regression on them
+  (`estimate.regression_estimate`), which leaves only the residuals' spread: its default
+  plan is 18 units in 6 strata (`TargetDefaults.samples/strata`), three per stratum; a
+  second pass is sized from the residual spread (`passes.regression_size`). On `long`
+  that halves the units for the same interval (offline, 300 plan seeds:
+  benchmarks/bench_sampling_estimators.py).
 - warm-up W: the target's (four in-flight windows on an accelerator, 160 on the NPU,
   `queue_sample.default_warmup`; 0 on the generated core, where it is exact).
 - look-ahead (accelerators): each sample keeps the RTL's host queue topped up until the
@@ -62,7 +69,7 @@ MAX_PASSES = 3                    # a pass's Neyman size comes from the previous
                                   # reaches the target where that spread was underestimated
 
 OPTION_DEFAULTS = dict(plan="stratified", unit=None, warmup=None, lookahead=None, interval=None, samples=None,
-                       target_error=None, strata=DEFAULT_STRATA, confidence=0.997, truth=False,
+                       target_error=None, strata=None, confidence=0.997, truth=False,
                        no_truth_cache=False, executor=None, workers=None, scheduler=None, store=None, report=None,
                        backend="c", seed=0, plan_seed=None, json=False)
 
@@ -94,7 +101,7 @@ def resolve(target: SamplingTarget, args) -> argparse.Namespace:
         raise DcsimError("--lookahead is for queue machines: a core retires its instructions in order and "
                          "never runs ahead of the unit, so a sample has nothing to look ahead to")
     for name, default in (("unit", d.unit), ("warmup", d.warmup), ("lookahead", d.lookahead),
-                          ("strata", DEFAULT_STRATA), ("plan_seed", args.seed)):
+                          ("strata", d.strata or DEFAULT_STRATA), ("plan_seed", args.seed)):
         if getattr(args, name) is None:
             setattr(args, name, default)
     if args.target_error is None and not args.interval and not args.samples:
@@ -120,7 +127,7 @@ def build_plan(target: SamplingTarget, args, count: int | None = None, weights=N
     Neyman `weights` and the first pass's allocation as `floor`)."""
     return plans.from_args(args, target.total, args.unit,
                            lambda strata: target.labels(args.unit, strata, args.plan_seed),
-                           args.plan_seed, count, weights, floor, DEFAULT_SAMPLES)
+                           args.plan_seed, count, weights, floor, target.defaults.samples or DEFAULT_SAMPLES)
 
 
 def sample(target: SamplingTarget, args, display=None, log=None) -> dict:

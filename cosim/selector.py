@@ -164,9 +164,9 @@ class Selector:
         self.spot_share = spot_share
         if plan is None:        # `dcsim sample`'s default unit and warm-up, its first pass's size
             from .queue_sample import default_warmup
-            from .sampling import DEFAULT_SAMPLES
+            from .queue_target import REGRESSION_SAMPLES
             plan = {"unit": 200, "warmup": default_warmup(machine) if machine is not None else 160,
-                    "samples": DEFAULT_SAMPLES}
+                    "samples": REGRESSION_SAMPLES}
         self.plan = dict(plan)
         self.plan.pop("truth_max_commands", None)
         self.measure, self.dim = measure, dim or curve.dim

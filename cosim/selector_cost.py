@@ -35,8 +35,8 @@ def baseline_cost(machine, kernels, plan: dict, measure=measure_kernel) -> dict:
 
 def default_plan_baseline(machine, kernels, executor: str = "inline") -> dict:
     """The cost reference of issue 21: every distinct kernel sampled by `dcsim sample` with its
-    default plan (stratified, unit 200, warm-up 160 on the NPU, 36 units then passes to ±1% at
-    99.7%; `cosim.sampling`). A campaign's RTL cycles are its simulated commands
+    default plan (stratified, unit 200, warm-up 160 on the NPU, 18 units in 6 strata with the
+    regression estimate, then passes to ±1% at 99.7%; `cosim.sampling`). A campaign's RTL cycles are its simulated commands
     (units × (unit + warm-up)) at the kernel's cycles per command, capped at the kernel's own
     cycles: a plan that would simulate more than the kernel is charged as the whole kernel,
     never more, so the reference is not inflated. Wall time: the campaign's, as measured
@@ -57,5 +57,6 @@ def default_plan_baseline(machine, kernels, executor: str = "inline") -> dict:
                      "rtl_cycles": r["estimate_cycles"] * min(1.0, simulated / max(1, target.total)),
                      "capped": simulated > target.total, "wall_s": wall})
     return {"rtl_cycles": sum(x["rtl_cycles"] for x in rows), "wall_s": sum(x["wall_s"] for x in rows),
-            "kernels": len(rows), "plan": "dcsim sample default (stratified, U=200, W=160, 36 units, to ±1%)",
+            "kernels": len(rows), "plan": "dcsim sample default (stratified, U=200, W=160, 18 units, regression, "
+                                          "to ±1%)",
             "per_kernel": rows}

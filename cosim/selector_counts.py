@@ -41,10 +41,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
+from .estimate import t_quantile
 from .nodemodel import gemms_of
 
 __all__ = ["CountPoint", "CountFit", "fit_counts", "t_quantile", "pool", "own_family", "family", "machine_counts",
@@ -71,19 +71,6 @@ class CountFit:
     points: int
     dof: int
     rel_sigma: float
-
-
-@lru_cache(maxsize=64)
-def t_quantile(p: float, dof: int) -> float:
-    """Student's t quantile (numpy only). With t = √ν·tan u the density becomes ∝ cos^(ν−1) u
-    on (−π/2, π/2), smooth and bounded, so the CDF is a trapezoid sum on a fine u grid."""
-    u = np.linspace(0.0, math.pi / 2, 200_001)[:-1]
-    f = np.cos(u) ** (dof - 1)
-    cdf = np.concatenate([[0.0], np.cumsum((f[1:] + f[:-1]) / 2)]) * (u[1] - u[0])
-    total = cdf[-1] + f[-1] * (math.pi / 2 - u[-1]) / 2
-    target = (p - 0.5) * 2 * total                  # the mass in (0, t) of the half-line
-    i = int(np.searchsorted(cdf, target))
-    return float(math.sqrt(dof) * math.tan(u[min(i, len(u) - 1)]))
 
 
 def regime_dim(text: str, dim: int) -> int:

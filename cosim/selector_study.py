@@ -10,10 +10,10 @@ are medians with the worst beside them.
 
 Cost reference (`cosim.selector_cost.default_plan_baseline`): every *distinct* kernel of the
 job sampled by `dcsim sample` with its default plan (stratified, unit 200, warm-up 160,
-36 units then passes to ±1%), its RTL cycles capped at the kernel's own cycles (at these
-kernel sizes, 400-19,000 commands, the default plan simulates more commands than the
-kernel has, so the cap binds: the reference equals the full RTL of the distinct kernels,
-never more). Also shown: the study's cheaper but much looser plan (unit 20, warm-up 40,
+18 units in 6 strata with the regression estimate, then passes to ±1%), its RTL cycles
+capped at the kernel's own cycles (at these kernel sizes, 400-19,000 commands, the plan
+often simulates more commands than the kernel has, so the cap binds for most kernels:
+the reference is close to the full RTL of the distinct kernels, never more). Also shown: the study's cheaper but much looser plan (unit 20, warm-up 40,
 30 units), the reference of the first selector. The selector's RTL runs and the
 reference's campaigns run afresh in every repeat (`fresh_measure`: cached records keep
 the wall time of whenever they ran), so wall times are this run's;

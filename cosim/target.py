@@ -79,6 +79,8 @@ class TargetDefaults:
     warmup: int                   # detailed warm-up before each measured unit
     lookahead: int                # work pushed after the unit (queue machines; 0: none)
     measurement_bias: float       # relative bound on a warmed-up unit's bias (0: exact)
+    samples: int | None = None    # first-pass units (None: sampling.DEFAULT_SAMPLES)
+    strata: int | None = None     # strata of a stratified plan (None: sampling.DEFAULT_STRATA)
 
 
 class SamplingTarget(Protocol):
@@ -100,6 +102,9 @@ class SamplingTarget(Protocol):
     def prepare(self, unit: int) -> None: ...
 
     def labels(self, unit: int, strata: int, seed: int) -> np.ndarray: ...
+
+    # optional: covariates(unit) -> (units x k) array known for every unit before any RTL runs;
+    # a target that has it gets the regression estimate (estimate.regression_estimate)
 
     def start(self): ...
 

@@ -239,3 +239,23 @@ def test_a_changed_workload_misses_the_truth_cache(small_npu, gemm):
     addr, data = gemm.inputs[0]
     other_inputs = dataclasses.replace(gemm, inputs=[(addr, data ^ 1)] + list(gemm.inputs[1:]))
     assert not QueueTarget(small_npu, other_inputs, backend="py").truth(6)["cached"]
+
+
+def test_an_accelerator_campaign_defaults_to_the_regression_estimate(tmp_path):
+    """The queue target gives its units' command counts: `dcsim sample`'s default plan is then
+    18 units in 6 strata, estimated by regression on those counts (cosim/estimate.py), and its
+    interval holds the full-RTL truth; --strata and --samples still win."""
+    import contextlib
+    import io
+    from cosim.cli import main
+    base = ["sample", "npu", *SMALL, "--workload", "gemm:48,48,48", "--unit", "8", "--warmup", "16",
+            "--truth", "--executor", "inline", "--json"]
+    for extra, samples, estimator in ((["--target-error", "0"], 18, "regression"),
+                                      (["--strata", "4", "--samples", "8"], 8, "expansion")):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(base + extra) == 0
+        r = json.loads(out.getvalue())
+        assert r["samples"] == samples and r["estimator"] == estimator and r["divergences"] == 0
+        assert r["ci_low"] <= r["truth_cycles"] <= r["ci_high"]
+    assert json.loads(_dcsim(*base, "--target-error", "0").stdout)["plan"].startswith("stratified: 18 of")

@@ -229,7 +229,7 @@ def test_the_report_says_why_the_plan_has_fewer_strata():
     from cosim.report import build_report
     plan = from_args(_plan_args(samples=4), 100, 1, lambda s: np.arange(100) % s, seed=0)
     est = SimpleNamespace(cycles=1.0, low=0.9, high=1.1, confidence=0.997, relative_error=0.1, cv=0.1,
-                          population=100)
+                          population=100, method="expansion")
     result = SimpleNamespace(estimate=est, plan=plan, diverged=[], verified=None, functional_seconds=0.0,
                              detailed_seconds=0.0, samples=[])
     target = SimpleNamespace(machine=SimpleNamespace(name="m"), kind="queue", name="w", items="commands",

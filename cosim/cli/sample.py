@@ -22,7 +22,8 @@ from spec.errors import DcsimError
 from fastforward.workloads import workload_lines
 
 from ..core_target import DEFAULT_UNIT as CORE_UNIT
-from ..queue_target import DEFAULT_UNIT as QUEUE_UNIT
+from ..queue_target import DEFAULT_UNIT as QUEUE_UNIT, REGRESSION_SAMPLES, REGRESSION_STRATA
+from ..report import ESTIMATOR_NAMES
 from ..sampling import DEFAULT_SAMPLES, DEFAULT_STRATA, DEFAULT_TARGET_ERROR, sample
 from .args import add_machine_args, load_machine_arg, nonneg_int, positive_int
 from .output import emit_json, stderr, stdout
@@ -73,13 +74,16 @@ def add_parser(sub):
                    "carries 4x this, at least 4x16, before it is resent; default: the in-flight window)")
     size = p.add_mutually_exclusive_group()
     size.add_argument("--interval", "--every", type=positive_int, metavar="K", help="measure one unit in K")
-    size.add_argument("--samples", type=positive_int, metavar="N", help=f"measure N units (default {DEFAULT_SAMPLES})")
+    size.add_argument("--samples", type=positive_int, metavar="N", help=f"measure N units (default {DEFAULT_SAMPLES}; "
+                      f"{REGRESSION_SAMPLES} on an accelerator, whose regression estimate on the command counts "
+                      "needs half as many)")
     size.add_argument("--target-error", type=float, metavar="E", help="two passes: the second, if the first's "
                       "interval is wider, measures the units needed for a relative half-width E at the chosen "
                       f"confidence (default {DEFAULT_TARGET_ERROR} "
                       "unless --interval or --samples is given; 0: one pass)")
-    p.add_argument("--strata", type=positive_int, default=DEFAULT_STRATA,
-                   help=f"stratified: number of strata (default {DEFAULT_STRATA})")
+    p.add_argument("--strata", type=positive_int,
+                   help=f"stratified: number of strata (default {DEFAULT_STRATA}; {REGRESSION_STRATA} on an "
+                   "accelerator: three units each)")
     p.add_argument("--confidence", type=float, default=0.997, help="interval confidence (default 0.997)")
     p.add_argument("--truth", "--ground-truth", action="store_true", help="also run the whole workload in RTL "
                    "(cached by workload + design hash) and report the real error and the speedup")
@@ -209,6 +213,7 @@ def print_report(r: dict):
     table.add_row(f"{100 * r['confidence']:.1f}% interval",
                   f"{r['ci_low']:,.0f} .. {r['ci_high']:,.0f} (±{100 * r['relative_error']:.2f}%)")
     table.add_row("coefficient of variation", f"{r['cv']:.3f}")
+    table.add_row("estimator", ESTIMATOR_NAMES.get(r.get("estimator"), r.get("estimator", "")))
     if r.get("plan_note"):
         table.add_row("plan", r["plan_note"])
     for i, p in enumerate(r["passes"][1:], start=2):
