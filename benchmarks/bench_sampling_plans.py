@@ -48,16 +48,18 @@ def neyman_units(cycles: np.ndarray, labels: np.ndarray, target: float, bias: fl
 
 
 def default_plan(cycles: np.ndarray, labels: np.ndarray, total: int, unit: int, seed: int, warmup: int = 0,
-                 bias: float = MEASUREMENT_BIAS, fix: str = "shrink", first_units: int = DEFAULT_SAMPLES):
+                 bias: float = MEASUREMENT_BIAS, fix: str = "shrink", first_units: int = DEFAULT_SAMPLES,
+                 covariates=None):
     """(estimate, units measured, second pass ran) of dcsim sample's default plan, given
     every unit's cycles (the full run's, or every unit measured as a sample with `warmup`);
     the interval carries the measurement-bias allowance `bias`, as `dcsim sample`'s does,
     and the coverage fix `fix` ('shrink': dcsim sample's; 'none'); `first_units`: the first
-    pass's size (dcsim sample's DEFAULT_SAMPLES)."""
+    pass's size (dcsim sample's DEFAULT_SAMPLES); `covariates` (one row per unit): the
+    regression estimate, as `dcsim sample` uses on an accelerator."""
     def est_of(plan):
         measured = {u.index: cycles[u.index] for u in plan.samples}
         if fix == "shrink":
-            return estimate_total(plan, measured, CONFIDENCE, bias)
+            return estimate_total(plan, measured, CONFIDENCE, bias, covariates)
         injected = any(u.warmup < u.start for u in plan.samples)
         return estimate(plan, measured, CONFIDENCE, bias if injected else 0.0)
     first = plans.stratified(labels, total, unit, warmup, max(first_units, 2 * (labels.max() + 1)), seed=seed)
