@@ -34,7 +34,6 @@ def main(argv=None) -> int:
     from cosim.paths import machine_path
     from cosim.plan import stratified
     from cosim.queue_target import QueueTarget
-    from cosim.strata import kind_counts
 
     unit = 200
     machine = load_machine(machine_path("npu"))

@@ -73,7 +73,7 @@ def main(argv=None) -> int:
     from cosim.nodemodel import step_time_interval, workload_text
     from cosim.paths import hw_dir, machine_path
     from cosim.selector import Selector
-    from cosim.selector_cost import default_plan_baseline
+    from cosim.selector_cost import characterisation_cost, default_plan_baseline
     from cosim.selector_study import serial_job, fresh_measure, job_kernels
 
     machine = load_machine(machine_path("npu"))
@@ -157,7 +157,7 @@ def main(argv=None) -> int:
               f"{r['rtl_cycles'][0]:,.0f} cycles, RTL {r['sel_measure_wall_s'][0]:.2f} s, whole run "
               f"{r['sel_run_wall_s'][0]:.1f} s (worst {r['sel_run_wall_s'][1]:.1f}); last repeat's models: "
               + ", ".join(f"{k} {v}" for k, v in r["models_last"].items()))
-    mc = Selector(machine, curve, clock, characterised=characterised).characterisation_cost()
+    mc = characterisation_cost(curve, characterised)
     print(f"  machine characterisation (once per machine, charged to no job): the curve's sweep "
           f"{mc['curve_sweep_points']} GEMMs, {mc['curve_sweep_rtl_cycles']:,.0f} RTL cycles; the family points "
           f"{mc['family_points']} kernels ({', '.join(mc['families'])}), {mc['family_rtl_cycles']:,.0f} RTL cycles"

@@ -66,9 +66,10 @@ from network.compute import Estimate, Kernel
 
 from .nodemodel import (DEFAULT_CLOCK_HZ, TRUTH_MAX_COMMANDS, CurveModel, Measurement, gemms_of, measure_kernel,
                         workload_text)
-from .selector_cost import rtl_cost
+from .selector_cost import characterisation_cost, rtl_cost
 from .selector_counts import MIN_POINTS, CountPoint, fit_counts, machine_counts, own_family, pool
 from .selector_features import KernelClass, classify, proxy, sweep_range, widening
+from .selector_models import AtTop, Drawn, Recorder
 
 __all__ = ["Selector", "Choice", "CURVE", "COUNTS", "SAMPLED", "TRUTH"]
 
@@ -107,44 +108,6 @@ class Choice:
                 "rtl_cycles": self.cost_cycles, "wall_s": self.cost_wall_s,
                 "measured": [{"rung": r, "method": m.method, "cycles": m.cycles, "ci": [m.low, m.high],
                               "samples": m.samples, "commands": m.commands} for r, m in self.measurements]}
-
-
-class _Recorder:
-    """Prices kernels with the curve and counts how often the job uses each one."""
-
-    def __init__(self, model):
-        self.model, self.uses, self.kernels = model, {}, {}
-
-    def estimate(self, kernel: Kernel) -> Estimate:
-        self.uses[kernel.key] = self.uses.get(kernel.key, 0) + 1
-        self.kernels.setdefault(kernel.key, kernel)
-        return self.model.curve_estimate(kernel)
-
-
-class _Drawn:
-    """One resampling draw: each kernel's estimate moved by its σ times its group's normal."""
-
-    def __init__(self, sel, normals: dict):
-        self.sel, self.normals = sel, normals
-
-    def estimate(self, kernel: Kernel) -> Estimate:
-        c = self.sel.choices[kernel.key]
-        e = c.estimate or c.curve
-        sigma = (e.ci[1] - e.ci[0]) / (2 * self.sel.z) if e.ci else 0.0
-        return Estimate(max(0.0, e.seconds + sigma * self.normals.get(self.sel._group(c), 0.0)), None, e.source)
-
-
-class _Top(_Drawn):
-    """Every kernel at its estimate, those in `keys` at the top of their interval."""
-
-    def __init__(self, sel, keys):
-        super().__init__(sel, {})
-        self.keys = keys
-
-    def estimate(self, kernel: Kernel) -> Estimate:
-        c = self.sel.choices[kernel.key]
-        e = c.estimate or c.curve
-        return Estimate(e.ci[1] if kernel.key in self.keys and e.ci else e.seconds, None, e.source)
 
 
 class Selector:
@@ -236,7 +199,7 @@ class Selector:
                                                   self.curve_estimate(kernel), reason="curve: not seen by run()")
         return c.estimate or c.curve
 
-    def _group(self, c: Choice):
+    def group(self, c: Choice):
         """Kernels whose errors are drawn together (module doc, step 4)."""
         return (c.model, c.cls) if c.model in FREE else c.kernel.key
 
@@ -367,7 +330,7 @@ class Selector:
     def run(self, build, topology, link_model, *, engine: str = "auto", draws: int = 48, seed: int = 0,
             max_rounds: int = 60) -> dict:
         """Choose models for the job `build(model)` makes; returns the decisions (module doc)."""
-        rec = _Recorder(self)
+        rec = Recorder(self)
         build(rec)
         for key, k in rec.kernels.items():
             if key not in self.choices:
@@ -398,7 +361,7 @@ class Selector:
         point = simulate(build(self), topology, link_model, engine)
         def uncertain(e):
             return bool(e.ci) and e.ci[1] > e.ci[0]
-        groups = sorted({self._group(c) for c in self.choices.values() if uncertain(c.estimate or c.curve)}, key=str)
+        groups = sorted({self.group(c) for c in self.choices.values() if uncertain(c.estimate or c.curve)}, key=str)
         t = point.step_time
         if not groups or draws < 2:
             return {"step_time_s": t, "ci_s": None, "relative_halfwidth": 0.0}
@@ -406,7 +369,7 @@ class Selector:
         steps = []
         for _ in range(draws):
             normals = dict(zip(groups, rng.standard_normal(len(groups))))
-            steps.append(simulate(build(_Drawn(self, normals)), topology, link_model, point.engine).step_time)
+            steps.append(simulate(build(Drawn(self, normals)), topology, link_model, point.engine).step_time)
         spread = float(np.std(steps, ddof=1))
         return {"step_time_s": t, "ci_s": (t - self.z * spread, t + self.z * spread),
                 "relative_halfwidth": self.z * spread / t if t else math.inf, "groups": len(groups)}
@@ -596,24 +559,15 @@ class Selector:
                 out[key] = out.get(key, 0.0) + (out[c.kernel.key] if c.model == COUNTS else 0.0)
             return out
         from network.cluster import simulate
-        base = simulate(build(_Drawn(self, {})), topology, link_model, engine)
+        base = simulate(build(Drawn(self, {})), topology, link_model, engine)
         for c in live:
-            out[c.kernel.key] = max(0.0, simulate(build(_Top(self, {c.kernel.key})), topology, link_model,
+            out[c.kernel.key] = max(0.0, simulate(build(AtTop(self, {c.kernel.key})), topology, link_model,
                                                   base.engine).step_time - base.step_time)
         for cls in {c.cls for c in live if c.model == COUNTS}:
             keys = {c.kernel.key for c in live if c.model == COUNTS and c.cls == cls}
-            out[("group", COUNTS, cls)] = max(0.0, simulate(build(_Top(self, keys)), topology, link_model,
+            out[("group", COUNTS, cls)] = max(0.0, simulate(build(AtTop(self, keys)), topology, link_model,
                                                             base.engine).step_time - base.step_time)
         return out
-
-    def characterisation_cost(self) -> dict:
-        """What the machine's points cost, once per machine and charged to no job (the curve's
-        sweep, whole kernels only, and the family characterisation), for the JSON beside the job's."""
-        sweep = [p for p in self.curve.report.get("points", []) if p.get("method") == "truth"]
-        return {"curve_sweep_points": len(sweep), "curve_sweep_rtl_cycles": float(sum(p["measured"] for p in sweep)),
-                "family_points": len(self.characterised),
-                "family_rtl_cycles": float(sum(c for _, c in self.characterised)),
-                "families": sorted({t.partition(":")[0] for t, _ in self.characterised})}
 
     def _decisions(self, r, met, why, classes, rounds) -> dict:
         by = {}
@@ -639,7 +593,7 @@ class Selector:
                          + sum(len(p.measurements) for ps in self.proxies.values() for p in ps),
                          "proxy_rtl_cycles": sum(p.cost_cycles for ps in self.proxies.values() for p in ps)},
                 "plan": dict(self.plan),
-                "machine_characterisation": self.characterisation_cost(),
+                "machine_characterisation": characterisation_cost(self.curve, self.characterised),
                 "curve": self.curve_note or "as given", "classes": out_classes,
                 "kernels": [c.as_dict(self.clock) for c in self.choices.values()], "rounds": rounds,
                 "refused": self.refused}

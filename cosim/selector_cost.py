@@ -11,7 +11,7 @@ import time
 
 from .nodemodel import Measurement, measure_kernel, workload_text
 
-__all__ = ["rtl_cost", "baseline_cost", "default_plan_baseline"]
+__all__ = ["rtl_cost", "baseline_cost", "default_plan_baseline", "characterisation_cost"]
 
 
 def rtl_cost(m: Measurement, plan: dict) -> float:
@@ -60,3 +60,13 @@ def default_plan_baseline(machine, kernels, executor: str = "inline") -> dict:
             "kernels": len(rows), "plan": "dcsim sample default (stratified, U=200, W=160, 18 units, regression, "
                                           "to ±1%)",
             "per_kernel": rows}
+
+
+def characterisation_cost(curve, characterised) -> dict:
+    """What the machine's points cost, once per machine and charged to no job: the curve's
+    sweep (its whole-kernel points) and the family characterisation ((text, cycles) pairs,
+    cosim.characterise), reported beside a job's cost."""
+    sweep = [p for p in curve.report.get("points", []) if p.get("method") == "truth"]
+    return {"curve_sweep_points": len(sweep), "curve_sweep_rtl_cycles": float(sum(p["measured"] for p in sweep)),
+            "family_points": len(characterised), "family_rtl_cycles": float(sum(c for _, c in characterised)),
+            "families": sorted({t.partition(":")[0] for t, _ in characterised})}
