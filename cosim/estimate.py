@@ -163,6 +163,14 @@ def stratum_spread(plan: SamplePlan, cycles: dict[int, float]) -> StratumSpread:
     return StratumSpread(sizes, counts, var, shrunk)
 
 
+def expanded_variance(spread: StratumSpread, per_stratum: np.ndarray) -> float:
+    """Σ N_h²·v_h/n_h·(1 - n_h/N_h) over the strata not measured in full: the variance of a
+    stratified total whose strata have per-unit variances `per_stratum`."""
+    n, sizes = spread.counts, spread.sizes
+    partial = (n > 0) & (n < sizes)
+    return float((np.where(partial, sizes ** 2 / np.maximum(n, 1) * (1 - n / sizes), 0.0) * per_stratum).sum())
+
+
 def shrinkage_allowance(plan: SamplePlan, cycles: dict[int, float], confidence: float) -> float:
     """The relative widening that makes a stratified interval use the shrunk per-stratum
     variances (`StratumSpread`): z·(sqrt(Σ N_h²·S_h'²/n_h·(1-n_h/N_h)) - sqrt(the same with S_h²))
@@ -178,10 +186,8 @@ def shrinkage_allowance(plan: SamplePlan, cycles: dict[int, float], confidence: 
     for u in plan.samples:
         means.setdefault(u.stratum, []).append(cycles[u.index])
     total = sum(sizes[h] * np.mean(means[h]) for h in sorted(means))
-    partial = (n > 0) & (n < sizes)                     # strata not measured in full
-    scale = np.where(partial, sizes ** 2 / np.maximum(n, 1) * (1 - n / sizes), 0.0)
-    plain = float((scale * np.where(n > 1, spread.var, 0.0)).sum())
-    shrunk = float((scale * spread.shrunk).sum())
+    plain = expanded_variance(spread, np.where(n > 1, spread.var, 0.0))
+    shrunk = expanded_variance(spread, spread.shrunk)
     if total <= 0 or shrunk <= plain:
         return 0.0
     return z_value(confidence) * (math.sqrt(shrunk) - math.sqrt(plain)) / total
@@ -231,12 +237,8 @@ def regression_estimate(plan: SamplePlan, cycles: dict[int, float], covariates: 
         return None
     resid = y - x_all[idx] @ beta
     total = float(x_all.sum(axis=0) @ beta + (w * resid).sum())
-    var = np.array([resid[strata == h].var(ddof=1) if counts[h] > 1 else 0.0 for h in range(len(sizes))])
-    pooled = float((sizes * var).sum() / sizes.sum())
-    shrunk = ((np.maximum(counts, 1) - 1) * var + pooled) / np.maximum(counts, 1)
-    partial = (counts > 0) & (counts < sizes)
-    v = float((np.where(partial, sizes ** 2 / np.maximum(counts, 1) * (1 - counts / sizes), 0.0) * shrunk).sum())
-    v *= n / max(dof, 1)
+    spread = stratum_spread(plan, {int(i): float(r) for i, r in zip(idx, resid)})
+    v = expanded_variance(spread, spread.shrunk) * n / max(dof, 1)
     q = t_quantile(0.5 + confidence / 2, dof) if dof >= 1 else 0.0
     half = q * math.sqrt(max(v, 0.0)) + bias_allowance * abs(total)
     mean = y.mean()
