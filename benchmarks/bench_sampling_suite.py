@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cosim.campaign import prebuild  # noqa: E402
 from cosim.core_target import CoreTarget  # noqa: E402
 from cosim.queue_target import QueueTarget  # noqa: E402
 from cosim.sampling import options, sample  # noqa: E402
@@ -76,6 +77,7 @@ def timed_sample(target, ns) -> dict:
     the sampled run's CPU seconds (this process and its workers, the truth's run left out)
     and the speedup per CPU-second (the full RTL run is one thread: its CPU time is its wall time)."""
     target.load()                                     # the workload's binary is not part of the timed run
+    prebuild(target.machine, ns.backend)              # nor are the builds (as in `dcsim sample`'s seconds)
     c0 = cpu_split()
     r = sample(target, argparse.Namespace(**{**vars(ns), "truth": False}))
     r["cpu_main"], r["cpu_workers"] = (b - a for a, b in zip(c0, cpu_split()))

@@ -89,6 +89,8 @@ def run_campaign(target: SamplingTarget, plan: SamplePlan, *, executor, store: S
         if unit.index in store.done:
             continue
         t0 = time.perf_counter()
+        if hasattr(target, "skip_ahead"):       # a later pass: from the nearest state an earlier one passed
+            target.skip_ahead(sim, unit.detail_start)
         sim.run(unit.detail_start - sim.retired)
         functional += time.perf_counter() - t0
         task = target.task(unit, sim, executor.base_key)

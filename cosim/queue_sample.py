@@ -9,7 +9,9 @@ simulator between tasks (`worker.worker_models`).
 State transport (`cosim.delta`). A task carries the state as a `Delta` against the
 campaign's base state, which every worker holds; the worker's `Resident` rewrites only the
 pages that differ from what its reference model and RTL hold, and large arrays are compared
-inside the RTL engine, so no sample copies or scans a whole 16 MiB DRAM more than once.
+inside the RTL engine, only on the pages either model wrote since they last agreed (the RTL's
+written-page maps, `rtlgen.written`), so no sample copies or scans a whole 16 MiB DRAM
+(a worker's first sample compares it all once).
 
 Warm-up and the injected machine. Injection happens at a correspondence point, where the
 RTL is quiescent: command FIFO and the load/execute/store queues empty, hazard scoreboards
@@ -76,7 +78,7 @@ from spec.errors import MachineFault
 from spec.memo import MachineMemo
 
 from .compare import diff_states, states_equal
-from .delta import Resident, installed_base, is_paged, make_delta
+from .delta import Resident, installed_base, is_paged, make_delta, pages_union
 from .target import SampleTaskBase
 from .worker import state_buffer, worker_engine, worker_models
 
@@ -200,6 +202,8 @@ def measure_sample(task: SampleTask, base: dict | None = None) -> dict:
     t_reference = time.perf_counter()
     # a faulted RTL is not at a correspondence point: its state is not compared
     diverged = [] if fault else _divergences(rtl, reference)
+    if not diverged and not fault and hasattr(rtl, "clean"):
+        rtl.clean()                             # both hold the same state: what the next check counts from
     resident.settle(reference, task.state, not diverged and not fault)
     t_end = time.perf_counter()
     return {"index": unit.index, "start": unit.start, "length": unit.length, "warmup": unit.warmup,
@@ -235,9 +239,24 @@ def _divergences(rtl, reference) -> list:
     in_engine = {name for name in rtl.flat if is_paged(reference.state[name])}
     got = rtl.extract(state_buffer(rtl), skip=in_engine)
     rest = {name: a for name, a in reference.state.items() if name not in in_engine}
-    if states_equal(rest, got) and all(rtl.equal(name, reference.state[name]) for name in in_engine):
+    if states_equal(rest, got) and all(_equal_in_engine(rtl, reference, name) for name in in_engine):
         return []
     return diff_states(reference.state, rtl.extract(state_buffer(rtl)))
+
+
+def _equal_in_engine(rtl, reference, name: str) -> bool:
+    """Whether the RTL's flat array `name` equals the reference's, comparing only the pages
+    that can differ when both models know what they wrote, else all. The RTL was last cleaned
+    when it matched a reference (the last sample that passed this check); since then its
+    written-page map (`rtlgen.written`) has marked every page the design, `inject` or
+    `write_pages` wrote, so its restore to this sample's state (the restored pages, or all of
+    them after a whole inject) is checked too, not trusted. The reference was cleaned after its
+    own restore, from the same pages: it adds the pages its run wrote."""
+    mine = rtl.changed_pages(name) if hasattr(rtl, "changed_pages") else None
+    theirs = reference.changed_pages(name) if hasattr(reference, "changed_pages") else None
+    if mine is None or theirs is None:
+        return rtl.equal(name, reference.state[name])
+    return rtl.equal(name, reference.state[name], pages=pages_union(mine, theirs))
 
 
 def ground_truth(machine_path: str, overrides: tuple, initial: Snapshot, commands, unit: int,

@@ -16,7 +16,7 @@ from fastforward.sim import new_state
 from spec import ir
 from spec.encoding import LimbWords, command_limbs, machine_limbs
 
-from .delta import make_delta
+from .delta import Checkpoints, make_delta
 from .estimate import MEASUREMENT_BIAS
 from .plan import SampleUnit
 from .queue_sample import (LOOKAHEAD_BUDGET, LOOKAHEAD_STEP, SampleTask, default_warmup, ground_truth,
@@ -49,6 +49,7 @@ class QueueTarget:
         self.verified: bool | None = None
         self.end_checked = False
         self.base = self.binary = self.words = None
+        self.checkpoints: Checkpoints | None = None
         self.prepared_unit: int | None = None
         self._labels: dict = {}
         self._counts: dict = {}
@@ -61,6 +62,7 @@ class QueueTarget:
         RTL run. Nothing runs."""
         if self.base is None:
             self.base = base_state(self.machine, self.workload)
+            self.checkpoints = Checkpoints(self.base)
             if hasattr(self.workload, "limbs"):     # a built-in workload: built as its binary
                 self.binary = self.workload.limbs(machine_limbs(self.machine))
             else:
@@ -104,7 +106,13 @@ class QueueTarget:
             sim.push_encoded(self.workload.commands, self.binary)
         if hasattr(sim, "clean"):
             sim.clean()
+        self.checkpoints.start(sim)
         return sim
+
+    def skip_ahead(self, sim, position: int):
+        """Jump the walking model to the latest state a task of this target carried at or before
+        command `position` (a later pass walks from there, `delta.Checkpoints`)."""
+        self.checkpoints.skip_ahead(sim, position)
 
     def task(self, unit: SampleUnit, sim, base_key: str) -> SampleTask:
         """The sample's task: the warm-up's, the unit's and a budget of look-ahead commands
@@ -112,7 +120,8 @@ class QueueTarget:
         budget = LOOKAHEAD_BUDGET * max(self.lookahead, LOOKAHEAD_STEP) if self.adaptive else self.lookahead
         commands = self.words                          # sliced: only these commands become ints
         end = unit.start + unit.length + budget
-        state = make_delta(sim.state, self.base, base_key, getattr(sim, "changed_pages", None))
+        state = make_delta(sim.state, self.base, base_key, self.checkpoints.changed(sim))
+        self.checkpoints.keep(sim.retired, state)
         return SampleTask(str(self.machine.path), tuple(sorted(self.machine.params)), unit, state, sim.retired,
                           tuple(commands[unit.detail_start:end]), self.backend, self.lookahead,
                           end >= len(commands), self.adaptive)

@@ -198,6 +198,14 @@ class CSimulator(SimulatorBase):
     def pending_count(self) -> int:
         return len(self._pending) - self._ctx.qpos
 
+    def drop(self, n: int):
+        """Queue machines: take the next `n` queued commands off the queue without executing
+        them. For jumping to a checkpoint: the caller puts the state those commands would
+        have made into `state` and advances `retired` (`cosim.delta.Checkpoints`)."""
+        if not 0 <= n <= self.pending_count():
+            raise ValueError(f"cannot drop {n} commands: {self.pending_count()} are queued")
+        self._ctx.qpos += n
+
     def push_encoded(self, commands, binary: np.ndarray):
         """`push` of commands already encoded (a workload's binary, encoded once per campaign:
         3.2e6 commands take ~0.8 s to encode). On an empty queue the binary is used as the

@@ -15,33 +15,4 @@ until the next `CSimulator.clean()`, and `changed_pages` then reports every page
 """
 from __future__ import annotations
 
-import numpy as np
-
-from spec import ir
-from spec.types import numpy_dtype_name
-
-PAGE = 4096                       # bytes per page
-MIN_BYTES = 64 * 1024             # smaller elements are moved whole
-
-
-def itemsize(element: ir.StateElement) -> int:
-    return np.dtype(numpy_dtype_name(element.type)).itemsize
-
-
-def is_tracked(element: ir.StateElement) -> bool:
-    nbytes = element.size * itemsize(element)
-    return nbytes > MIN_BYTES and nbytes % PAGE == 0
-
-
-def tracked(machine: ir.Machine) -> tuple:
-    """The state elements whose written pages the compiled model records."""
-    return tuple(s for s in machine.state if is_tracked(s))
-
-
-def page_shift(element: ir.StateElement) -> int:
-    """Element index >> page_shift = page number (PAGE / itemsize elements per page)."""
-    return (PAGE // itemsize(element)).bit_length() - 1
-
-
-def pages(element: ir.StateElement) -> int:
-    return element.size * itemsize(element) // PAGE
+from spec.pages import MIN_BYTES, PAGE, is_tracked, itemsize, page_shift, pages, tracked   # noqa: F401 (this module's API)

@@ -20,6 +20,7 @@ from spec import Assembler, ir
 from spec.encoding import command_limbs, limbs_for
 from spec.memo import MachineMemo
 from spec.errors import MachineFault
+from spec.pages import PAGE
 
 from . import verilator
 from .faults import DECODE_SITE, FETCH_SITE, FaultSite, fault_sites, fault_text
@@ -79,6 +80,7 @@ class RtlEngine:
     def __init__(self, machine: ir.Machine, artifacts: Artifacts | None = None, trace: tuple | None = None):
         self.machine = machine
         self.generation = 0           # moves on every reset and inject (cosim.delta.Resident checks it)
+        self._pages_known = False     # `clean()` has been called: the written-page maps say what changed since
         self.artifacts = artifacts or generate_artifacts(machine)
         self.manifest = self.artifacts.manifest
         self.trace_format = verilator.trace_format() if trace else None
@@ -464,13 +466,44 @@ class RtlEngine:
             raise ValueError(f"cannot compare bytes {offset}..{offset + data.size - 1} of '{name}'")
         return out[:count]
 
-    def equal(self, name: str, array: np.ndarray) -> bool:
-        """Whether flat array `name` holds exactly `array` (compared in C, without extracting it)."""
+    def equal(self, name: str, array: np.ndarray, pages: np.ndarray | None = None) -> bool:
+        """Whether flat array `name` holds exactly `array` (compared in C, without extracting
+        it); with `pages`, only on those PAGE-byte pages (`spec.pages.PAGE`)."""
         entry = self.manifest["state"][self._element(name)]
         if array.dtype != np.dtype(entry["dtype"]) or tuple(array.shape) != tuple(entry["shape"]):
             raise ValueError(f"'{name}' is {entry['dtype']}{tuple(entry['shape'])}, not {array.dtype}{array.shape}")
         a = np.ascontiguousarray(array)
-        return bool(self._lib.dcsim_equal(self._h, self._element(name), a.ctypes.data))
+        if pages is None:
+            return bool(self._lib.dcsim_equal(self._h, self._element(name), a.ctypes.data))
+        index = np.ascontiguousarray(pages, dtype=np.int64)
+        status = self._lib.dcsim_equal_pages(self._h, self._element(name), a.ctypes.data, PAGE, index.ctypes.data,
+                                             len(index))
+        if status < 0:
+            raise ValueError(f"cannot compare pages {index[:4]}... of '{name}' (out of range)")
+        return bool(status)
+
+    # ------------------------------------------------------------ written pages
+    def clean(self):
+        """Make the current state the reference point of `changed_pages` (clears the RTL's
+        written-page maps, `rtlgen.written`)."""
+        if hasattr(self._lib, "dcsim_clean"):
+            self._lib.dcsim_clean(self._h)
+            self._pages_known = True
+
+    def changed_pages(self, name: str) -> np.ndarray | None:
+        """Numbers of the PAGE-byte pages of flat array `name` that may differ from what they
+        held at the last `clean()`: those the RTL wrote and those `inject` (all of them) or
+        `write_pages` wrote; every page before the first `clean()`. None for an array without
+        a map (small ones; processor cores). As `fastforward.csim.CSimulator.changed_pages`."""
+        entry = self.manifest["state"][self._element(name)]
+        mapped = entry.get("written_pages")
+        if mapped is None:
+            return None
+        if not self._pages_known:
+            return np.arange(mapped["pages"], dtype=np.int64)
+        out = np.empty(mapped["pages"], np.int64)
+        count = self._lib.dcsim_written_pages(self._h, self._element(name), out.ctypes.data)
+        return out[:count]
 
     def _element(self, name: str) -> int:
         for i, e in enumerate(self.manifest["state"]):
@@ -502,6 +535,9 @@ def _load(path: Path) -> ctypes.CDLL:
                   "dcsim_extract": ([vp, vp], None),
                   "dcsim_write_pages": ([vp, i64, i64, vp, i64, vp], ctypes.c_int),
                   "dcsim_equal": ([vp, i64, vp], ctypes.c_int)}
+    if hasattr(lib, "dcsim_written_pages"):         # generated tops (rtlgen.written)
+        signatures.update({"dcsim_equal_pages": ([vp, i64, vp, i64, vp, i64], ctypes.c_int),
+                           "dcsim_clean": ([vp], None), "dcsim_written_pages": ([vp, i64, vp], i64)})
     if hasattr(lib, "dcsim_read_bytes"):
         signatures["dcsim_read_bytes"] = ([vp, i64, i64, i64, vp], ctypes.c_int)
         signatures["dcsim_diff_pages"] = ([vp, i64, i64, i64, vp, i64, vp], i64)

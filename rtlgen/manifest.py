@@ -13,6 +13,7 @@ from spec.types import numpy_dtype_name
 
 from .faults import DECODE_SITE, FETCH_SITE, manifest_sites
 from .vcommon import spec_name
+from .written import manifest_entry
 from .verilog import module_name
 
 VERSION = 1
@@ -37,6 +38,9 @@ def build_manifest(machine: ir.Machine, m: fsmd.Fsmd) -> dict:
                                if mem.banks > 1 else "none (one bank)",
                                "port": mem.port, "lanes": mem.lanes,
                                "read_ports": mem.read_ports, "write_ports": mem.write_ports}
+            pages = manifest_entry(m, mem.name) if m.fetch is None else None   # queue machines' tops have maps
+            if pages is not None:
+                entry["written_pages"] = pages
         state.append(entry)
     if m.fetch is not None:
         return _core_manifest(machine, m, top, state)

@@ -25,6 +25,11 @@ A C ABI (loaded with ctypes) so that nothing runs per cycle in Python:
     int      dcsim_write_pages(void*, int64_t element, int64_t page, const int64_t* pages, int64_t n,
                                const void* data)   n pages of `page` bytes into a flat array
     int      dcsim_equal(void*, int64_t element, const void* data)   a flat array equals data
+    int      dcsim_equal_pages(void*, int64_t element, const void* data, int64_t page, const int64_t* pages,
+                               int64_t n)     ... on the listed pages (1 equal, 0 not, < 0 bad call)
+    void     dcsim_clean(void*);              clears every written-page map (rtlgen.written)
+    int64_t  dcsim_written_pages(void*, int64_t element, int64_t* out)   pages marked since, or -1:
+                                              written by the design, dcsim_inject or dcsim_write_pages
 
     uint64_t dcsim_bare_run(void*, const uint64_t* limbs, int64_t n, uint64_t cycles)
                  the benchmark baseline: a bare loop clocking the same Verilated model and
@@ -38,6 +43,7 @@ zero) and sign-extend on the way out, element by element.
 from __future__ import annotations
 
 from spec.encoding import limbs_for
+from spec.pages import PAGE
 
 _BYTES = {"CData": 1, "SData": 2, "IData": 4, "QData": 8}
 _OPEN_API = ('extern "C" {',                  # both shims: the C ABI opens with making and freeing a model
@@ -230,6 +236,7 @@ def _page_functions(manifest: dict, top: str) -> list[str]:
             "    for (int64_t i = 0; i < n; ++i) {",
             "        if (pages[i] < 0 || (pages[i] + 1) * page > nbytes) return 2;",
             "        std::memcpy(base + pages[i] * page, (const char*)data + i * page, (size_t)page);",
+            "        mark_written(h, element, pages[i] * page, (pages[i] + 1) * page);",
             "    }",
             "    return 0;",
             "}",
@@ -255,6 +262,50 @@ def _page_functions(manifest: dict, top: str) -> list[str]:
             "int dcsim_equal(void* h, int64_t element, const void* data) {",
             "    int64_t nbytes; const void* base = flat_storage(h, element, &nbytes);",
             "    return base && std::memcmp(base, data, (size_t)nbytes) == 0;",
+            "}",
+            "int dcsim_equal_pages(void* h, int64_t element, const void* data, int64_t page, const int64_t* pages,",
+            "                      int64_t n) {   // 1 equal, 0 differ, -1 not flat, -2 a page out of range",
+            "    int64_t nbytes; const char* base = (const char*)flat_storage(h, element, &nbytes);",
+            "    if (!base || page <= 0) return -1;",
+            "    for (int64_t i = 0; i < n; ++i) {",
+            "        if (pages[i] < 0 || (pages[i] + 1) * page > nbytes) return -2;",
+            "        if (std::memcmp(base + pages[i] * page, (const char*)data + pages[i] * page, (size_t)page)) return 0;",
+            "    }",
+            "    return 1;",
+            "}", ""]
+    return _written_functions(manifest, top) + out
+
+
+def _written_functions(manifest: dict, top: str) -> list[str]:
+    """The written-page maps (`rtlgen.written`): the design marks the pages it writes, inject and
+    write_pages mark those they write; clear them all, and list one's marked pages."""
+    maps = [(i, e) for i, e in enumerate(manifest["state"]) if e.get("written_pages")]
+    out = ["static unsigned char* written_map(void* h, int64_t element, int64_t* pages) {",
+           f"    Vtop_{top}* m = ((Sim*)h)->top->rootp->{top};",
+           "    (void)m;",
+           "    switch (element) {"]
+    for i, e in maps:
+        w = e["written_pages"]
+        out.append(f"    case {i}: *pages = {w['pages']}; return (unsigned char*)m->{w['signal']}.m_storage;"
+                   f"   // {e['name']}")
+    out += ["    default: *pages = 0; return nullptr;", "    }", "}",
+            "void dcsim_clean(void* h) {   // every map cleared: the reference point of dcsim_written_pages",
+            f"    Vtop_{top}* m = ((Sim*)h)->top->rootp->{top};",
+            "    (void)m;"]
+    for _, e in maps:
+        w = e["written_pages"]
+        out.append(f"    std::memset(m->{w['signal']}.m_storage, 0, sizeof(m->{w['signal']}.m_storage));")
+    out += ["}",
+            "static void mark_written(void* h, int64_t element, int64_t lo, int64_t hi) {   // bytes [lo, hi)",
+            "    int64_t pages; unsigned char* map = written_map(h, element, &pages);",
+            f"    if (map && hi > lo) std::memset(map + lo / {PAGE}, 1, (size_t)((hi - 1) / {PAGE} - lo / {PAGE} + 1));",
+            "}",
+            "int64_t dcsim_written_pages(void* h, int64_t element, int64_t* out) {   // -1: no map",
+            "    int64_t pages; const unsigned char* map = written_map(h, element, &pages);",
+            "    if (!map) return -1;",
+            "    int64_t count = 0;",
+            "    for (int64_t p = 0; p < pages; ++p) if (map[p]) out[count++] = p;",
+            "    return count;",
             "}", ""]
     return out
 
@@ -273,7 +324,11 @@ def _copy_function(kind: str, manifest: dict, top: str) -> list[str]:
         if is_flat(e):
             nbytes = f"{e['elements']} * sizeof({vl})"
             dst, src = ("m->" + signal + ".m_storage", "a") if kind == "inject" else ("a", "m->" + signal + ".m_storage")
-            out += [f"        std::memcpy({dst}, {src}, {nbytes});   // same bits: one copy", "    }"]
+            out.append(f"        std::memcpy({dst}, {src}, {nbytes});   // same bits: one copy")
+            if kind == "inject" and e.get("written_pages"):      # every page is written: rtlgen.written
+                out.append(f"        std::memset(m->{e['written_pages']['signal']}.m_storage, 1, "
+                           f"sizeof(m->{e['written_pages']['signal']}.m_storage));")
+            out.append("    }")
             continue
         lvalue = f"m->{signal}" if e["kind"] == "reg" else f"m->{signal}[i]"
         loop = "" if e["kind"] == "reg" else f"for (int64_t i = 0; i < {e['elements']}; ++i) "

@@ -20,6 +20,7 @@ from __future__ import annotations
 from spec import ir
 from hls import fsmd
 
+from . import written
 from .dramports import DramPorts
 from .faults import DECODE_SITE, fault_sites, site_bits
 from .vcommon import (Datapath, bit_range, field_bits, literal, module_name, register_declarations, spec_loc, spec_name,
@@ -125,7 +126,7 @@ class _Generator(DramPorts):
         for u in m.units:
             out += self.unit_declarations(u)
         out += self.dram_declarations()
-        return out
+        return out + written.declarations(m)
 
     def unit_declarations(self, u: fsmd.Unit) -> list[str]:
         d, pw, n = u.queue_depth, state_bits(u.queue_depth), u.name
@@ -376,6 +377,7 @@ class _Generator(DramPorts):
                     out.append(f"{ind}{assign}")
             else:
                 out.append(f"{ind}if ({dp.emit(w.guard)}) {assign}")
+        out += written.marks(self.m, s.mem_writes, dp, ind)
         nxt = s.next
         if isinstance(nxt, fsmd.Goto):
             out.append(f"{ind}fsm_{n} <= {self.code(nxt.target)};")

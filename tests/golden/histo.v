@@ -168,6 +168,9 @@ module dcsim_histo (
     reg d_store_have;   // the port holds bursts d_store_last .. d_store_last_end
     reg [59:0] d_store_last;
     reg [59:0] d_store_last_end;
+`ifdef VERILATOR   // simulation only (rtlgen.written): pages written since the shim cleared the map
+    reg s_dram_written [0:63] /*verilator public*/;   // one bit per 4096-byte page of s_dram
+`endif
 
     // ---- command FIFO (8 entries)
     reg [63:0] fifo [0:7];
@@ -1098,6 +1101,16 @@ module dcsim_histo (
                     if (n270) s_dram[n387] <= n388;
                     if (n258) s_dram[n390] <= n391;
                     if (n244) s_dram[n393] <= n394;
+`ifdef VERILATOR
+                    s_dram_written[n372[17:12]] <= 1'b1;
+                    if (n318) s_dram_written[n375[17:12]] <= 1'b1;
+                    if (n306) s_dram_written[n378[17:12]] <= 1'b1;
+                    if (n294) s_dram_written[n381[17:12]] <= 1'b1;
+                    if (n282) s_dram_written[n384[17:12]] <= 1'b1;
+                    if (n270) s_dram_written[n387[17:12]] <= 1'b1;
+                    if (n258) s_dram_written[n390[17:12]] <= 1'b1;
+                    if (n244) s_dram_written[n393[17:12]] <= 1'b1;
+`endif
                     fsm_store <= n395 ? S16 : S17;
                 end
                 S17: begin   // STORE, histo.yaml:62:7
