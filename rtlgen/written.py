@@ -17,26 +17,17 @@ defines VERILATOR itself, so `verilator --lint-only -Wall` checks the map's code
 """
 from __future__ import annotations
 
-import numpy as np
-
 from hls import fsmd
-from spec import ir
-from spec.pages import PAGE, paged_size
-from spec.types import numpy_dtype_name
+from spec import ir, pages
+from spec.pages import PAGE
 
 GUARD = "VERILATOR"
-
-
-def _itemsize(x: fsmd.Memory) -> int:
-    return np.dtype(numpy_dtype_name(x.type)).itemsize
 
 
 def page_shift(x: fsmd.Memory) -> int | None:
     """log2 of elements per PAGE-byte page if memory `x` gets a written-page map, else None
     (the rule of `spec.pages.is_tracked`, on the memory's own size and type)."""
-    if not paged_size(x.size * _itemsize(x)):
-        return None
-    return (PAGE // _itemsize(x)).bit_length() - 1
+    return pages.page_shift(x) if pages.is_tracked(x) else None
 
 
 def map_name(x: fsmd.Memory) -> str:

@@ -17,6 +17,7 @@ MIN_BYTES = 64 * 1024             # smaller elements are moved whole
 
 
 def itemsize(element: ir.StateElement) -> int:
+    """Bytes per element (of a state element, or anything with its `type` and `size`: an HLS memory)."""
     return np.dtype(numpy_dtype_name(element.type)).itemsize
 
 
